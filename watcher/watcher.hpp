@@ -1,0 +1,55 @@
+// The file watcher as the proxy sees it: roots in, classified debounced batches out, on one io_context.
+#pragma once
+
+#include "watcher/change.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace liveproxy::watcher {
+
+/// How to watch. Defaults are what a web developer expects.
+struct options {
+  std::vector<std::filesystem::path> roots;  ///< directories to watch recursively
+  std::vector<std::string> extra_ignores;    ///< user --ignore globs (gitignore syntax)
+  /// Poll instead of inotify, at this interval (--poll [MS]).
+  std::optional<std::chrono::milliseconds> poll_interval;
+  /// Quiet time after the last event before a restart batch is delivered.
+  std::chrono::milliseconds restart_settle{80};
+  /// Browser-only batches go out on the leading edge; later events of the same burst are coalesced for this long.
+  std::chrono::milliseconds browser_coalesce{30};
+};
+
+/// Watches the roots and calls on_batch with each debounced, classified batch.
+/// Runs on the given executor; construct, then start(). Not thread-safe: use from that executor only.
+class watcher {
+ public:
+  using callback = std::function<void(const batch&)>;
+
+  watcher(boost::asio::any_io_executor ex, options opts, callback on_batch);
+  ~watcher();
+  watcher(const watcher&) = delete;
+  watcher& operator=(const watcher&) = delete;
+
+  /// Sets up the watches (throws std::runtime_error with a clear message on failure).
+  void start();
+  /// Stops watching; no callback is made after this returns.
+  void stop();
+  /// Also watch these files (e.g. files named in a crash traceback), even outside the roots.
+  void watch_extra_files(const std::vector<std::filesystem::path>& files);
+  /// Which backend is in use, e.g. "inotify" or "poll (500 ms)".
+  std::string backend_name() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace liveproxy::watcher
