@@ -1,0 +1,41 @@
+// Decides what a changed file means: hot-swap CSS, reload the page, or restart the app.
+#pragma once
+
+#include "watcher/change.hpp"
+#include "watcher/path_pattern.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace liveproxy::watcher {
+
+/// An ordered list of (gitignore-style glob → action) rules; the first match wins, no match means restart.
+/// A directory glob ("static/") matches everything under such a directory. Plain data, so a config
+/// file can supply its own list later.
+class classifier {
+ public:
+  struct rule {
+    std::string glob;
+    action act;
+  };
+
+  /// The built-in rules (see classifier.cpp for the precedence and why).
+  static const std::vector<rule>& default_rules();
+
+  /// Uses the built-in rules.
+  classifier();
+  explicit classifier(const std::vector<rule>& rules);
+
+  /// Classifies a path relative to its watch root ('/'-separated; an absolute path is matched without its leading '/').
+  action classify(std::string_view rel_path) const;
+
+ private:
+  struct compiled {
+    path_pattern pattern;
+    action act;
+  };
+  std::vector<compiled> rules_;
+};
+
+}  // namespace liveproxy::watcher

@@ -1,0 +1,322 @@
+// Recursive watching with inotify: a watch per directory, new directories scanned as they appear.
+#include "watcher/inotify_backend.hpp"
+
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+// GCC 12 at -O2 reports a false "potential null pointer dereference" inside Asio's epoll reactor.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#pragma GCC diagnostic pop
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace liveproxy::watcher {
+namespace {
+
+namespace net = boost::asio;
+
+// What a directory watch listens for. IN_CREATE matters for directories (watch them) and symlinks
+// (no close follows); regular files are reported on IN_CLOSE_WRITE so nobody reads a half-written file.
+constexpr std::uint32_t dir_mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_ATTRIB |
+                                   IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK;
+
+// Room for a few thousand events per read; one read is one flush to the debouncer.
+constexpr std::size_t read_buffer_size = 64 * 1024;
+
+std::string max_user_watches() {
+  std::ifstream in("/proc/sys/fs/inotify/max_user_watches");
+  std::string v;
+  if (!(in >> v)) v = "unknown";
+  return v;
+}
+
+// Shared with the read coroutine so that a completion arriving after stop() finds live memory.
+class inotify_state : public std::enable_shared_from_this<inotify_state> {
+ public:
+  inotify_state(net::any_io_executor ex, std::shared_ptr<watch_tree> tree, event_sink& sink)
+      : stream_(ex), tree_(std::move(tree)), sink_(&sink) {}
+
+  void start() {
+    const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (fd < 0) throw std::runtime_error(std::string("inotify_init1: ") + std::strerror(errno));
+    stream_.assign(fd);
+    for (std::size_t i = 0; i < tree_->size(); ++i) add_tree(i, "", false);
+    buffer_.resize(read_buffer_size);
+    net::co_spawn(stream_.get_executor(), read_loop(shared_from_this()), net::detached);
+  }
+
+  void stop() {
+    sink_ = nullptr;
+    boost::system::error_code ec;
+    stream_.close(ec);
+  }
+
+  void watch_extra_files(const std::vector<std::filesystem::path>& files) {
+    if (!stream_.is_open()) return;
+    for (const auto& f : files) {
+      std::error_code ec;
+      const auto abs = std::filesystem::weakly_canonical(std::filesystem::absolute(f, ec), ec);
+      if (ec || !abs.has_parent_path()) continue;
+      const std::string dir = abs.parent_path().string();
+      const int wd = ::inotify_add_watch(stream_.native_handle(), dir.c_str(), dir_mask);
+      if (wd < 0) {
+        std::cerr << "liveproxy: cannot watch " << abs.string() << ": " << std::strerror(errno) << "\n";
+        continue;
+      }
+      auto [it, inserted] = by_wd_.try_emplace(wd);
+      if (inserted) {
+        it->second.abs = dir;
+        by_abs_[dir] = wd;
+      }
+      it->second.extra_names.insert(abs.filename().string());
+    }
+  }
+
+ private:
+  struct dir_watch {
+    int root = -1;  // -1: only here for extra files
+    std::string rel;
+    std::string abs;
+    std::unordered_set<std::string> extra_names;
+  };
+
+  // `self` keeps this object alive while a read is in flight.
+  net::awaitable<void> read_loop([[maybe_unused]] std::shared_ptr<inotify_state> self) {
+    for (;;) {
+      auto [ec, n] = co_await stream_.async_read_some(net::buffer(buffer_), net::as_tuple(net::use_awaitable));
+      if (sink_ == nullptr) co_return;
+      if (ec) {
+        std::cerr << "liveproxy: inotify read failed: " << ec.message() << "; file watching stopped\n";
+        co_return;
+      }
+      process(n);
+      if (sink_ == nullptr) co_return;
+      sink_->on_flush();
+    }
+  }
+
+  // Handles the n bytes of events in buffer_.
+  void process(std::size_t n) {
+    for (std::size_t off = 0; off + sizeof(inotify_event) <= n && sink_ != nullptr;) {
+      inotify_event ev{};
+      // The buffer is bytes: copy the header out rather than casting an unaligned pointer.
+      std::memcpy(&ev, buffer_.data() + off, sizeof ev);
+      std::string_view name(buffer_.data() + off + sizeof ev, ev.len);
+      name = name.substr(0, name.find('\0'));
+      off += sizeof ev + ev.len;
+      handle(ev.wd, ev.mask, name);
+    }
+  }
+
+  void emit(std::string path, std::string rel) {
+    if (sink_ != nullptr) sink_->on_change(std::move(path), std::move(rel));
+  }
+
+  void handle(int wd, std::uint32_t mask, std::string_view name) {
+    if (mask & IN_Q_OVERFLOW) {
+      overflow();
+      return;
+    }
+    const auto it = by_wd_.find(wd);
+    if (it == by_wd_.end()) return;
+    if (mask & IN_IGNORED) {
+      forget(wd);
+      return;
+    }
+    if (name.empty()) {
+      if ((mask & (IN_DELETE_SELF | IN_MOVE_SELF)) && it->second.root >= 0 && it->second.rel.empty()) root_gone(wd);
+      return;
+    }
+    // Copied: add_tree() below may rehash by_wd_.
+    const dir_watch d = it->second;
+    const bool is_dir = (mask & IN_ISDIR) != 0;
+    const std::string abs = d.abs + "/" + std::string(name);
+    bool reported = false;
+    if (d.root >= 0) {
+      const auto root = static_cast<std::size_t>(d.root);
+      std::string rel = join_rel(d.rel, name);
+      if (is_dir) {
+        // Gone or moved away: its watches are stale (a move within the tree is re-added on IN_MOVED_TO).
+        if (mask & (IN_MOVED_FROM | IN_DELETE)) drop_subtree(abs);
+        if (!tree_->ignored(root, rel, true)) {
+          // Its files were not enumerated, so the directory itself stands for them.
+          if (mask & IN_MOVED_FROM) emit(abs, rel);
+          if (mask & (IN_CREATE | IN_MOVED_TO)) add_tree(root, rel, true);
+        }
+        return;
+      }
+      if (name == ".gitignore") {
+        // Rules for entries seen from now on; existing watches stay as they are.
+        tree_->reload_gitignore(root, d.rel);
+        return;
+      }
+      if (!tree_->ignored(root, rel, false) && (!(mask & IN_CREATE) || is_symlink(abs))) {
+        emit(abs, std::move(rel));
+        reported = true;
+      }
+    }
+    if (!reported && !is_dir && (mask & ~IN_CREATE) && d.extra_names.contains(std::string(name))) emit(abs, abs);
+  }
+
+  static bool is_symlink(const std::string& abs) {
+    struct stat st {};
+    return ::lstat(abs.c_str(), &st) == 0 && S_ISLNK(st.st_mode);
+  }
+
+  // Watches rel and every directory below it that is not ignored; with report, the files found are
+  // reported too (they may have been created before the watch existed).
+  void add_tree(std::size_t root, const std::string& rel, bool report) {
+    std::vector<std::string> stack{rel};
+    std::vector<watch_tree::entry> entries;
+    while (!stack.empty()) {
+      const std::string dir = std::move(stack.back());
+      stack.pop_back();
+      std::string abs = tree_->abs_path(root, dir);
+      // Watch first, list second: nothing created in between is missed (duplicates are de-duplicated).
+      const int wd = ::inotify_add_watch(stream_.native_handle(), abs.c_str(), dir_mask);
+      if (wd < 0) {
+        watch_failed(abs, errno);
+        continue;
+      }
+      remember(wd, root, dir, std::move(abs));
+      if (tree_->list(root, dir, entries)) continue;
+      for (const auto& e : entries) {
+        std::string child = join_rel(dir, e.name);
+        if (e.type == watch_tree::entry_type::dir) {
+          stack.push_back(std::move(child));
+        } else if (report && e.name != ".gitignore" &&
+                   (e.type == watch_tree::entry_type::file || e.type == watch_tree::entry_type::symlink)) {
+          emit(tree_->abs_path(root, child), std::move(child));
+        }
+      }
+    }
+  }
+
+  void remember(int wd, std::size_t root, const std::string& rel, std::string abs) {
+    auto& d = by_wd_[wd];
+    // The same inode seen under a new name (a directory moved within the tree) keeps its wd.
+    if (!d.abs.empty() && d.abs != abs) by_abs_.erase(d.abs);
+    d.root = static_cast<int>(root);
+    d.rel = rel;
+    by_abs_[abs] = wd;
+    d.abs = std::move(abs);
+  }
+
+  void forget(int wd) {
+    const auto it = by_wd_.find(wd);
+    if (it == by_wd_.end()) return;
+    const auto p = by_abs_.find(it->second.abs);
+    if (p != by_abs_.end() && p->second == wd) by_abs_.erase(p);
+    by_wd_.erase(it);
+  }
+
+  // Removes the watches of a directory and everything below it.
+  void drop_subtree(const std::string& abs) {
+    const std::string prefix = abs + "/";
+    std::vector<int> wds;
+    for (auto it = by_abs_.lower_bound(abs); it != by_abs_.end(); ++it) {
+      if (it->first != abs && !it->first.starts_with(prefix)) break;
+      wds.push_back(it->second);
+    }
+    for (const int wd : wds) {
+      // Directories kept for extra files stay watched.
+      if (const auto it = by_wd_.find(wd); it != by_wd_.end() && !it->second.extra_names.empty()) {
+        it->second.root = -1;
+        continue;
+      }
+      ::inotify_rm_watch(stream_.native_handle(), wd);
+      forget(wd);
+    }
+  }
+
+  void watch_failed(const std::string& abs, int err) {
+    switch (err) {
+      case ENOENT:
+      case ENOTDIR:
+        return;  // gone again before we got to it: nothing to watch
+      case ENOSPC:
+        if (!warned_enospc_) {
+          warned_enospc_ = true;
+          std::cerr << "liveproxy: inotify watch limit reached at " << abs
+                    << " (fs.inotify.max_user_watches = " << max_user_watches()
+                    << "); changes below it will be missed. Raise it with: "
+                       "sudo sysctl fs.inotify.max_user_watches=524288\n";
+        }
+        return;
+      case EACCES:
+        if (!warned_eacces_) {
+          warned_eacces_ = true;
+          std::cerr << "liveproxy: skipping " << abs << ": permission denied (further such directories are skipped silently)\n";
+        }
+        return;
+      default:
+        std::cerr << "liveproxy: cannot watch " << abs << ": " << std::strerror(err) << "\n";
+    }
+  }
+
+  void overflow() {
+    // Events were dropped by the kernel: rescan so new directories get watches, and tell the consumer.
+    for (std::size_t i = 0; i < tree_->size(); ++i) add_tree(i, "", false);
+    if (sink_ != nullptr) sink_->on_overflow();
+  }
+
+  void root_gone(int wd) {
+    std::cerr << "liveproxy: watch root " << by_wd_[wd].abs
+              << " was deleted or moved away; its changes are no longer seen\n";
+  }
+
+  net::posix::stream_descriptor stream_;
+  std::shared_ptr<watch_tree> tree_;
+  event_sink* sink_;  // null once stopped
+  std::vector<char> buffer_;
+  std::unordered_map<int, dir_watch> by_wd_;
+  std::map<std::string, int> by_abs_;  // ordered, so a subtree is a contiguous range
+  bool warned_enospc_ = false;
+  bool warned_eacces_ = false;
+};
+
+class inotify_backend final : public backend {
+ public:
+  inotify_backend(net::any_io_executor ex, std::shared_ptr<watch_tree> tree, event_sink& sink)
+      : state_(std::make_shared<inotify_state>(std::move(ex), std::move(tree), sink)) {}
+  ~inotify_backend() override { stop(); }
+  inotify_backend(const inotify_backend&) = delete;
+  inotify_backend& operator=(const inotify_backend&) = delete;
+
+  void start() override { state_->start(); }
+  void stop() override { state_->stop(); }
+  void watch_extra_files(const std::vector<std::filesystem::path>& files) override {
+    state_->watch_extra_files(files);
+  }
+  std::string name() const override { return "inotify"; }
+
+ private:
+  std::shared_ptr<inotify_state> state_;
+};
+
+}  // namespace
+
+std::unique_ptr<backend> make_inotify_backend(net::any_io_executor ex, std::shared_ptr<watch_tree> tree,
+                                              event_sink& sink) {
+  return std::make_unique<inotify_backend>(std::move(ex), std::move(tree), sink);
+}
+
+}  // namespace liveproxy::watcher

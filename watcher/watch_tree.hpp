@@ -1,0 +1,53 @@
+// The watched roots with their ignore rules, and the directory listing every backend walks with.
+#pragma once
+
+#include "watcher/ignore_rules.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+namespace liveproxy::watcher {
+
+/// Roots (canonical, de-nested) and one ignore_rules per root, shared by the backends.
+class watch_tree {
+ public:
+  enum class entry_type : std::uint8_t { file, dir, symlink, other };
+  struct entry {
+    std::string name;
+    entry_type type;
+  };
+
+  /// Canonicalizes the roots, drops duplicates and roots inside other roots; throws std::runtime_error
+  /// naming the root when one is missing or not a directory.
+  watch_tree(const std::vector<std::filesystem::path>& roots, const std::vector<std::string>& extra_ignores);
+
+  std::size_t size() const { return roots_.size(); }
+  /// Absolute path of root i, without a trailing '/'.
+  const std::string& root(std::size_t i) const { return roots_[i].path; }
+  /// Absolute path of rel (which may be "") under root i.
+  std::string abs_path(std::size_t i, std::string_view rel) const;
+
+  /// Is this entry of root i ignored (its parent directories taken as not ignored)?
+  bool ignored(std::size_t i, std::string_view rel, bool is_dir) const;
+  /// Lists dir_rel of root i into out: (re)loads the directory's .gitignore first, then keeps the
+  /// entries that are not ignored. Symlinks are reported as such, never followed.
+  std::error_code list(std::size_t i, std::string_view dir_rel, std::vector<entry>& out);
+  /// Re-reads <dir_rel>/.gitignore of root i (dropping its rules if the file is gone).
+  void reload_gitignore(std::size_t i, std::string_view dir_rel);
+
+ private:
+  struct root_entry {
+    std::string path;
+    ignore_rules rules;
+  };
+  std::vector<root_entry> roots_;
+};
+
+/// "dir/name", or "name" when dir is empty.
+std::string join_rel(std::string_view dir, std::string_view name);
+
+}  // namespace liveproxy::watcher

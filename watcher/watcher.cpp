@@ -1,0 +1,125 @@
+// The watcher: a backend feeds classified changes into the debouncer, a steady_timer delivers batches.
+#include "watcher/watcher.hpp"
+
+#include "watcher/backend_factory.hpp"
+#include "watcher/classifier.hpp"
+#include "watcher/debouncer.hpp"
+#include "watcher/watch_tree.hpp"
+
+// GCC 12 at -O2 reports a false "potential null pointer dereference" inside Asio's epoll reactor.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+#include <boost/asio/steady_timer.hpp>
+#pragma GCC diagnostic pop
+
+#include <utility>
+
+namespace liveproxy::watcher {
+namespace {
+
+namespace net = boost::asio;
+
+// Shared so that a timer completion arriving after the watcher is gone finds nothing to call.
+class engine final : public event_sink, public std::enable_shared_from_this<engine> {
+ public:
+  engine(net::any_io_executor ex, options opts, watcher::callback on_batch)
+      : ex_(ex),
+        opts_(std::move(opts)),
+        on_batch_(std::move(on_batch)),
+        debouncer_(opts_.restart_settle, opts_.browser_coalesce),
+        timer_(ex) {}
+
+  void start() {
+    tree_ = std::make_shared<watch_tree>(opts_.roots, opts_.extra_ignores);
+    backend_ = make_backend(ex_, opts_, tree_, *this);
+  }
+
+  void stop() {
+    stopped_ = true;
+    if (backend_) backend_->stop();
+    timer_.cancel();
+  }
+
+  void watch_extra_files(const std::vector<std::filesystem::path>& files) {
+    if (backend_ && !stopped_) backend_->watch_extra_files(files);
+  }
+
+  std::string backend_name() const { return backend_ ? backend_->name() : "none"; }
+
+  void on_change(std::string path, std::string rel_path) override {
+    if (stopped_) return;
+    const action act = classifier_.classify(rel_path);
+    if (act == action::ignore) return;
+    debouncer_.add(change{std::move(path), std::move(rel_path), act}, debouncer::clock::now());
+  }
+
+  void on_overflow() override {
+    if (!stopped_) debouncer_.add_overflow(debouncer::clock::now());
+  }
+
+  void on_flush() override { deliver(); }
+
+ private:
+  // Hands out everything due now, then sleeps until the next due time (no timer when idle).
+  void deliver() {
+    const auto self = shared_from_this();  // the callback may drop the last outside reference
+    while (!stopped_) {
+      auto b = debouncer_.take_due(debouncer::clock::now());
+      if (!b) break;
+      on_batch_(*b);
+    }
+    if (stopped_) return;
+    const auto next = debouncer_.next_due();
+    if (!next) {
+      if (armed_) timer_.cancel();
+      armed_ = false;
+      return;
+    }
+    if (armed_ && armed_for_ == *next) return;
+    armed_ = true;
+    armed_for_ = *next;
+    timer_.expires_at(*next);
+    timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+      if (ec == net::error::operation_aborted) return;
+      if (const auto locked = weak.lock()) {
+        locked->armed_ = false;
+        locked->deliver();
+      }
+    });
+  }
+
+  net::any_io_executor ex_;
+  options opts_;
+  watcher::callback on_batch_;
+  classifier classifier_;
+  debouncer debouncer_;
+  net::steady_timer timer_;
+  std::shared_ptr<watch_tree> tree_;
+  std::unique_ptr<backend> backend_;
+  bool stopped_ = false;
+  bool armed_ = false;
+  debouncer::time_point armed_for_{};
+};
+
+}  // namespace
+
+struct watcher::impl {
+  std::shared_ptr<engine> e;
+};
+
+watcher::watcher(boost::asio::any_io_executor ex, options opts, callback on_batch)
+    : impl_(std::make_unique<impl>(impl{std::make_shared<engine>(std::move(ex), std::move(opts), std::move(on_batch))})) {}
+
+watcher::~watcher() { stop(); }
+
+void watcher::start() { impl_->e->start(); }
+
+void watcher::stop() { impl_->e->stop(); }
+
+void watcher::watch_extra_files(const std::vector<std::filesystem::path>& files) {
+  impl_->e->watch_extra_files(files);
+}
+
+std::string watcher::backend_name() const { return impl_->e->backend_name(); }
+
+}  // namespace liveproxy::watcher
