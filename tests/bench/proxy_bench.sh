@@ -1,0 +1,672 @@
+#!/usr/bin/env bash
+# proxy_bench.sh: HTTP throughput of liveproxy next to a direct origin and an nginx reverse proxy.
+#
+# Why: liveproxy sits between the browser and the app on every request during development, so
+# it must not be the slow part. This script answers "how much does it cost?" against two honest
+# references on the same machine, in one run:
+#   direct       wrk -> origin nginx                    (the ceiling)
+#   nginx        wrk -> nginx proxy -> origin nginx      (a well-tuned proxy: the bar to meet)
+#   liveproxy    wrk -> liveproxy -> origin nginx        (the HTML figure includes script injection)
+#   browser-sync wrk -> browser-sync -> origin nginx     (optional, --with-browser-sync)
+# each for a 2 KB HTML page and a 100 KB binary file. It prints requests/s, p50/p99 latency, the
+# server side's CPU use, the ratios nginx/direct, liveproxy/direct, liveproxy/nginx (targets:
+# >= 0.8 on HTML, >= 0.9 on the 100 KB file) and liveproxy's peak RSS. It is a measurement, not
+# a test: missed targets are printed as "below target" and the exit status stays 0. It exits
+# non-zero only when a target could not be measured at all (did not start, wrong responses).
+#
+# Usage: tests/bench/proxy_bench.sh [--duration SECS] [--warmup SECS] [--targets LIST]
+#                                   [--with-browser-sync] [--no-pin] [--keep-tmp]
+#   LIST is a comma-separated subset of direct,nginx,liveproxy,browser-sync.
+# Environment: DURATION (default 10), WARMUP (default 2), LIVEPROXY_BINARY (default
+#   ./build/liveproxy), LIVEPROXY_EXTRA_ARGS (appended to liveproxy's options), CONNECTIONS (32).
+#
+# Setup choices:
+# - Ports are picked at run time (python3 binds 127.0.0.1:0 several times at once), never fixed.
+# - Every server is a foreground process with its prefix, pid, logs and temp paths in one temp
+#   dir, so no system configuration is read or touched. Everything started is stopped on exit,
+#   Ctrl-C included (trap on EXIT).
+# - liveproxy supervises an app and serves once a TCP connect to the app port succeeds. The
+#   cleanest honest setup is therefore to make the supervised app the origin itself: a second
+#   origin nginx, generated from the same template with a listen port chosen here, started *by*
+#   liveproxy (`liveproxy --port P --app-port O --watch EMPTY_DIR -- nginx ...`). nginx cannot
+#   take its listen port from an argument ({port} substitution would not reach `listen`), so the
+#   port is fixed in the generated config and passed to liveproxy as --app-port. The two origins
+#   are identical (same template, docroot, one worker), so conditions stay equal.
+# - CPU pinning (2 cores): wrk (1 thread) gets core 0; the whole server side (origin + proxy)
+#   shares core 1. So a proxy's cost shows up both as its own work and as CPU taken from the
+#   origin, as on a laptop where app and proxy compete. --no-pin turns this off.
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+readonly SCRIPT_DIR
+readonly TEMPLATES="$SCRIPT_DIR/proxy_bench"
+
+DURATION="${DURATION:-10}"
+WARMUP="${WARMUP:-2}"
+ROUNDS="${ROUNDS:-3}"
+CONNECTIONS="${CONNECTIONS:-32}"
+LIVEPROXY_BINARY="${LIVEPROXY_BINARY:-./build/liveproxy}"
+TARGETS="direct,nginx,liveproxy"
+WITH_BROWSER_SYNC=0
+PIN=1
+KEEP_TMP=0
+WRK_CPU=0
+SERVER_CPU=1
+readonly HTML_TARGET=0.8
+readonly BIN_TARGET=0.9
+
+WORK=""
+declare -a STARTED_PIDS=()     # every process we started, stopped in reverse order on exit
+declare -A PORT=()             # role -> port
+declare -A SERVER_PIDS=()      # target -> space-separated top-level pids of its server side
+declare -A TARGET_PORT=()      # target -> the port wrk loads
+declare -a ACTIVE=()           # targets that started and answered correctly, in run order
+declare -A RESULT=()           # "target/file/field" -> value
+FAILED=0
+
+log() { printf '[proxy_bench] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 2; }
+
+usage() { sed -n '/^# Usage:/,/^# Environment/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+
+parse_args() {
+  while (($#)); do
+    case "$1" in
+      --duration) DURATION="$2"; shift 2 ;;
+      --warmup) WARMUP="$2"; shift 2 ;;
+      --rounds) ROUNDS="$2"; shift 2 ;;
+      --targets) TARGETS="$2"; shift 2 ;;
+      --with-browser-sync) WITH_BROWSER_SYNC=1; shift ;;
+      --no-pin) PIN=0; shift ;;
+      --keep-tmp) KEEP_TMP=1; shift ;;
+      -h|--help) usage; exit 0 ;;
+      *) usage >&2; die "unknown argument: $1" ;;
+    esac
+  done
+  if ((WITH_BROWSER_SYNC)) && [[ ",$TARGETS," != *,browser-sync,* ]]; then
+    TARGETS="$TARGETS,browser-sync"
+  fi
+  [[ "$DURATION" =~ ^[1-9][0-9]*$ && "$WARMUP" =~ ^[0-9]+$ ]] || die "durations are whole seconds"
+  [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "--rounds wants a positive whole number"
+}
+
+has_target() { [[ ",$TARGETS," == *",$1,"* ]]; }
+
+# --- dependencies -------------------------------------------------------------------------------
+
+ensure_deps() {
+  local -a missing=()
+  command -v wrk >/dev/null || missing+=(wrk)
+  command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx-light)
+  command -v curl >/dev/null || missing+=(curl)
+  [[ -x /usr/bin/python3 ]] || missing+=(python3)
+  command -v taskset >/dev/null || missing+=(util-linux)
+  command -v ss >/dev/null || missing+=(iproute2)
+  if ((${#missing[@]})); then
+    log "installing from Debian: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null ||
+      { [[ " ${missing[*]} " == *" nginx-light "* ]] &&
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; } ||
+      die "could not install ${missing[*]}"
+  fi
+  NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+  if ((PIN)) && [[ "$(nproc)" -lt 2 ]]; then
+    log "fewer than 2 cores: not pinning"
+    PIN=0
+  fi
+}
+
+# --- process management -------------------------------------------------------------------------
+
+# Prefix for server commands: own session (so Ctrl-C reaches only us and we stop them in order),
+# pinned to the server core. setsid and taskset both exec, so $! is the server's own pid.
+server_prefix() {
+  if ((PIN)); then echo "setsid taskset -c $SERVER_CPU"; else echo "setsid"; fi
+}
+
+wrk_prefix() {
+  if ((PIN)); then echo "taskset -c $WRK_CPU"; fi
+}
+
+# stop_pid PID: TERM, then KILL after 3 s.
+stop_pid() {
+  local pid="$1" i
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 30; i++)); do
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    sleep 0.1
+  done
+  log "pid $pid ignored SIGTERM for 3 s: SIGKILL"
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local status=$? i pidfile pid
+  trap - EXIT INT TERM
+  for ((i = ${#STARTED_PIDS[@]} - 1; i >= 0; i--)); do
+    stop_pid "${STARTED_PIDS[i]}"
+  done
+  # Servers started by a supervisor (the origin under liveproxy) are not our children; their
+  # pid files name them. Stop any that outlived their parent.
+  if [[ -n "$WORK" && -d "$WORK" ]]; then
+    for pidfile in "$WORK"/*.pid; do
+      [[ -f "$pidfile" ]] || continue
+      pid="$(cat "$pidfile" 2>/dev/null || true)"
+      if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+        log "stopping leftover $(basename "$pidfile" .pid) (pid $pid)"
+        kill -TERM "$pid" 2>/dev/null || true
+        sleep 0.5
+        kill -KILL "$pid" 2>/dev/null || true
+      fi
+    done
+    if ((KEEP_TMP)); then log "kept $WORK"; else rm -rf "$WORK"; fi
+  fi
+  exit "$status"
+}
+
+# free_ports N: N distinct free loopback ports, held open together while chosen.
+free_ports() {
+  /usr/bin/python3 -c '
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+' "$1"
+}
+
+# wait_http URL PID WHAT: until URL answers 200, the process dies, or 20 s pass.
+wait_http() {
+  local url="$1" pid="$2" what="$3" deadline=$((SECONDS + 20))
+  while ((SECONDS < deadline)); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      log "$what exited during start-up"
+      return 1
+    fi
+    if curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  log "$what did not answer $url within 20 s"
+  return 1
+}
+
+# cpu_ticks PID...: utime+stime of the given processes and all their descendants.
+cpu_ticks() {
+  local total=0 pid child stat
+  local -a queue=("$@") f
+  while ((${#queue[@]})); do
+    pid="${queue[0]}"
+    queue=("${queue[@]:1}")
+    if stat="$(cat "/proc/$pid/stat" 2>/dev/null)"; then
+      # Fields after the ")" that closes the command name: utime is the 12th, stime the 13th.
+      stat="${stat##*) }"
+      read -r -a f <<<"$stat"
+      total=$((total + f[11] + f[12]))
+    fi
+    # shellcheck disable=SC2013
+    for child in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do queue+=("$child"); done
+  done
+  echo "$total"
+}
+
+# origin_counters PORT: "accepts requests" from the origin's stub_status, or "- -".
+origin_counters() {
+  curl -fsS --max-time 2 "http://127.0.0.1:$1/__bench_status" 2>/dev/null |
+    awk 'NR == 3 { print $1, $3; found = 1 } END { if (!found) print "- -" }'
+}
+
+# --- content and configuration ------------------------------------------------------------------
+
+make_docroot() {
+  mkdir -p "$WORK/docroot" "$WORK/watch-empty"
+  local page="$WORK/docroot/page.html"
+  # A realistic small page: head with meta, a stylesheet and a script, a body with navigation,
+  # a table and text, padded with ordinary paragraphs to about 2 KB.
+  cat >"$page" <<'EOF_HEAD'
+<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Orders - Acme Dashboard</title>
+  <link rel="stylesheet" href="/static/css/main.css">
+  <link rel="icon" href="/favicon.ico">
+  <script defer src="/static/js/app.js"></script>
+</head>
+<body class="page-orders">
+  <header class="topbar">
+    <a class="brand" href="/">Acme</a>
+    <nav>
+      <ul>
+        <li><a href="/orders" aria-current="page">Orders</a></li>
+        <li><a href="/customers">Customers</a></li>
+        <li><a href="/reports">Reports</a></li>
+        <li><a href="/settings">Settings</a></li>
+      </ul>
+    </nav>
+  </header>
+  <main id="content">
+    <h1>Recent orders</h1>
+    <table class="orders">
+      <thead><tr><th>#</th><th>Customer</th><th>Total</th><th>Status</th></tr></thead>
+      <tbody>
+        <tr><td>10231</td><td>Jane Doe</td><td>$42.00</td><td>Shipped</td></tr>
+        <tr><td>10232</td><td>John Roe</td><td>$17.50</td><td>Pending</td></tr>
+        <tr><td>10233</td><td>Ada Lovelace</td><td>$99.99</td><td>Delivered</td></tr>
+      </tbody>
+    </table>
+EOF_HEAD
+  local footer='  </main>
+  <footer><p>&copy; Acme Corp. Prices in USD.</p></footer>
+</body>
+</html>'
+  local para='    <p>Orders placed before noon ship the same day; refunds appear within five working days.</p>'
+  while (( $(wc -c <"$page") + ${#para} + 1 + ${#footer} + 1 <= 2048 )); do
+    echo "$para" >>"$page"
+  done
+  echo "$footer" >>"$page"
+  head -c 102400 /dev/urandom >"$WORK/docroot/file.bin"
+  # Workers may run as another user when the master is root: make the tree readable.
+  chmod 755 "$WORK" "$WORK/docroot"
+  chmod 644 "$WORK/docroot/"*
+  PAGE_BYTES="$(wc -c <"$page")"
+  BIN_BYTES="$(wc -c <"$WORK/docroot/file.bin")"
+}
+
+# render TEMPLATE NAME PORT [UPSTREAM_PORT]: writes $WORK/NAME.conf.
+render() {
+  local template="$1" name="$2" port="$3" upstream="${4:-0}" user_line=""
+  [[ "$(id -u)" == 0 ]] && user_line="user root root;"
+  mkdir -p "$WORK/$name-tmp"
+  sed -e "s|{{USER_LINE}}|$user_line|" -e "s|{{PREFIX}}|$WORK|g" -e "s|{{NAME}}|$name|g" \
+      -e "s|{{PORT}}|$port|g" -e "s|{{UPSTREAM_PORT}}|$upstream|g" \
+      -e "s|{{DOCROOT}}|$WORK/docroot|g" \
+      "$TEMPLATES/$template" >"$WORK/$name.conf"
+  "$NGINX" -t -q -p "$WORK" -e "$WORK/$name.startup.log" -c "$WORK/$name.conf" ||
+    die "generated $name.conf is invalid (see above)"
+}
+
+nginx_cmd() {  # nginx_cmd NAME: the command line that runs $WORK/NAME.conf in the foreground
+  echo "$NGINX -p $WORK -e $WORK/$1.startup.log -c $WORK/$1.conf"
+}
+
+# --- targets ------------------------------------------------------------------------------------
+
+start_origin() {
+  render origin.conf.in origin "${PORT[origin]}"
+  # shellcheck disable=SC2046
+  $(server_prefix) $(nginx_cmd origin) >"$WORK/origin.out" 2>&1 &
+  STARTED_PIDS+=($!)
+  SERVER_PIDS[direct]=$!
+  wait_http "http://127.0.0.1:${PORT[origin]}/page.html" $! "origin nginx" ||
+    die "origin did not start: $(cat "$WORK"/origin.error.log "$WORK"/origin.out 2>/dev/null)"
+}
+
+start_nginx_proxy() {
+  render nginx_proxy.conf.in nginx-proxy "${PORT[nginx]}" "${PORT[origin]}"
+  # shellcheck disable=SC2046
+  $(server_prefix) $(nginx_cmd nginx-proxy) >"$WORK/nginx-proxy.out" 2>&1 &
+  STARTED_PIDS+=($!)
+  SERVER_PIDS[nginx]="${SERVER_PIDS[direct]} $!"
+  wait_http "http://127.0.0.1:${PORT[nginx]}/page.html" $! "nginx proxy" || return 1
+}
+
+start_liveproxy() {
+  local bin="$LIVEPROXY_BINARY"
+  if [[ ! -x "$bin" ]]; then
+    log "liveproxy binary not found or not executable: $bin (set LIVEPROXY_BINARY)"
+    return 1
+  fi
+  bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
+  # Its own origin, same template: liveproxy starts and supervises it as "the app".
+  render origin.conf.in origin-lp "${PORT[origin_lp]}"
+  # shellcheck disable=SC2046,SC2086
+  $(server_prefix) "$bin" --port "${PORT[liveproxy]}" --app-port "${PORT[origin_lp]}" \
+    --watch "$WORK/watch-empty" ${LIVEPROXY_EXTRA_ARGS:-} -- $(nginx_cmd origin-lp) \
+    >"$WORK/liveproxy.out" 2>&1 &
+  LIVEPROXY_PID=$!
+  STARTED_PIDS+=($!)
+  SERVER_PIDS[liveproxy]=$!   # the origin is its child, so cpu_ticks counts both
+  if ! wait_http "http://127.0.0.1:${PORT[liveproxy]}/page.html" $! "liveproxy"; then
+    log "liveproxy output:"; sed 's/^/    /' "$WORK/liveproxy.out" >&2 || true
+    return 1
+  fi
+}
+
+start_browser_sync() {
+  local dir="$WORK/browser-sync"
+  if ! command -v npm >/dev/null; then
+    log "npm not found: installing nodejs and npm from Debian"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  mkdir -p "$dir"
+  log "installing browser-sync from npm into $dir (takes a while)"
+  (cd "$dir" && npm install --silent --no-audit --no-fund browser-sync >"$dir/npm.log" 2>&1) || {
+    log "npm install browser-sync failed:"; tail -20 "$dir/npm.log" >&2; return 1; }
+  # shellcheck disable=SC2046
+  $(server_prefix) "$dir/node_modules/.bin/browser-sync" start \
+    --proxy "127.0.0.1:${PORT[origin]}" --port "${PORT[browser-sync]}" \
+    --no-open --no-ui --no-notify --no-online --logLevel silent \
+    >"$WORK/browser-sync.out" 2>&1 &
+  STARTED_PIDS+=($!)
+  SERVER_PIDS[browser-sync]="${SERVER_PIDS[direct]} $!"
+  wait_http "http://127.0.0.1:${PORT[browser-sync]}/page.html" $! "browser-sync" || {
+    sed 's/^/    /' "$WORK/browser-sync.out" >&2 || true; return 1; }
+}
+
+# check_responses TARGET PORT: each file comes back 200 with the right type and size.
+check_responses() {
+  local target="$1" port="$2" file code ctype size expect
+  for file in page.html file.bin; do
+    read -r code ctype size < <(curl -sS -o /dev/null --max-time 5 \
+      -w '%{http_code} %{content_type} %{size_download}\n' "http://127.0.0.1:$port/$file" ||
+      echo "000 - 0")
+    if [[ "$file" == page.html ]]; then expect="$PAGE_BYTES"; else expect="$BIN_BYTES"; fi
+    RESULT[$target/$file/size]="$size"
+    if [[ "$code" != 200 ]]; then
+      log "$target /$file: HTTP $code"; return 1
+    fi
+    case "$file" in
+      page.html)
+        [[ "$ctype" == text/html* ]] || log "$target /$file: unexpected Content-Type '$ctype'"
+        if ((size < expect)); then log "$target /$file: short body ($size < $expect bytes)"; return 1; fi
+        if ((size > expect)); then
+          log "$target /$file: $expect -> $size bytes (+$((size - expect)) injected)"
+        elif [[ "$target" == liveproxy || "$target" == browser-sync ]]; then
+          log "$target /$file: nothing injected (expected a script)"
+        fi ;;
+      file.bin)
+        [[ "$ctype" == application/octet-stream* ]] ||
+          log "$target /$file: unexpected Content-Type '$ctype'"
+        if ((size != expect)); then log "$target /$file: $size bytes, expected $expect"; return 1; fi ;;
+    esac
+  done
+}
+
+# run_wrk TARGET FILE ROUND: (warm-up in round 1,) then the measured run; fills
+# RESULT[TARGET/FILE@ROUND/*].
+run_wrk() {
+  local target="$1" file="$2" round="$3" url out line kv t0 t1 sampler="" k
+  url="http://127.0.0.1:${TARGET_PORT[$target]}/$file"
+  out="$WORK/wrk-$target-${file%%.*}-$round.txt"
+  k="$target/$file@$round"
+  if ((round == 1 && WARMUP > 0)); then
+    # shellcheck disable=SC2046
+    $(wrk_prefix) wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" "$url" >/dev/null 2>&1 || true
+  fi
+  # The origin's own counters (stub_status) before and after the run tell how many connections
+  # the proxy opened to it and how many requests reached it. Midway, count the proxy's
+  # ESTABLISHED connections to the origin.
+  local upstream="${PORT[origin]}"
+  [[ "$target" == liveproxy ]] && upstream="${PORT[origin_lp]}"
+  if [[ "$target" != direct ]]; then
+    (
+      sleep "$(( (DURATION + 1) / 2 ))"
+      ss -tnH state established "( dport = :$upstream )" 2>/dev/null | wc -l >"$out.ss"
+    ) &
+    sampler=$!
+    STARTED_PIDS+=("$sampler")
+  fi
+  local s0 s1
+  s0="$(origin_counters "$upstream")"
+  # shellcheck disable=SC2086
+  t0="$(cpu_ticks ${SERVER_PIDS[$target]})"
+  # shellcheck disable=SC2046
+  $(wrk_prefix) wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 5s \
+    -s "$TEMPLATES/report.lua" "$url" >"$out" 2>&1 || log "wrk exited non-zero for $url"
+  # shellcheck disable=SC2086
+  t1="$(cpu_ticks ${SERVER_PIDS[$target]})"
+  s1="$(origin_counters "$upstream")"
+  if [[ -n "$sampler" ]]; then wait "$sampler" 2>/dev/null || true; fi
+  line="$(grep '^BENCH ' "$out" || true)"
+  if [[ -z "$line" ]]; then
+    log "no result from wrk for $url:"; sed 's/^/    /' "$out" >&2
+    RESULT[$k/rps]="FAILED"
+    FAILED=1
+    return 0
+  fi
+  for kv in ${line#BENCH }; do RESULT[$k/${kv%%=*}]="${kv#*=}"; done
+  RESULT[$k/cpu]="$(awk -v d="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" \
+    -v s="$DURATION" 'BEGIN { printf "%.0f", 100 * d / hz / s }')"
+  if [[ -f "$out.ss" ]]; then RESULT[$k/up_est]="$(cat "$out.ss")"; fi
+  local a0 r0 a1 r1
+  read -r a0 r0 <<<"$s0"
+  read -r a1 r1 <<<"$s1"
+  if [[ "$a0" != - && "$a1" != - ]]; then
+    # Minus one: the second status request's own connection and request.
+    RESULT[$k/up_new]=$((a1 - a0 - 1))
+    RESULT[$k/up_req]=$((r1 - r0 - 1))
+  fi
+  local errs=$((RESULT[$k/err_connect] + RESULT[$k/err_read] +
+                RESULT[$k/err_write] + RESULT[$k/err_timeout]))
+  RESULT[$k/errors]="$errs"
+  if ((errs > 0 || RESULT[$k/err_status] > 0)); then
+    log "$target /$file: socket errors connect=${RESULT[$k/err_connect]}" \
+      "read=${RESULT[$k/err_read]} write=${RESULT[$k/err_write]}" \
+      "timeout=${RESULT[$k/err_timeout]}, non-2xx/3xx=${RESULT[$k/err_status]}"
+  fi
+  # Every client request should reach the origin exactly once (no caching, no retries); wrk
+  # does not count the up to $CONNECTIONS requests still in flight when it stops.
+  local extra=$(( ${RESULT[$k/up_req]:-0} - RESULT[$k/requests] ))
+  if [[ -n "${RESULT[$k/up_req]:-}" ]] && ((extra < 0 || extra > CONNECTIONS + 1)); then
+    log "$target /$file: origin saw ${RESULT[$k/up_req]} requests, wrk completed ${RESULT[$k/requests]}"
+  fi
+  log "round $round: $target /$file: $(printf '%.0f' "${RESULT[$k/rps]}") req/s," \
+    "p99 $(fmt_us "${RESULT[$k/p99_us]}"), server side CPU ${RESULT[$k/cpu]}%"
+}
+
+# aggregate TARGET FILE: RESULT[TARGET/FILE/*] := the round with the median req/s, plus the
+# lowest and highest req/s over all rounds.
+aggregate() {
+  local target="$1" file="$2" round field
+  local -a rows=()
+  for ((round = 1; round <= ROUNDS; round++)); do
+    local r="${RESULT[$target/$file@$round/rps]:-FAILED}"
+    if [[ "$r" == FAILED ]]; then RESULT[$target/$file/rps]=FAILED; return 0; fi
+    rows+=("$r $round")
+  done
+  local sorted median_round
+  sorted="$(printf '%s\n' "${rows[@]}" | sort -g)"
+  median_round="$(sed -n "$(( (ROUNDS + 1) / 2 ))p" <<<"$sorted" | cut -d' ' -f2)"
+  for field in rps p50_us p99_us requests bytes duration_us err_status errors cpu up_est up_new; do
+    [[ -n "${RESULT[$target/$file@$median_round/$field]:-}" ]] &&
+      RESULT[$target/$file/$field]="${RESULT[$target/$file@$median_round/$field]}"
+  done
+  RESULT[$target/$file/rps_min]="$(head -1 <<<"$sorted" | cut -d' ' -f1)"
+  RESULT[$target/$file/rps_max]="$(tail -1 <<<"$sorted" | cut -d' ' -f1)"
+}
+
+# --- report -------------------------------------------------------------------------------------
+
+fmt_us() {  # microseconds -> "123us" / "1.23ms" / "1.23s"
+  awk -v u="$1" 'BEGIN {
+    if (u < 1000) printf "%dus", u; else if (u < 1e6) printf "%.2fms", u / 1000;
+    else printf "%.2fs", u / 1e6 }'
+}
+
+ratio() {  # ratio A B: A/B to 2 decimals, or "n/a"
+  local a="${RESULT[$1/rps]:-}" b="${RESULT[$2/rps]:-}"
+  if [[ "$a" =~ ^[0-9.]+$ && "$b" =~ ^[0-9.]+$ ]] && awk -v b="$b" 'BEGIN{exit !(b>0)}'; then
+    awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }'
+  else
+    echo "n/a"
+  fi
+}
+
+print_report() {
+  local target file r
+  local -a order=()
+  for target in direct nginx liveproxy browser-sync; do has_target "$target" && order+=("$target"); done
+
+  echo
+  echo "=== proxy_bench: wrk -t1 -c$CONNECTIONS -d${DURATION}s, keep-alive, $ROUNDS rounds" \
+    "(warm-up ${WARMUP}s per target and file) ==="
+  echo "    $(date -u '+%Y-%m-%d %H:%M:%SZ'), $(nproc) cores, $(uname -r), nginx $("$NGINX" -v 2>&1 | sed 's|.*/||')," \
+    "load average at start $LOADAVG, CPU steal during the runs $STEAL"
+  if ((PIN)); then
+    echo "    pinning: wrk on core $WRK_CPU; origin + proxy (server side) share core $SERVER_CPU"
+  else
+    echo "    pinning: none"
+  fi
+  echo "    page.html = $PAGE_BYTES bytes text/html, file.bin = $BIN_BYTES bytes application/octet-stream"
+  echo
+  printf '%-13s %-10s %9s %11s %9s %9s %8s %7s %16s %s\n' \
+    target file "req/s" "range" p50 p99 "MB/s" "srv CPU" "origin conns" "errors"
+  for target in "${order[@]}"; do
+    for file in page.html file.bin; do
+      local k="$target/$file"
+      if [[ "${RESULT[$k/rps]:-}" == FAILED || -z "${RESULT[$k/rps]:-}" ]]; then
+        printf '%-13s %-10s %9s\n' "$target" "$file" "FAILED"
+        continue
+      fi
+      local up="${RESULT[$k/up_new]:-?} new"
+      [[ -n "${RESULT[$k/up_est]:-}" ]] && up="${RESULT[$k/up_est]} open, $up"
+      local errs="${RESULT[$k/errors]}"
+      ((RESULT[$k/err_status] > 0)) && errs="$errs +${RESULT[$k/err_status]} non-2xx"
+      local range="-"
+      ((ROUNDS > 1)) && range="$(awk -v lo="${RESULT[$k/rps_min]}" -v hi="${RESULT[$k/rps_max]}" \
+        -v m="${RESULT[$k/rps]}" 'BEGIN { printf "%+.0f/%+.0f%%", 100 * (lo / m - 1), 100 * (hi / m - 1) }')"
+      printf '%-13s %-10s %9.0f %11s %9s %9s %8.1f %6s%% %16s %s\n' "$target" "$file" \
+        "${RESULT[$k/rps]}" "$range" "$(fmt_us "${RESULT[$k/p50_us]}")" "$(fmt_us "${RESULT[$k/p99_us]}")" \
+        "$(awk -v b="${RESULT[$k/bytes]}" -v d="${RESULT[$k/duration_us]}" \
+            'BEGIN { printf "%.1f", b / (d / 1e6) / 1048576 }')" \
+        "${RESULT[$k/cpu]}" "$up" "$errs"
+    done
+  done
+  echo "    req/s: median of $ROUNDS interleaved rounds; range: lowest/highest round against it;"
+  echo "    p50/p99/MB/s/srv CPU/origin conns: from the median round."
+  echo "    srv CPU: CPU time of the server-side processes / wall time (100% = one core)."
+  echo "    origin conns: connections to the origin open midway through the run, and how many the"
+  echo "    origin accepted during the run (0 new = every connection reused from the warm-up)."
+
+  echo
+  printf '%-24s %12s %12s\n' "ratio (req/s)" page.html file.bin
+  local -a pairs=()
+  has_target nginx && pairs+=("nginx direct")
+  has_target liveproxy && pairs+=("liveproxy direct" "liveproxy nginx")
+  has_target browser-sync && pairs+=("browser-sync direct" "liveproxy browser-sync")
+  local pair a b html bin
+  for pair in "${pairs[@]}"; do
+    read -r a b <<<"$pair"
+    html="$(ratio "$a/page.html" "$b/page.html")"
+    bin="$(ratio "$a/file.bin" "$b/file.bin")"
+    printf '%-24s %12s %12s\n' "$a/$b" "$html" "$bin"
+  done
+
+  if has_target liveproxy && has_target nginx; then
+    echo
+    html="$(ratio liveproxy/page.html nginx/page.html)"
+    bin="$(ratio liveproxy/file.bin nginx/file.bin)"
+    verdict "HTML (page.html, with injection)" "$html" "$HTML_TARGET"
+    verdict "100 KB file (file.bin)" "$bin" "$BIN_TARGET"
+  fi
+  if has_target liveproxy && [[ -n "${LIVEPROXY_RSS:-}" ]]; then
+    echo
+    echo "liveproxy peak RSS (VmHWM): $LIVEPROXY_RSS (liveproxy process only, not its app)"
+  fi
+}
+
+verdict() {  # verdict LABEL RATIO TARGET
+  local label="$1" r="$2" target="$3"
+  if [[ "$r" == n/a ]]; then
+    printf 'liveproxy/nginx %-34s %5s  NOT MEASURED (target >= %s)\n' "$label:" "$r" "$target"
+  elif awk -v r="$r" -v t="$target" 'BEGIN { exit !(r >= t) }'; then
+    printf 'liveproxy/nginx %-34s %5s  meets target (>= %s)\n' "$label:" "$r" "$target"
+  else
+    printf 'liveproxy/nginx %-34s %5s  *** BELOW TARGET (>= %s) ***\n' "$label:" "$r" "$target"
+  fi
+}
+
+# --- main ---------------------------------------------------------------------------------------
+
+# cpu_steal: "steal total" jiffies of all CPUs, from /proc/stat.
+cpu_steal() {
+  awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print $9, t }' /proc/stat
+}
+
+# start_targets: starts each wanted target's server side and checks its responses; a target that
+# fails is marked FAILED and left out of ACTIVE.
+start_targets() {
+  local target file ok
+  for target in direct nginx liveproxy browser-sync; do
+    has_target "$target" || continue
+    ok=1
+    case "$target" in
+      direct) TARGET_PORT[direct]="${PORT[origin]}" ;;
+      nginx) TARGET_PORT[nginx]="${PORT[nginx]}"; start_nginx_proxy || ok=0 ;;
+      liveproxy) TARGET_PORT[liveproxy]="${PORT[liveproxy]}"; start_liveproxy || ok=0 ;;
+      browser-sync) TARGET_PORT[browser-sync]="${PORT[browser-sync]}"; start_browser_sync || ok=0 ;;
+    esac
+    if ((ok)) && ! check_responses "$target" "${TARGET_PORT[$target]}"; then
+      log "$target: wrong responses, not measured"
+      ok=0
+    fi
+    if ((ok)); then
+      ACTIVE+=("$target")
+    else
+      for file in page.html file.bin; do RESULT[$target/$file/rps]=FAILED; done
+      FAILED=1
+    fi
+  done
+}
+
+main() {
+  parse_args "$@"
+  ensure_deps
+  WORK="$(mktemp -d /tmp/proxy_bench.XXXXXX)"
+  trap cleanup EXIT
+  trap 'log "interrupted"; exit 130' INT
+  trap 'log "terminated"; exit 143' TERM
+
+  local -a roles=(origin nginx origin_lp liveproxy browser-sync)
+  local -a ports
+  read -r -a ports <<<"$(free_ports "${#roles[@]}")"
+  local i
+  for i in "${!roles[@]}"; do PORT[${roles[i]}]="${ports[i]}"; done
+  log "work dir $WORK; ports: $(for r in "${roles[@]}"; do printf '%s=%s ' "$r" "${PORT[$r]}"; done)"
+
+  LOADAVG="$(cut -d' ' -f1-3 /proc/loadavg)"
+  make_docroot
+  start_origin
+  start_targets
+
+  # Rounds interleave the targets, so a burst of load from elsewhere on the machine hits one
+  # round of every target rather than all runs of one target; the median round is reported.
+  local round target file steal0 total0 steal1 total1
+  read -r steal0 total0 <<<"$(cpu_steal)"
+  for ((round = 1; round <= ROUNDS; round++)); do
+    for target in "${ACTIVE[@]}"; do
+      for file in page.html file.bin; do run_wrk "$target" "$file" "$round"; done
+    done
+  done
+  read -r steal1 total1 <<<"$(cpu_steal)"
+  STEAL="$(awk -v s="$((steal1 - steal0))" -v t="$((total1 - total0))" \
+    'BEGIN { printf "%.1f%%", (t > 0 ? 100 * s / t : 0) }')"
+  for target in "${ACTIVE[@]}"; do
+    for file in page.html file.bin; do aggregate "$target" "$file"; done
+  done
+
+  if [[ -n "${LIVEPROXY_PID:-}" ]]; then
+    if kill -0 "$LIVEPROXY_PID" 2>/dev/null; then
+      LIVEPROXY_RSS="$(awk '/^VmHWM/ { print $2 " " $3 }' "/proc/$LIVEPROXY_PID/status")"
+    else
+      log "liveproxy is no longer running after the benchmark:"
+      sed 's/^/    /' "$WORK/liveproxy.out" >&2 || true
+      FAILED=1
+    fi
+  fi
+
+  print_report
+  if ((FAILED)); then
+    echo
+    echo "Some targets could not be measured (see the log above): exit status 2."
+    exit 2
+  fi
+}
+
+main "$@"
