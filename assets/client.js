@@ -141,7 +141,7 @@
   function swapLink(link) {
     var clone = link.cloneNode(false);
     clone.removeAttribute('integrity'); // the content changed on purpose
-    clone.href = bust(link.href, newStamp());
+    clone.setAttribute('href', bust(link.getAttribute('href'), newStamp()));
     retiring.add(link);
     var done = false, t = setTimeout(finish, 5000);
     function finish() { if (!done) { done = true; clearTimeout(t); link.remove(); } }
@@ -150,27 +150,42 @@
     link.parentNode.insertBefore(clone, link.nextSibling);
   }
 
-  // Re-insert an @import with a busted URL right after the old rule and delete the old one once the new sheet is readable.
+  // Re-insert an @import with a busted URL right after the old rule, then delete the old rule once the new sheet is in.
+  // Chrome drops the whole parent sheet while an inserted @import loads, so preload it first: the rule then loads at once.
   function swapImport(rule) {
-    var sheet = rule.parentStyleSheet, rules = sheet.cssRules, i = Array.prototype.indexOf.call(rules, rule);
-    var text = '@import url(' + JSON.stringify(bust(rule.href, newStamp())) + ')' +
-      (rule.layerName != null ? (rule.layerName ? ' layer(' + rule.layerName + ')' : ' layer') : '') +
-      (rule.supportsText ? ' supports(' + rule.supportsText + ')' : '') + ' ' + rule.media.mediaText + ';';
-    try { sheet.insertRule(text, i + 1); } catch (x) {
-      // Constructed sheets refuse @import: fall back to reloading the <link> that owns the chain.
-      while (sheet.ownerRule) sheet = sheet.ownerRule.parentStyleSheet;
-      if (sheet.ownerNode && sheet.ownerNode.tagName === 'LINK') swapLink(sheet.ownerNode);
-      return;
-    }
+    var url = bust(rule.href, newStamp()), pre = document.createElement('link'), done = false;
+    pre.rel = 'preload';
+    pre.as = 'style';
+    pre.href = new URL(url, sheetBase(rule.parentStyleSheet)).href;
+    pre.onload = pre.onerror = insert;
+    var t = setTimeout(insert, 5000);
     retiring.add(rule);
-    var fresh = rules[i + 1], until = Date.now() + 5000;
-    (function poll() {
-      var ready = false;
-      try { ready = !!(fresh.styleSheet && fresh.styleSheet.cssRules); } catch (x) { ready = true; /* cross-origin but loaded */ }
-      if (!ready && Date.now() < until) return setTimeout(poll, 20);
-      var at = Array.prototype.indexOf.call(sheet.cssRules, rule);
-      if (at >= 0) sheet.deleteRule(at);
-    })();
+    document.head.appendChild(pre);
+    function insert() {
+      if (done) return;
+      done = true;
+      clearTimeout(t);
+      var sheet = rule.parentStyleSheet, rules = sheet && sheet.cssRules, i = rules ? Array.prototype.indexOf.call(rules, rule) : -1;
+      if (i < 0) return pre.remove();
+      var text = '@import url(' + JSON.stringify(url) + ')' +
+        (rule.layerName != null ? (rule.layerName ? ' layer(' + rule.layerName + ')' : ' layer') : '') +
+        (rule.supportsText ? ' supports(' + rule.supportsText + ')' : '') + ' ' + rule.media.mediaText + ';';
+      try { sheet.insertRule(text, i + 1); } catch (x) {
+        // Constructed sheets refuse @import: reload the <link> that owns the chain instead.
+        while (sheet.ownerRule) sheet = sheet.ownerRule.parentStyleSheet;
+        if (sheet.ownerNode && sheet.ownerNode.tagName === 'LINK') swapLink(sheet.ownerNode);
+        return pre.remove();
+      }
+      var fresh = rules[i + 1], until = Date.now() + 5000;
+      (function poll() {
+        var ready = true;
+        try { ready = !!(fresh.styleSheet && fresh.styleSheet.cssRules); } catch (x) { /* cross-origin, but loaded */ }
+        if (!ready && Date.now() < until) return setTimeout(poll, 20);
+        var at = Array.prototype.indexOf.call(sheet.cssRules, rule);
+        if (at >= 0) sheet.deleteRule(at);
+        pre.remove();
+      })();
+    }
   }
 
   // Cache-bust every reference to the changed image after preloading it, so the swap shows no empty frame.
@@ -178,7 +193,7 @@
     var stamp = newStamp(), cands = [];
     document.querySelectorAll('img[src], link[rel~="icon" i][href], video[poster]').forEach(function (el) {
       var attr = el.tagName === 'LINK' ? 'href' : el.tagName === 'VIDEO' ? 'poster' : 'src';
-      cands.push({ url: el[attr], swap: function () { el[attr] = bust(el[attr], stamp); } });
+      cands.push({ url: el[attr], swap: function () { el.setAttribute(attr, bust(el.getAttribute(attr), stamp)); } });
     });
     document.querySelectorAll('[srcset]').forEach(function (el) {
       var parts = el.getAttribute('srcset').trim().split(/\s*,\s+/).map(function (s) { return s.split(/\s+/); });
