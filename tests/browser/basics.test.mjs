@@ -1,0 +1,38 @@
+// The client is served as built from assets/, injected once, and never starts twice.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { SOURCE_DIR, liveSuite, pageWait } from './harness.mjs';
+
+liveSuite('client basics', (env) => {
+  env.test('/__liveproxy/client.js is assets/client.js', async () => {
+    const r = await fetch(env.url + '/__liveproxy/client.js');
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type'), /javascript/);
+    if (SOURCE_DIR) {
+      assert.equal(await r.text(), fs.readFileSync(path.join(SOURCE_DIR, 'assets/client.js'), 'utf8'), 'stale build: rebuild liveproxy');
+    }
+  });
+
+  env.test('the page gets the script once and one socket, even when the client is loaded twice', async () => {
+    const context = await env.browser.newContext();
+    env.contexts.push(context);
+    const page = await context.newPage();
+    const sockets = [];
+    page.on('websocket', (ws) => sockets.push(ws.url()));
+    await page.goto(env.url + '/');
+    await pageWait(page, 'the hello', () => window.__liveproxy && window.__liveproxy.connected);
+    assert.equal(await page.locator('script[src="/__liveproxy/client.js"]').count(), 1);
+    assert.deepEqual(sockets, [env.url.replace('http:', 'ws:') + '/__liveproxy/ws']);
+    // A second copy would open its socket while it runs, before addScriptTag resolves: count constructions.
+    await page.evaluate(() => {
+      window.__sockets = 0;
+      window.WebSocket = new Proxy(WebSocket, { construct(target, args) { window.__sockets++; return new target(...args); } });
+    });
+    await page.addScriptTag({ url: '/__liveproxy/client.js' });
+    assert.equal(await page.evaluate(() => window.__sockets), 0, 'the second copy opened a socket');
+    const state = await page.evaluate(() => window.__liveproxy);
+    assert.match(state.instance, /^[0-9a-f]+$/);
+    assert.equal(typeof state.generation, 'number');
+  });
+});
