@@ -14,11 +14,13 @@
 # a test: missed targets are printed as "below target" and the exit status stays 0. It exits
 # non-zero only when a target could not be measured at all (did not start, wrong responses).
 #
-# Usage: tests/bench/proxy_bench.sh [--duration SECS] [--warmup SECS] [--targets LIST]
-#                                   [--with-browser-sync] [--no-pin] [--keep-tmp]
+# Usage: tests/bench/proxy_bench.sh [--duration SECS] [--warmup SECS] [--rounds N]
+#                 [--targets LIST] [--with-browser-sync] [--no-pin] [--keep-tmp]
 #   LIST is a comma-separated subset of direct,nginx,liveproxy,browser-sync.
 # Environment: DURATION (default 10), WARMUP (default 2), LIVEPROXY_BINARY (default
-#   ./build/liveproxy), LIVEPROXY_EXTRA_ARGS (appended to liveproxy's options), CONNECTIONS (32).
+#   ./build/liveproxy), LIVEPROXY_EXTRA_ARGS (appended to liveproxy's options), CONNECTIONS (32),
+#   ROUNDS (3), BROWSER_SYNC_DIR (reuse or keep an npm install of browser-sync there; default:
+#   a fresh install in the temp dir).
 #
 # Setup choices:
 # - Ports are picked at run time (python3 binds 127.0.0.1:0 several times at once), never fixed.
@@ -52,6 +54,7 @@ PIN=1
 KEEP_TMP=0
 WRK_CPU=0
 SERVER_CPU=1
+readonly BROWSER_SYNC_VERSION=3.0.4
 readonly HTML_TARGET=0.8
 readonly BIN_TARGET=0.9
 
@@ -60,6 +63,7 @@ declare -a STARTED_PIDS=()     # every process we started, stopped in reverse or
 declare -A PORT=()             # role -> port
 declare -A SERVER_PIDS=()      # target -> space-separated top-level pids of its server side
 declare -A TARGET_PORT=()      # target -> the port wrk loads
+declare -A PROXY_PID=()        # target -> the proxy's own pid (its CPU is shown on its own)
 declare -a ACTIVE=()           # targets that started and answered correctly, in run order
 declare -A RESULT=()           # "target/file/field" -> value
 FAILED=0
@@ -195,9 +199,11 @@ wait_http() {
   return 1
 }
 
-# cpu_ticks PID...: utime+stime of the given processes and all their descendants.
+# cpu_ticks [--self] PID...: utime+stime of the given processes and all their descendants
+# (with --self: of the given processes only).
 cpu_ticks() {
-  local total=0 pid child stat
+  local total=0 pid child stat self=0
+  [[ "${1:-}" == --self ]] && { self=1; shift; }
   local -a queue=("$@") f
   while ((${#queue[@]})); do
     pid="${queue[0]}"
@@ -208,6 +214,7 @@ cpu_ticks() {
       read -r -a f <<<"$stat"
       total=$((total + f[11] + f[12]))
     fi
+    ((self)) && continue
     # shellcheck disable=SC2013
     for child in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do queue+=("$child"); done
   done
@@ -313,6 +320,7 @@ start_nginx_proxy() {
   $(server_prefix) $(nginx_cmd nginx-proxy) >"$WORK/nginx-proxy.out" 2>&1 &
   STARTED_PIDS+=($!)
   SERVER_PIDS[nginx]="${SERVER_PIDS[direct]} $!"
+  PROXY_PID[nginx]=$!
   wait_http "http://127.0.0.1:${PORT[nginx]}/page.html" $! "nginx proxy" || return 1
 }
 
@@ -332,29 +340,36 @@ start_liveproxy() {
   LIVEPROXY_PID=$!
   STARTED_PIDS+=($!)
   SERVER_PIDS[liveproxy]=$!   # the origin is its child, so cpu_ticks counts both
+  PROXY_PID[liveproxy]="--self $!"
   if ! wait_http "http://127.0.0.1:${PORT[liveproxy]}/page.html" $! "liveproxy"; then
     log "liveproxy output:"; sed 's/^/    /' "$WORK/liveproxy.out" >&2 || true
     return 1
   fi
 }
 
+# browser-sync (pinned version, from npm) as a fourth proxy in front of the shared origin.
 start_browser_sync() {
-  local dir="$WORK/browser-sync"
+  local dir="${BROWSER_SYNC_DIR:-$WORK/browser-sync}" bs
   if ! command -v npm >/dev/null; then
     log "npm not found: installing nodejs and npm from Debian"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
   fi
-  mkdir -p "$dir"
-  log "installing browser-sync from npm into $dir (takes a while)"
-  (cd "$dir" && npm install --silent --no-audit --no-fund browser-sync >"$dir/npm.log" 2>&1) || {
-    log "npm install browser-sync failed:"; tail -20 "$dir/npm.log" >&2; return 1; }
+  bs="$dir/node_modules/.bin/browser-sync"
+  if [[ ! -x "$bs" ]]; then
+    mkdir -p "$dir"
+    log "installing browser-sync@$BROWSER_SYNC_VERSION from npm into $dir (takes a while)"
+    (cd "$dir" && npm install --no-audit --no-fund --no-save \
+      "browser-sync@$BROWSER_SYNC_VERSION" >"$dir/npm.log" 2>&1) || {
+      log "npm install browser-sync failed:"; tail -20 "$dir/npm.log" >&2; return 1; }
+  fi
   # shellcheck disable=SC2046
-  $(server_prefix) "$dir/node_modules/.bin/browser-sync" start \
+  $(server_prefix) "$bs" start \
     --proxy "127.0.0.1:${PORT[origin]}" --port "${PORT[browser-sync]}" \
-    --no-open --no-ui --no-notify --no-online --logLevel silent \
+    --no-open --no-ui --no-notify --no-online \
     >"$WORK/browser-sync.out" 2>&1 &
   STARTED_PIDS+=($!)
   SERVER_PIDS[browser-sync]="${SERVER_PIDS[direct]} $!"
+  PROXY_PID[browser-sync]=$!
   wait_http "http://127.0.0.1:${PORT[browser-sync]}/page.html" $! "browser-sync" || {
     sed 's/^/    /' "$WORK/browser-sync.out" >&2 || true; return 1; }
 }
@@ -414,13 +429,18 @@ run_wrk() {
   fi
   local s0 s1
   s0="$(origin_counters "$upstream")"
+  local p0="" p1=""
   # shellcheck disable=SC2086
   t0="$(cpu_ticks ${SERVER_PIDS[$target]})"
+  # shellcheck disable=SC2086
+  [[ -n "${PROXY_PID[$target]:-}" ]] && p0="$(cpu_ticks ${PROXY_PID[$target]})"
   # shellcheck disable=SC2046
   $(wrk_prefix) wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 5s \
     -s "$TEMPLATES/report.lua" "$url" >"$out" 2>&1 || log "wrk exited non-zero for $url"
   # shellcheck disable=SC2086
   t1="$(cpu_ticks ${SERVER_PIDS[$target]})"
+  # shellcheck disable=SC2086
+  [[ -n "${PROXY_PID[$target]:-}" ]] && p1="$(cpu_ticks ${PROXY_PID[$target]})"
   s1="$(origin_counters "$upstream")"
   if [[ -n "$sampler" ]]; then wait "$sampler" 2>/dev/null || true; fi
   line="$(grep '^BENCH ' "$out" || true)"
@@ -433,6 +453,10 @@ run_wrk() {
   for kv in ${line#BENCH }; do RESULT[$k/${kv%%=*}]="${kv#*=}"; done
   RESULT[$k/cpu]="$(awk -v d="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" \
     -v s="$DURATION" 'BEGIN { printf "%.0f", 100 * d / hz / s }')"
+  if [[ -n "$p0" ]]; then
+    RESULT[$k/pcpu]="$(awk -v d="$((p1 - p0))" -v hz="$(getconf CLK_TCK)" \
+      -v s="$DURATION" 'BEGIN { printf "%.0f", 100 * d / hz / s }')"
+  fi
   if [[ -f "$out.ss" ]]; then RESULT[$k/up_est]="$(cat "$out.ss")"; fi
   local a0 r0 a1 r1
   read -r a0 r0 <<<"$s0"
@@ -450,10 +474,11 @@ run_wrk() {
       "read=${RESULT[$k/err_read]} write=${RESULT[$k/err_write]}" \
       "timeout=${RESULT[$k/err_timeout]}, non-2xx/3xx=${RESULT[$k/err_status]}"
   fi
-  # Every client request should reach the origin exactly once (no caching, no retries); wrk
-  # does not count the up to $CONNECTIONS requests still in flight when it stops.
+  # Every client request should reach the origin exactly once (no caching, no retries). wrk
+  # does not count the requests in flight when it stops (up to one per connection), and a slow
+  # proxy may still forward those of the previous run after it began: allow twice that.
   local extra=$(( ${RESULT[$k/up_req]:-0} - RESULT[$k/requests] ))
-  if [[ -n "${RESULT[$k/up_req]:-}" ]] && ((extra < 0 || extra > CONNECTIONS + 1)); then
+  if [[ -n "${RESULT[$k/up_req]:-}" ]] && ((extra < 0 || extra > 2 * CONNECTIONS + 1)); then
     log "$target /$file: origin saw ${RESULT[$k/up_req]} requests, wrk completed ${RESULT[$k/requests]}"
   fi
   log "round $round: $target /$file: $(printf '%.0f' "${RESULT[$k/rps]}") req/s," \
@@ -473,7 +498,7 @@ aggregate() {
   local sorted median_round
   sorted="$(printf '%s\n' "${rows[@]}" | sort -g)"
   median_round="$(sed -n "$(( (ROUNDS + 1) / 2 ))p" <<<"$sorted" | cut -d' ' -f2)"
-  for field in rps p50_us p99_us requests bytes duration_us err_status errors cpu up_est up_new; do
+  for field in rps p50_us p99_us requests bytes duration_us err_status errors cpu pcpu up_est up_new; do
     [[ -n "${RESULT[$target/$file@$median_round/$field]:-}" ]] &&
       RESULT[$target/$file/$field]="${RESULT[$target/$file@$median_round/$field]}"
   done
@@ -504,10 +529,14 @@ print_report() {
   for target in direct nginx liveproxy browser-sync; do has_target "$target" && order+=("$target"); done
 
   echo
-  echo "=== proxy_bench: wrk -t1 -c$CONNECTIONS -d${DURATION}s, keep-alive, $ROUNDS rounds" \
+  echo "=== proxy_bench: wrk -t1 -c$CONNECTIONS -d${DURATION}s, keep-alive, rounds: $ROUNDS" \
     "(warm-up ${WARMUP}s per target and file) ==="
   echo "    $(date -u '+%Y-%m-%d %H:%M:%SZ'), $(nproc) cores, $(uname -r), nginx $("$NGINX" -v 2>&1 | sed 's|.*/||')," \
     "load average at start $LOADAVG, CPU steal during the runs $STEAL"
+  if awk -v l="${LOADAVG%% *}" 'BEGIN { exit !(l > 1.5) }'; then
+    echo "    WARNING: the machine was busy when the run started (load ${LOADAVG%% *} on $(nproc) cores):"
+    echo "    other processes share the cores, so absolute figures and ratios are noisy."
+  fi
   if ((PIN)); then
     echo "    pinning: wrk on core $WRK_CPU; origin + proxy (server side) share core $SERVER_CPU"
   else
@@ -515,8 +544,8 @@ print_report() {
   fi
   echo "    page.html = $PAGE_BYTES bytes text/html, file.bin = $BIN_BYTES bytes application/octet-stream"
   echo
-  printf '%-13s %-10s %9s %11s %9s %9s %8s %7s %16s %s\n' \
-    target file "req/s" "range" p50 p99 "MB/s" "srv CPU" "origin conns" "errors"
+  printf '%-13s %-10s %9s %11s %9s %9s %8s %9s %16s %s\n' \
+    target file "req/s" "range" p50 p99 "MB/s" "CPU srv/px" "origin conns" "errors"
   for target in "${order[@]}"; do
     for file in page.html file.bin; do
       local k="$target/$file"
@@ -531,18 +560,22 @@ print_report() {
       local range="-"
       ((ROUNDS > 1)) && range="$(awk -v lo="${RESULT[$k/rps_min]}" -v hi="${RESULT[$k/rps_max]}" \
         -v m="${RESULT[$k/rps]}" 'BEGIN { printf "%+.0f/%+.0f%%", 100 * (lo / m - 1), 100 * (hi / m - 1) }')"
-      printf '%-13s %-10s %9.0f %11s %9s %9s %8.1f %6s%% %16s %s\n' "$target" "$file" \
+      local cpu="${RESULT[$k/cpu]}%"
+      [[ -n "${RESULT[$k/pcpu]:-}" ]] && cpu="$cpu/${RESULT[$k/pcpu]}%"
+      printf '%-13s %-10s %9.0f %11s %9s %9s %8.1f %10s %16s %s\n' "$target" "$file" \
         "${RESULT[$k/rps]}" "$range" "$(fmt_us "${RESULT[$k/p50_us]}")" "$(fmt_us "${RESULT[$k/p99_us]}")" \
         "$(awk -v b="${RESULT[$k/bytes]}" -v d="${RESULT[$k/duration_us]}" \
             'BEGIN { printf "%.1f", b / (d / 1e6) / 1048576 }')" \
-        "${RESULT[$k/cpu]}" "$up" "$errs"
+        "$cpu" "$up" "$errs"
     done
   done
   echo "    req/s: median of $ROUNDS interleaved rounds; range: lowest/highest round against it;"
-  echo "    p50/p99/MB/s/srv CPU/origin conns: from the median round."
-  echo "    srv CPU: CPU time of the server-side processes / wall time (100% = one core)."
+  echo "    the other columns: from the median round."
+  echo "    CPU srv/px: CPU time / wall time (100% = one core) of the whole server side (origin and"
+  echo "    proxy), then of the proxy alone."
   echo "    origin conns: connections to the origin open midway through the run, and how many the"
-  echo "    origin accepted during the run (0 new = every connection reused from the warm-up)."
+  echo "    origin accepted during the run (0 new = every connection reused from the warm-up; up to"
+  echo "    ~$CONNECTIONS new can replace those closed when the previous run stopped mid-request)."
 
   echo
   printf '%-24s %12s %12s\n' "ratio (req/s)" page.html file.bin
