@@ -1,0 +1,165 @@
+"""The app the integration tests put behind liveproxy: a threaded stdlib HTTP/1.1 server.
+
+The tests copy this file into a temporary directory that liveproxy watches, then edit
+files there. State the tests need to observe without racing the proxy (when the app
+became connectable, when it was told to stop) goes to TEST_APP_STATE_DIR, a directory
+that is *not* watched, so writing it never triggers the watcher.
+
+Routes:
+  /pid               this process's PID (text)
+  /info              JSON: pid, argv, PORT from the environment, cwd
+  /                  templates/index.html, read from disk at every request (text/html)
+  /static/<file>     a file under static/, read from disk
+  /headers           the request headers as a JSON object (name -> value, last wins)
+  /slow?ms=N         answers after N milliseconds
+  /chunked-html      an HTML page sent with Transfer-Encoding: chunked
+  /greeting          the text from greeting.py (a code module: editing it needs a restart)
+
+Environment:
+  PORT (or argv[1])          the port to listen on, always on 127.0.0.1
+  TEST_APP_START_DELAY       seconds to sleep before binding, so a restart is observable
+  TEST_APP_STATE_DIR         where to write listening.<pid> / stopped.<pid> markers
+  TEST_APP_SPAWN_CHILD       if set, start a `sleep` grandchild in our process group
+"""
+
+import http.server
+import json
+import mimetypes
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import greeting  # noqa: E402  (after the path tweak on purpose)
+
+STATE_DIR = os.environ.get("TEST_APP_STATE_DIR")
+
+
+def write_marker(name, content=""):
+    """Records an event for the test; written atomically so a reader never sees half a file."""
+    if not STATE_DIR:
+        return
+    tmp = os.path.join(STATE_DIR, "." + name + ".tmp")
+    with open(tmp, "w") as f:
+        f.write(content)
+    os.replace(tmp, os.path.join(STATE_DIR, name))
+
+
+def exit_when_orphaned():
+    """If liveproxy dies without stopping us, exit anyway: a test must never leave an app behind."""
+    parent = os.getppid()
+    while True:
+        time.sleep(0.2)
+        if os.getppid() != parent:
+            os._exit(0)
+
+
+class handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, so the proxy's app-side reuse is exercised
+
+    def log_message(self, fmt, *args):
+        # Keep the output for lines the tests look for; request logs would only add noise.
+        pass
+
+    def send_body(self, status, content_type, body):
+        data = body.encode() if isinstance(body, str) else body
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def do_HEAD(self):
+        self.do_GET()
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        data = self.rfile.read(length) if length else b""
+        self.send_body(200, "application/octet-stream", data)
+
+    def do_GET(self):
+        url = urllib.parse.urlsplit(self.path)
+        path = url.path
+        query = urllib.parse.parse_qs(url.query)
+        if path == "/pid":
+            self.send_body(200, "text/plain", str(os.getpid()))
+        elif path == "/info":
+            info = {
+                "pid": os.getpid(),
+                "argv": sys.argv,
+                "port_env": os.environ.get("PORT", ""),
+                "cwd": os.getcwd(),
+            }
+            self.send_body(200, "application/json", json.dumps(info))
+        elif path == "/":
+            with open(os.path.join(HERE, "templates", "index.html"), "rb") as f:
+                self.send_body(200, "text/html; charset=utf-8", f.read())
+        elif path.startswith("/static/"):
+            file = os.path.normpath(os.path.join(HERE, path.lstrip("/")))
+            if not file.startswith(os.path.join(HERE, "static")) or not os.path.isfile(file):
+                self.send_body(404, "text/plain", "not found")
+                return
+            with open(file, "rb") as f:
+                kind = mimetypes.guess_type(file)[0] or "application/octet-stream"
+                self.send_body(200, kind, f.read())
+        elif path == "/headers":
+            self.send_body(200, "application/json", json.dumps(dict(self.headers.items())))
+        elif path == "/slow":
+            time.sleep(int(query.get("ms", ["500"])[0]) / 1000)
+            self.send_body(200, "text/plain", "slow done")
+        elif path == "/chunked-html":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for part in (b"<!doctype html><html><head><title>chunked</title>",
+                         b"</head><body><p>chunked body</p>", b"</body></html>"):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            self.wfile.write(b"0\r\n\r\n")
+        elif path == "/greeting":
+            self.send_body(200, "text/plain", greeting.TEXT)
+        else:
+            self.send_body(404, "text/plain", "not found")
+
+
+def main():
+    port = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else int(os.environ["PORT"])
+    threading.Thread(target=exit_when_orphaned, daemon=True).start()
+
+    def on_term(signum, frame):
+        write_marker("stopped.%d" % os.getpid())
+        print("test_app: stopping pid=%d" % os.getpid(), flush=True)
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, on_term)
+
+    delay = float(os.environ.get("TEST_APP_START_DELAY") or 0)
+    if delay:
+        print("test_app: starting pid=%d, delaying %.2fs" % (os.getpid(), delay), flush=True)
+        time.sleep(delay)
+
+    if os.environ.get("TEST_APP_SPAWN_CHILD"):
+        child = subprocess.Popen(["sleep", "30"])
+        write_marker("child.%d" % os.getpid(), str(child.pid))
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler, bind_and_activate=False)
+    server.daemon_threads = True
+    server.server_bind()
+    port = server.server_address[1]  # port 0 means "any": report the one we got
+    # The marker and the line come before listen(): once the port accepts connections they exist,
+    # so "reload only after ready" can be checked without racing liveproxy's output relay.
+    write_marker("listening.%d" % os.getpid(), str(port))
+    print("test_app: listening on 127.0.0.1:%d pid=%d" % (port, os.getpid()), flush=True)
+    server.server_activate()
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

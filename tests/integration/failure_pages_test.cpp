@@ -1,0 +1,45 @@
+// An app that never listens gives 504 after the hold timeout; an app that dies at start gives a 502 with its output.
+#include "support/http_client.hpp"
+#include "support/test_site.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+using namespace liveproxy::test;
+using namespace std::chrono_literals;
+
+TEST_CASE("an app that never listens gives 504 after the hold timeout", "[integration][net]") {
+  site_options opts;
+  opts.command = {"/usr/bin/python3", "-c", "import time; print('never listening', flush=True); time.sleep(20)"};
+  opts.proxy_args = {"--hold-timeout", "1"};
+  opts.wait_for_app = false;
+  test_site site(opts);
+
+  const auto res = http_get(site.port(), "/", {}, 10s);
+  INFO(res.error << " after " << res.elapsed.count() << " ms");
+  REQUIRE(res.ok());
+  CHECK(res.status == 504);
+  // Held for the timeout, not refused at once, and not much longer either.
+  CHECK(res.elapsed >= 900ms);
+  CHECK(res.elapsed < 5s);
+  CHECK(res.header("Content-Type").find("text/html") == 0);
+}
+
+TEST_CASE("an app that dies at start gives a 502 page with its output", "[integration][net]") {
+  site_options opts;
+  opts.command = {"/usr/bin/python3", "-c",
+                  "import sys; print('Traceback: boom-marker-4711', file=sys.stderr, flush=True); sys.exit(3)"};
+  opts.proxy_args = {"--hold-timeout", "5"};
+  opts.wait_for_app = false;
+  test_site site(opts);
+
+  const auto res = http_get(site.port(), "/", {}, 15s);
+  INFO(res.error);
+  REQUIRE(res.ok());
+  CHECK(res.status == 502);
+  CHECK(res.body.find("boom-marker-4711") != std::string::npos);
+  CHECK(res.header("Content-Type").find("text/html") == 0);
+  // The error page keeps the reload client, so the tab recovers once the app is fixed.
+  CHECK(res.body.find("/__liveproxy/client.js") != std::string::npos);
+}
