@@ -22,6 +22,7 @@ void debouncer::add(change c, time_point now) {
   note(now);
   const auto [it, inserted] = index_.try_emplace(c.path, pending_.changes.size());
   if (inserted) {
+    last_new_ = now;
     pending_.changes.push_back(std::move(c));
   } else {
     auto& existing = pending_.changes[it->second];
@@ -34,6 +35,7 @@ void debouncer::add(change c, time_point now) {
 }
 
 void debouncer::add_overflow(time_point now) {
+  if (!pending_.overflow) last_new_ = now;
   note(now);
   pending_.overflow = true;
   pending_.strongest = action::restart;
@@ -44,7 +46,7 @@ std::optional<debouncer::time_point> debouncer::next_due() const {
   if (idle()) return std::nullopt;
   if (leading_) return first_;
   const duration quiet = pending_.strongest == action::restart ? restart_settle_ : browser_coalesce_;
-  return std::min(last_ + quiet, first_ + max_delay_);
+  return std::min(last_ + quiet, last_new_ + max_delay_);
 }
 
 std::optional<batch> debouncer::take_due(time_point now) {

@@ -17,8 +17,9 @@ namespace liveproxy::watcher {
 ///   browser_coalesce. If that first change is browser-only (css/reload) it is due at once (leading edge).
 /// - Later browser-only changes are collected and due browser_coalesce after the last one (trailing batch).
 /// - Once a restart is pending it swallows everything else and is due after restart_settle of quiet.
-/// - Whatever is pending is due at the latest max_delay after its first change, so a file rewritten
-///   forever cannot starve the app.
+/// - Whatever is pending is due at the latest max_delay after the last change to a *new* path, so a
+///   file rewritten forever cannot starve the app, while a long checkout (new paths all the time,
+///   however slow the disk) still gives one batch.
 /// - Changes are de-duplicated by path; a batch acts on its strongest member.
 class debouncer {
  public:
@@ -26,7 +27,7 @@ class debouncer {
   using time_point = clock::time_point;
   using duration = clock::duration;
 
-  /// Upper bound on how long a pending batch may be held back by a continuous stream of changes.
+  /// Upper bound on how long changes to already-pending paths may hold a batch back.
   static constexpr std::chrono::milliseconds default_max_delay{2000};
 
   debouncer(duration restart_settle, duration browser_coalesce, duration max_delay = default_max_delay);
@@ -54,6 +55,7 @@ class debouncer {
   std::unordered_map<std::string, std::size_t> index_;  // path → position in pending_.changes
   bool leading_ = false;                                 // pending_ is a leading-edge batch, due now
   time_point first_{};                                   // first change of the pending batch
+  time_point last_new_{};                                // latest change adding a path to the batch
   time_point last_{};                                    // latest change of the burst
   bool seen_any_ = false;
 };

@@ -204,7 +204,8 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
           stack.push_back(std::move(child));
         } else if (report && e.name != ".gitignore" &&
                    (e.type == watch_tree::entry_type::file || e.type == watch_tree::entry_type::symlink)) {
-          emit(tree_->abs_path(root, child), std::move(child));
+          std::string path = tree_->abs_path(root, child);
+          emit(std::move(path), std::move(child));
         }
       }
     }

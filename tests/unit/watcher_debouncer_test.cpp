@@ -1,0 +1,199 @@
+// The debounce core stepped with a fake clock: leading edge, trailing batch, settle, swallowing, dedupe.
+#include "watcher/debouncer.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+using namespace std::chrono_literals;
+using liveproxy::watcher::action;
+using liveproxy::watcher::batch;
+using liveproxy::watcher::change;
+using liveproxy::watcher::debouncer;
+
+namespace {
+
+const debouncer::time_point t0 = debouncer::time_point{} + 1h;
+
+change ch(const std::string& rel, action act) { return change{"/root/" + rel, rel, act}; }
+
+// Steps the fake clock 1 ms at a time and returns the first batch and when it came out.
+std::pair<std::optional<batch>, debouncer::time_point> run_until_batch(debouncer& d, debouncer::time_point from,
+                                                                          debouncer::duration limit = 10s) {
+  for (auto t = from; t <= from + limit; t += 1ms) {
+    if (auto b = d.take_due(t)) return {std::move(b), t};
+  }
+  return {std::nullopt, from + limit};
+}
+
+}  // namespace
+
+TEST_CASE("a browser-only change goes out at once (leading edge)", "[unit][watcher]") {
+  debouncer d(80ms, 30ms);
+  CHECK_FALSE(d.next_due());
+  d.add(ch("site.css", action::css), t0);
+  REQUIRE(d.next_due() == t0);
+  auto b = d.take_due(t0);
+  REQUIRE(b);
+  CHECK(b->strongest == action::css);
+  REQUIRE(b->changes.size() == 1);
+  CHECK(b->changes[0].rel_path == "site.css");
+  CHECK_FALSE(b->overflow);
+  CHECK_FALSE(d.next_due());  // idle: no timer needed
+  CHECK_FALSE(d.take_due(t0 + 1s));
+}
+
+TEST_CASE("later browser-only changes of a burst come as one trailing batch", "[unit][watcher]") {
+  debouncer d(80ms, 30ms);
+  d.add(ch("a.css", action::css), t0);
+  REQUIRE(d.take_due(t0));
+  d.add(ch("b.css", action::css), t0 + 10ms);
+  d.add(ch("index.html", action::reload), t0 + 20ms);
+  d.add(ch("b.css", action::css), t0 + 25ms);
+  CHECK_FALSE(d.take_due(t0 + 25ms));
+  REQUIRE(d.next_due() == t0 + 55ms);  // browser_coalesce after the last change
+  CHECK_FALSE(d.take_due(t0 + 54ms));
+  auto b = d.take_due(t0 + 55ms);
+  REQUIRE(b);
+  CHECK(b->strongest == action::reload);
+  REQUIRE(b->changes.size() == 2);
+  CHECK(b->changes[0].rel_path == "b.css");
+  CHECK(b->changes[1].rel_path == "index.html");
+  CHECK_FALSE(d.next_due());
+}
+
+TEST_CASE("after a quiet period the next browser change is a new leading edge", "[unit][watcher]") {
+  debouncer d(80ms, 30ms);
+  d.add(ch("a.css", action::css), t0);
+  REQUIRE(d.take_due(t0));
+  d.add(ch("a.css", action::css), t0 + 31ms);
+  CHECK(d.take_due(t0 + 31ms));
+}
+
+TEST_CASE("a restart waits for restart_settle of quiet", "[unit][watcher]") {
+  debouncer d(80ms, 30ms);
+  d.add(ch("app.py", action::restart), t0);
+  CHECK_FALSE(d.take_due(t0));
+  d.add(ch("models.py", action::restart), t0 + 50ms);
+  REQUIRE(d.next_due() == t0 + 130ms);
+  auto [b, at] = run_until_batch(d, t0 + 50ms);
+  REQUIRE(b);
+  CHECK(at == t0 + 130ms);
+  CHECK(b->strongest == action::restart);
+  CHECK(b->changes.size() == 2);
+}
+
+TEST_CASE("a pending restart swallows browser-only changes of the same burst", "[unit][watcher]") {
+  debouncer d(80ms, 30ms);
+  d.add(ch("app.py", action::restart), t0);
+  d.add(ch("site.css", action::css), t0 + 5ms);
+  d.add(ch("index.html", action::reload), t0 + 10ms);
+  auto [b, at] = run_until_batch(d, t0);
+  REQUIRE(b);
+  CHECK(at == t0 + 90ms);
+  CHECK(b->strongest == action::restart);
+  CHECK(b->changes.size() == 3);
+  CHECK_FALSE(d.next_due());
+}
+
+TEST_CASE("css and code arriving together give one restart and no separate css batch", "[unit][watcher]") {
+  debouncer d(80ms, 30ms);
+  // Both seen before the watcher asks what is due (one read from the kernel).
+  d.add(ch("site.css", action::css), t0);
+  d.add(ch("app.py", action::restart), t0);
+  CHECK_FALSE(d.take_due(t0));
+  auto [b, at] = run_until_batch(d, t0);
+  REQUIRE(b);
+  CHECK(at == t0 + 80ms);
+  CHECK(b->strongest == action::restart);
+  CHECK(b->changes.size() == 2);
+  CHECK_FALSE(d.take_due(t0 + 10s));
+}
+
+TEST_CASE("a leading css batch already sent is followed by one restart for code in the burst", "[unit][watcher]") {
+  debouncer d(80ms, 30ms);
+  d.add(ch("site.css", action::css), t0);
+  REQUIRE(d.take_due(t0)->strongest == action::css);
+  d.add(ch("app.py", action::restart), t0 + 5ms);
+  d.add(ch("other.css", action::css), t0 + 6ms);
+  auto [b, at] = run_until_batch(d, t0 + 5ms);
+  REQUIRE(b);
+  CHECK(at == t0 + 86ms);
+  CHECK(b->strongest == action::restart);
+  CHECK(b->changes.size() == 2);
+}
+
+TEST_CASE("a 5,000-file checkout is one restart batch", "[unit][watcher]") {
+  debouncer d(80ms, 30ms);
+  auto t = t0;
+  for (int i = 0; i < 5000; ++i) {
+    // Mixed kinds, as in a real checkout; 20 microseconds apart, plus a duplicate write for each.
+    const std::string name = "f" + std::to_string(i) + (i % 3 == 0 ? ".css" : i % 3 == 1 ? ".html" : ".py");
+    d.add(ch(name, i % 3 == 0 ? action::css : i % 3 == 1 ? action::reload : action::restart), t);
+    d.add(ch(name, i % 3 == 0 ? action::css : i % 3 == 1 ? action::reload : action::restart), t);
+    t += 20us;
+  }
+  // The very first change is css: it may go out on the leading edge, but only if asked before code arrived.
+  auto [b, at] = run_until_batch(d, t0);
+  REQUIRE(b);
+  CHECK(b->strongest == action::restart);
+  CHECK(b->changes.size() == 5000);
+  CHECK_FALSE(d.next_due());
+}
+
+TEST_CASE("duplicates are merged by path in first-seen order, keeping the strongest action", "[unit][watcher]") {
+  debouncer d(80ms, 30ms);
+  d.add(ch("app.py", action::restart), t0);
+  d.add(ch("b.py", action::restart), t0 + 1ms);
+  d.add(ch("app.py", action::restart), t0 + 2ms);
+  d.add(ch("app.py", action::restart), t0 + 3ms);
+  auto [b, at] = run_until_batch(d, t0);
+  REQUIRE(b);
+  REQUIRE(b->changes.size() == 2);
+  CHECK(b->changes[0].rel_path == "app.py");
+  CHECK(b->changes[1].rel_path == "b.py");
+}
+
+TEST_CASE("a change rewritten forever cannot starve the batch past max_delay", "[unit][watcher]") {
+  debouncer d(80ms, 30ms, 1s);
+  std::optional<batch> got;
+  auto t = t0;
+  for (; t < t0 + 3s && !got; t += 50ms) {
+    d.add(ch("app.py", action::restart), t);
+    got = d.take_due(t);
+  }
+  REQUIRE(got);
+  CHECK(t - 50ms == t0 + 1s);
+}
+
+TEST_CASE("a slow checkout that keeps adding new paths is not cut by max_delay", "[unit][watcher]") {
+  debouncer d(80ms, 30ms, 1s);
+  auto t = t0;
+  for (int i = 0; i < 100; ++i, t += 50ms) {
+    d.add(ch("f" + std::to_string(i) + ".py", action::restart), t);
+    REQUIRE_FALSE(d.take_due(t));
+  }
+  auto [b, at] = run_until_batch(d, t);
+  REQUIRE(b);
+  CHECK(at == t - 50ms + 80ms);
+  CHECK(b->changes.size() == 100);
+}
+
+TEST_CASE("overflow gives one conservative restart batch flagged overflow", "[unit][watcher]") {
+  debouncer d(80ms, 30ms);
+  d.add(ch("site.css", action::css), t0);
+  d.add_overflow(t0);
+  CHECK_FALSE(d.take_due(t0));
+  auto [b, at] = run_until_batch(d, t0);
+  REQUIRE(b);
+  CHECK(b->overflow);
+  CHECK(b->strongest == action::restart);
+  CHECK_FALSE(d.next_due());
+}
+
+TEST_CASE("ignore-classified changes are dropped", "[unit][watcher]") {
+  debouncer d(80ms, 30ms);
+  d.add(ch("README.md", action::ignore), t0);
+  CHECK(d.idle());
+  CHECK_FALSE(d.next_due());
+}

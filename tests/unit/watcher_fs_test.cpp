@@ -1,0 +1,308 @@
+// Behaviour of the real watcher on real temporary directories, through the real backend.
+#include "watcher/watcher.hpp"
+
+#include "support/temp_dir.hpp"
+#include "support/wait.hpp"
+
+// GCC 12 at -O2 reports a false "potential null pointer dereference" inside Asio's scheduler.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#pragma GCC diagnostic pop
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <future>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace net = boost::asio;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using liveproxy::test::temp_dir;
+using liveproxy::test::wait_until;
+using liveproxy::test::write_file;
+using liveproxy::watcher::action;
+using liveproxy::watcher::batch;
+using liveproxy::watcher::options;
+using liveproxy::watcher::watcher;
+
+namespace {
+
+// Runs a watcher on its own io_context thread and records every batch.
+class harness {
+ public:
+  explicit harness(options opts) {
+    w_ = std::make_unique<watcher>(io_.get_executor(), std::move(opts), [this](const batch& b) {
+      const std::lock_guard lock(m_);
+      batches_.push_back(b);
+    });
+    w_->start();  // before the loop thread exists, so this is still single-threaded
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~harness() {
+    on_loop([this] { w_->stop(); });
+    work_.reset();
+    io_.stop();
+    thread_.join();
+    w_.reset();
+  }
+  harness(const harness&) = delete;
+  harness& operator=(const harness&) = delete;
+
+  // Runs fn on the watcher's loop and waits for it: the watcher is not thread-safe.
+  template <typename Fn>
+  void on_loop(Fn fn) {
+    std::promise<void> done;
+    net::post(io_, [&] {
+      fn();
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
+
+  std::vector<batch> batches() const {
+    const std::lock_guard lock(m_);
+    return batches_;
+  }
+  std::size_t change_count() const {
+    std::size_t n = 0;
+    for (const auto& b : batches()) n += b.changes.size();
+    return n;
+  }
+  bool saw(const std::string& rel) const {
+    for (const auto& b : batches())
+      for (const auto& c : b.changes)
+        if (c.rel_path == rel) return true;
+    return false;
+  }
+  // Waits until rel has been reported (in any batch so far).
+  bool wait_for(const std::string& rel) const { return wait_until([&] { return saw(rel); }); }
+  std::vector<std::string> all_rel_paths() const {
+    std::vector<std::string> out;
+    for (const auto& b : batches())
+      for (const auto& c : b.changes) out.push_back(c.rel_path);
+    return out;
+  }
+  void clear() {
+    const std::lock_guard lock(m_);
+    batches_.clear();
+  }
+  std::string backend() const { return w_->backend_name(); }
+  void watch_extra(const std::vector<fs::path>& files) {
+    on_loop([&] { w_->watch_extra_files(files); });
+  }
+
+ private:
+  net::io_context io_;
+  net::executor_work_guard<net::io_context::executor_type> work_{io_.get_executor()};
+  mutable std::mutex m_;
+  std::vector<batch> batches_;
+  std::unique_ptr<watcher> w_;
+  std::thread thread_;
+};
+
+options opts_for(const temp_dir& dir) {
+  options o;
+  o.roots = {dir.path()};
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("watcher reports create, modify and delete with root-relative and absolute paths", "[fs][watcher]") {
+  temp_dir dir("watcher-basic");
+  harness h(opts_for(dir));
+  CHECK(h.backend() == "inotify");
+
+  write_file(dir / "app.py", "print(1)\n");
+  REQUIRE(h.wait_for("app.py"));
+  const auto first = h.batches();
+  REQUIRE(first.size() == 1);
+  CHECK(first[0].strongest == action::restart);
+  CHECK(first[0].changes[0].path == (dir / "app.py").string());
+
+  h.clear();
+  write_file(dir / "app.py", "print(2)\n");
+  REQUIRE(h.wait_for("app.py"));
+
+  h.clear();
+  fs::remove(dir / "app.py");
+  REQUIRE(h.wait_for("app.py"));
+
+  h.clear();
+  write_file(dir / "site.css", "body{}\n");
+  REQUIRE(h.wait_for("site.css"));
+  CHECK(h.batches()[0].strongest == action::css);
+}
+
+TEST_CASE("an editor's atomic save (ignored temp file renamed over the real one) is one change", "[fs][watcher]") {
+  temp_dir dir("watcher-atomic");
+  write_file(dir / "views.py", "old\n");
+  harness h(opts_for(dir));
+
+  SECTION("temp file renamed into place") {
+    write_file(dir / "views.py.tmp", "new\n");
+    fs::rename(dir / "views.py.tmp", dir / "views.py");
+  }
+  SECTION("vim-style: probe file, backup by rename, write new, delete backup") {
+    write_file(dir / "4913", "");
+    fs::remove(dir / "4913");
+    fs::rename(dir / "views.py", dir / "views.py~");
+    write_file(dir / "views.py", "new\n");
+    fs::remove(dir / "views.py~");
+  }
+  REQUIRE(h.wait_for("views.py"));
+  // A sentinel written afterwards proves everything before it has been processed.
+  write_file(dir / "sentinel.html", "x");
+  REQUIRE(h.wait_for("sentinel.html"));
+  const auto paths = h.all_rel_paths();
+  CHECK(std::count(paths.begin(), paths.end(), "views.py") == 1);
+  CHECK(std::all_of(paths.begin(), paths.end(), [](const std::string& p) { return p == "views.py" || p == "sentinel.html"; }));
+}
+
+TEST_CASE("new subdirectories are watched, files created in them before the watch are found", "[fs][watcher]") {
+  temp_dir dir("watcher-subdir");
+  harness h(opts_for(dir));
+
+  // Created in one go: the file may well exist before the watcher has seen the directory.
+  write_file(dir / "pkg/deep/er/first.py", "x");
+  REQUIRE(h.wait_for("pkg/deep/er/first.py"));
+  write_file(dir / "pkg/deep/er/second.py", "x");
+  REQUIRE(h.wait_for("pkg/deep/er/second.py"));
+  write_file(dir / "pkg/third.html", "x");
+  REQUIRE(h.wait_for("pkg/third.html"));
+}
+
+TEST_CASE("a directory moved into the tree is watched and its files reported", "[fs][watcher]") {
+  temp_dir outside("watcher-outside");
+  temp_dir dir("watcher-movein");
+  write_file(outside / "incoming/sub/a.py", "x");
+  harness h(opts_for(dir));
+
+  fs::rename(outside / "incoming", dir / "incoming");
+  REQUIRE(h.wait_for("incoming/sub/a.py"));
+  write_file(dir / "incoming/sub/b.py", "x");
+  REQUIRE(h.wait_for("incoming/sub/b.py"));
+
+  // Moved within the tree: the new location is watched under its new name.
+  fs::rename(dir / "incoming", dir / "moved");
+  REQUIRE(h.wait_for("moved/sub/a.py"));
+  h.clear();
+  write_file(dir / "moved/sub/c.py", "x");
+  REQUIRE(h.wait_for("moved/sub/c.py"));
+  CHECK_FALSE(h.saw("incoming/sub/c.py"));
+}
+
+TEST_CASE("ignored paths produce nothing", "[fs][watcher]") {
+  temp_dir dir("watcher-ignored");
+  write_file(dir / ".gitignore", "build/\n*.generated.py\n");
+  write_file(dir / "node_modules/pkg/index.js", "x");
+  write_file(dir / ".git/HEAD", "ref: main\n");
+  fs::create_directories(dir / "build");
+  options o = opts_for(dir);
+  o.extra_ignores = {"scratch/"};
+  harness h(std::move(o));
+
+  write_file(dir / "node_modules/pkg/index.js", "y");
+  write_file(dir / "node_modules/new/index.js", "y");
+  write_file(dir / ".git/index", "y");
+  write_file(dir / "build/out.js", "y");
+  write_file(dir / "models.generated.py", "y");
+  write_file(dir / "app/__pycache__/views.cpython-311.pyc", "y");
+  write_file(dir / "server.log", "y");
+  write_file(dir / "db.sqlite3", "y");
+  write_file(dir / ".views.py.swp", "y");
+  write_file(dir / "scratch/notes.py", "y");
+  write_file(dir / "sentinel.py", "x");
+  REQUIRE(h.wait_for("sentinel.py"));
+  const auto paths = h.all_rel_paths();
+  CHECK(paths == std::vector<std::string>{"sentinel.py"});
+}
+
+TEST_CASE("a .gitignore written while running applies to later changes", "[fs][watcher]") {
+  temp_dir dir("watcher-gitignore-live");
+  harness h(opts_for(dir));
+  write_file(dir / ".gitignore", "*.gen\n");
+  write_file(dir / "first.py", "x");
+  REQUIRE(h.wait_for("first.py"));
+  write_file(dir / "x.gen", "y");
+  write_file(dir / "sentinel.py", "x");
+  REQUIRE(h.wait_for("sentinel.py"));
+  CHECK_FALSE(h.saw("x.gen"));
+  CHECK_FALSE(h.saw(".gitignore"));
+}
+
+TEST_CASE("extra files are watched even in ignored directories and outside the roots", "[fs][watcher]") {
+  temp_dir dir("watcher-extra");
+  temp_dir outside("watcher-extra-outside");
+  const auto in_venv = dir / ".venv/lib/site-packages/lib.py";
+  const auto out = outside / "other.py";
+  write_file(in_venv, "x");
+  write_file(out, "x");
+  write_file(outside / "not_watched.py", "x");
+  harness h(opts_for(dir));
+  h.watch_extra({in_venv, out, dir / "app.py"});
+
+  write_file(in_venv, "y");
+  REQUIRE(h.wait_for(in_venv.string()));  // extra files report their absolute path
+  write_file(out, "y");
+  REQUIRE(h.wait_for(out.string()));
+  // A file both in the tree and extra is reported once, root-relative.
+  write_file(dir / "app.py", "y");
+  REQUIRE(h.wait_for("app.py"));
+  write_file(outside / "not_watched.py", "y");
+  write_file(dir / "sentinel.py", "x");
+  REQUIRE(h.wait_for("sentinel.py"));
+  CHECK_FALSE(h.saw((outside / "not_watched.py").string()));
+  CHECK_FALSE(h.saw((dir / "app.py").string()));
+  CHECK_FALSE(h.saw(".venv/lib/site-packages/lib.py"));
+}
+
+TEST_CASE("a 5,000-file burst is one restart batch", "[fs][watcher]") {
+  temp_dir dir("watcher-burst");
+  options o = opts_for(dir);
+  // Generous settle time: the test machine may stall the writer; the point is one batch per burst.
+  o.restart_settle = 300ms;
+  harness h(std::move(o));
+  for (int d = 0; d < 50; ++d) {
+    for (int f = 0; f < 100; ++f) {
+      const char* ext = f % 3 == 0 ? ".css" : f % 3 == 1 ? ".html" : ".py";
+      write_file(dir / ("pkg" + std::to_string(d)) / ("f" + std::to_string(f) + ext), "x");
+    }
+  }
+  const bool all_seen = wait_until([&] { return h.change_count() >= 5000; }, 30s);
+  const auto so_far = h.batches();
+  INFO("changes seen: " << h.change_count() << " in " << so_far.size() << " batches, overflow "
+                        << std::any_of(so_far.begin(), so_far.end(), [](const batch& b) { return b.overflow; }));
+  if (!all_seen) {
+    const auto seen = h.all_rel_paths();
+    std::size_t shown = 0;
+    for (int d = 0; d < 50 && shown < 20; ++d)
+      for (int f = 0; f < 100 && shown < 20; ++f) {
+        const char* ext = f % 3 == 0 ? ".css" : f % 3 == 1 ? ".html" : ".py";
+        const std::string rel = "pkg" + std::to_string(d) + "/f" + std::to_string(f) + ext;
+        if (std::find(seen.begin(), seen.end(), rel) == seen.end()) { UNSCOPED_INFO("missing " << rel); ++shown; }
+      }
+  }
+  REQUIRE(all_seen);
+  write_file(dir / "sentinel.py", "x");
+  REQUIRE(h.wait_for("sentinel.py"));
+  const auto batches = h.batches();
+  // The burst's first file is css and may go out alone on the leading edge; then one restart.
+  std::size_t restarts = 0;
+  std::size_t changes = 0;
+  for (const auto& b : batches) {
+    if (b.strongest == action::restart) ++restarts;
+    for (const auto& c : b.changes) changes += c.rel_path == "sentinel.py" ? 0 : 1;
+  }
+  CHECK(changes == 5000);
+  CHECK(restarts == 2);  // the burst and the sentinel
+  CHECK(batches.size() <= 3);
+}
