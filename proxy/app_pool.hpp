@@ -1,0 +1,40 @@
+// Keep-alive connections to the app, reused across browser requests and dropped on restart.
+#pragma once
+
+#include "proxy/net.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace liveproxy {
+
+/// A connection to the app, tagged with the app run it belongs to.
+struct app_connection {
+  beast::tcp_stream stream;
+  std::uint64_t generation = 0;
+  bool reused = false;  ///< came from the pool: may have been closed by the app meanwhile
+};
+
+class app_pool {
+ public:
+  app_pool(net::any_io_executor ex, tcp::endpoint app);
+
+  /// An idle connection of the current run, or a new one. Fails with the connect error.
+  awaitable<std::pair<error_code, std::optional<app_connection>>> acquire(bool fresh_only = false);
+  /// Returns a connection after a complete exchange with keep-alive.
+  void release(app_connection c);
+  /// The app restarted: connections to the old run are useless.
+  void new_generation(std::uint64_t generation);
+
+  std::uint64_t generation() const { return generation_; }
+  std::uint16_t app_port() const { return app_.port(); }
+
+ private:
+  net::any_io_executor ex_;
+  tcp::endpoint app_;
+  std::uint64_t generation_ = 0;
+  std::vector<app_connection> idle_;
+};
+
+}  // namespace liveproxy

@@ -1,0 +1,11 @@
+// The files of assets/, embedded at build time by cmake/embed_assets.cmake.
+#pragma once
+
+#include <string_view>
+
+namespace liveproxy::assets {
+
+extern const std::string_view client_js;   ///< assets/client.js
+extern const std::string_view error_html;  ///< assets/error.html
+
+}  // namespace liveproxy::assets

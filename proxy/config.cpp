@@ -1,0 +1,127 @@
+// Command-line parsing. Hand-written: the grammar is small and the errors must name the option.
+#include "proxy/config.hpp"
+
+#include <charconv>
+#include <string_view>
+
+namespace liveproxy {
+namespace {
+
+template <typename T>
+T parse_number(std::string_view opt, std::string_view text, T lo, T hi) {
+  T value{};
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || ptr != text.data() + text.size() || value < lo || value > hi)
+    throw config_error(std::string(opt) + ": expected a number from " + std::to_string(lo) + " to " +
+                       std::to_string(hi) + ", got '" + std::string(text) + "'");
+  return value;
+}
+
+double parse_seconds(std::string_view opt, std::string_view text) {
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(std::string(text), &used);
+    if (used == text.size() && v > 0 && v <= 86400) return v;
+  } catch (const std::exception&) {
+  }
+  throw config_error(std::string(opt) + ": expected seconds (e.g. 30 or 0.5), got '" + std::string(text) + "'");
+}
+
+}  // namespace
+
+std::string usage_text() {
+  return R"(usage: liveproxy [options] -- COMMAND [ARGS...]
+
+Runs COMMAND as your app on a private port, proxies the browser to it, and reloads
+the browser when files change: code -> restart the app, templates -> reload the page,
+stylesheets and images -> swap them in place.
+
+The app's port is passed as {port} inside any argument and as $PORT.
+
+options:
+  --port N             front port the browser opens (default 3000; 0 = any free port)
+  --host ADDR          front address (default 127.0.0.1)
+  --app-port N         the app's port (default: a free port chosen at start)
+  --watch DIR          directory to watch, repeatable (default: the current directory)
+  --ignore GLOB        extra ignore pattern (gitignore syntax), repeatable
+  --poll [MS]          poll the file system instead of inotify (default 500 ms)
+  --hold-timeout SECS  how long requests wait for the app to come up (default 30)
+  -h, --help           this text
+  --version            print the version
+
+example:
+  liveproxy -- /usr/bin/python3 manage.py runserver --noreload 127.0.0.1:{port}
+)";
+}
+
+config parse_command_line(int argc, const char* const* argv) {
+  config cfg;
+  int i = 1;
+  auto value = [&](std::string_view opt) -> std::string_view {
+    if (i + 1 >= argc) throw config_error(std::string(opt) + " needs a value");
+    return argv[++i];
+  };
+  for (; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--") {
+      ++i;
+      break;
+    }
+    if (arg == "-h" || arg == "--help") {
+      cfg.show_help = true;
+    } else if (arg == "--version") {
+      cfg.show_version = true;
+    } else if (arg == "--port") {
+      cfg.port = parse_number<std::uint16_t>(arg, value(arg), 0, 65535);
+    } else if (arg == "--host") {
+      cfg.host = value(arg);
+    } else if (arg == "--app-port") {
+      cfg.app_port = parse_number<std::uint16_t>(arg, value(arg), 1, 65535);
+    } else if (arg == "--watch") {
+      cfg.watch_dirs.emplace_back(value(arg));
+    } else if (arg == "--ignore") {
+      cfg.ignores.emplace_back(value(arg));
+    } else if (arg == "--poll") {
+      // The interval is optional: "--poll" alone, or "--poll 250".
+      if (i + 1 < argc && argv[i + 1][0] >= '0' && argv[i + 1][0] <= '9')
+        cfg.poll_interval = std::chrono::milliseconds(parse_number<int>(arg, argv[++i], 10, 60'000));
+      else
+        cfg.poll_interval = std::chrono::milliseconds(500);
+    } else if (arg == "--hold-timeout") {
+      cfg.hold_timeout = std::chrono::milliseconds(static_cast<long>(parse_seconds(arg, value(arg)) * 1000));
+    } else if (arg.starts_with("-")) {
+      throw config_error("unknown option " + std::string(arg) + " (see --help)");
+    } else {
+      throw config_error("unexpected argument '" + std::string(arg) +
+                         "': put the app command after -- (liveproxy [options] -- COMMAND ...)");
+    }
+  }
+  for (; i < argc; ++i) cfg.app_command.emplace_back(argv[i]);
+  if (cfg.app_command.empty() && !cfg.show_help && !cfg.show_version)
+    throw config_error("no app command: liveproxy [options] -- COMMAND [ARGS...] (see --help)");
+  if (cfg.watch_dirs.empty()) cfg.watch_dirs.emplace_back(".");
+  for (auto& dir : cfg.watch_dirs) {
+    std::error_code ec;
+    auto canon = std::filesystem::canonical(dir, ec);
+    if (ec || !std::filesystem::is_directory(canon))
+      throw config_error("--watch " + dir.string() + ": not a directory");
+    dir = canon;
+  }
+  return cfg;
+}
+
+std::vector<std::string> expand_placeholders(const std::vector<std::string>& argv, std::uint16_t port) {
+  static constexpr std::string_view placeholder = "{port}";
+  const std::string port_text = std::to_string(port);
+  std::vector<std::string> out;
+  out.reserve(argv.size());
+  for (std::string arg : argv) {
+    for (auto pos = arg.find(placeholder); pos != std::string::npos;
+         pos = arg.find(placeholder, pos + port_text.size()))
+      arg.replace(pos, placeholder.size(), port_text);
+    out.push_back(std::move(arg));
+  }
+  return out;
+}
+
+}  // namespace liveproxy

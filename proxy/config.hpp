@@ -1,0 +1,43 @@
+// Run-time configuration: what the command line (and later liveproxy.json) says.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace liveproxy {
+
+/// A configuration mistake the user must fix; the message says what and where.
+struct config_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Everything liveproxy needs to run. Defaults are the documented ones.
+struct config {
+  std::string host = "127.0.0.1";  ///< front address (loopback unless told otherwise)
+  std::uint16_t port = 3000;       ///< front port; 0 picks a free one
+  std::string app_host = "127.0.0.1";
+  std::uint16_t app_port = 0;  ///< 0: a free port chosen at start
+  std::vector<std::filesystem::path> watch_dirs;
+  std::vector<std::string> ignores;
+  std::optional<std::chrono::milliseconds> poll_interval;
+  std::chrono::milliseconds hold_timeout{30'000};
+  std::vector<std::string> app_command;  ///< argv with {port} placeholders still in place
+  bool show_help = false;
+  bool show_version = false;
+};
+
+/// Parses argv. Throws config_error naming the offending option.
+config parse_command_line(int argc, const char* const* argv);
+
+/// The --help text.
+std::string usage_text();
+
+/// Replaces every "{port}" inside each argument by the port.
+std::vector<std::string> expand_placeholders(const std::vector<std::string>& argv, std::uint16_t port);
+
+}  // namespace liveproxy

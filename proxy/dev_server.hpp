@@ -1,0 +1,56 @@
+// liveproxy's whole loop: watcher -> supervisor -> gate and hub -> browsers.
+#pragma once
+
+#include "proxy/app_gate.hpp"
+#include "proxy/app_pool.hpp"
+#include "proxy/config.hpp"
+#include "proxy/host_check.hpp"
+#include "proxy/listener.hpp"
+#include "proxy/proxy_context.hpp"
+#include "proxy/reload_hub.hpp"
+#include "proxy/supervisor.hpp"
+#include "watcher/watcher.hpp"
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace liveproxy {
+
+/// Owns every component and routes events between them. Lives on one io_context.
+class dev_server {
+ public:
+  /// Binds the front port and picks the app port; throws on start-up errors.
+  dev_server(net::any_io_executor ex, config cfg);
+
+  /// Starts the watcher and the app, and begins accepting browsers.
+  void start();
+  /// Stops the app (at once if `now`), closes the listener, and calls done.
+  void shutdown(bool now, std::function<void()> done);
+
+  tcp::endpoint front_endpoint() const { return listener_.local_endpoint(); }
+  std::uint16_t app_port() const { return app_port_; }
+
+ private:
+  void on_changes(const watcher::batch& b);
+  void on_app_ready(std::uint64_t generation);
+  void on_app_exit(const app_exit& e);
+  error_info describe_failure() const;
+
+  net::any_io_executor ex_;
+  config cfg_;
+  listener listener_;
+  std::uint16_t app_port_;
+  app_gate gate_;
+  app_pool pool_;
+  supervisor supervisor_;
+  reload_hub hub_;
+  host_check hosts_;
+  proxy_context ctx_;
+  watcher::watcher watcher_;
+  std::optional<app_exit> last_exit_;
+  bool reload_when_ready_ = false;
+  bool stopping_ = false;
+};
+
+}  // namespace liveproxy

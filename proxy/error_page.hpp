@@ -1,0 +1,28 @@
+// The page a browser gets when the app cannot answer: what happened, the app's output, and our client.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace liveproxy {
+
+struct error_info {
+  unsigned status = 502;
+  std::string title;              ///< one line: "The app exited during start-up"
+  std::string message;            ///< a few sentences of explanation
+  std::string command;            ///< the app command line
+  std::vector<std::string> output;  ///< recent app output lines (may hold ANSI colour codes)
+};
+
+/// Removes ANSI escape sequences (colours, cursor moves) from a line.
+std::string strip_ansi(std::string_view line);
+/// Escapes &, <, >, " and ' for HTML text and attributes.
+std::string html_escape(std::string_view text);
+
+/// The HTML page (from assets/error.html) with everything escaped and the script tag included.
+std::string render_error_html(const error_info& info, std::string_view script_tag);
+/// The same content as plain text, for curl and other non-browser clients.
+std::string render_error_text(const error_info& info);
+
+}  // namespace liveproxy

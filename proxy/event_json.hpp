@@ -1,0 +1,20 @@
+// The JSON messages of the reload hub's WebSocket protocol (server -> browser).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace liveproxy::event_json {
+
+/// Sent on connect: the browser reloads when instance or generation differ from what it saw before.
+std::string hello(std::string_view instance, std::uint64_t generation);
+/// Full page reload.
+std::string reload();
+/// Swap the stylesheet or image at this URL path in place.
+std::string css(std::string_view path);
+
+/// Appends s to out as a JSON string literal (quotes included).
+void append_string(std::string& out, std::string_view s);
+
+}  // namespace liveproxy::event_json

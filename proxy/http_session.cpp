@@ -1,0 +1,405 @@
+// The browser side of the proxy: request loop, hold while the app restarts, streamed relay with injection.
+#include "proxy/http_session.hpp"
+
+#include "proxy/assets.hpp"
+#include "proxy/html_injector.hpp"
+#include "proxy/http_util.hpp"
+#include "proxy/limits.hpp"
+#include "proxy/tunnel.hpp"
+#include "proxy/ws_session.hpp"
+
+#include <boost/beast/http/buffer_body.hpp>
+
+#include <optional>
+#include <vector>
+
+namespace liveproxy {
+namespace {
+
+using request_parser = http::request_parser<http::buffer_body>;
+using response_parser = http::response_parser<http::buffer_body>;
+
+/// What a handled request leaves behind on the browser connection.
+enum class next_step { keep_alive, close, handed_over };
+
+struct session {
+  beast::tcp_stream client;
+  beast::flat_buffer client_buf;
+  proxy_context& ctx;
+  std::string client_ip;
+  std::vector<char> buf = std::vector<char>(limits::relay_buffer_bytes);
+};
+
+bool is_http_error(const error_code& ec) { return ec.category() == make_error_code(http::error::bad_target).category(); }
+
+bool accepts_html(const http::request_header<>& req) {
+  const auto accept = req[http::field::accept];
+  return accept.find("text/html") != std::string_view::npos;
+}
+
+std::string_view path_of(std::string_view target) {
+  const auto q = target.find_first_of("?#");
+  return q == std::string_view::npos ? target : target.substr(0, q);
+}
+
+awaitable<next_step> send_simple(session& s, http::status status, std::string_view content_type, std::string body,
+                                 bool keep_alive, unsigned version = 11) {
+  http::response<http::string_body> res{status, version};
+  res.set(http::field::server, "liveproxy");
+  res.set(http::field::content_type, content_type);
+  res.set(http::field::cache_control, "no-store");
+  res.body() = std::move(body);
+  res.prepare_payload();
+  res.keep_alive(keep_alive);
+  s.client.expires_after(limits::client_write_timeout);
+  auto [ec, n] = co_await http::async_write(s.client, res, use_tuple);
+  co_return ec || !keep_alive ? next_step::close : next_step::keep_alive;
+}
+
+/// Answers with an error page: HTML (with our client, so the tab recovers) or plain text.
+awaitable<next_step> send_error(session& s, const http::request_header<>& req, error_info info, bool keep_alive) {
+  const auto status = static_cast<http::status>(info.status);
+  if (accepts_html(req))
+    co_return co_await send_simple(s, status, "text/html; charset=utf-8",
+                                   render_error_html(info, s.ctx.script_tag), keep_alive);
+  co_return co_await send_simple(s, status, "text/plain; charset=utf-8", render_error_text(info), keep_alive);
+}
+
+error_info app_error(session& s, unsigned status, std::string title, std::string message) {
+  error_info info = s.ctx.app_failure();
+  info.status = status;
+  info.title = std::move(title);
+  info.message = std::move(message);
+  return info;
+}
+
+/// Our own endpoints under /__liveproxy/. They check Host (and Origin for the socket).
+awaitable<next_step> serve_own(session& s, request_parser& parser) {
+  auto& req = parser.get();
+  const bool keep = req.keep_alive() && parser.is_done();
+  const auto host = req[http::field::host];
+  if (!s.ctx.hosts.host_allowed(host))
+    co_return co_await send_simple(
+        s, http::status::forbidden, "text/plain; charset=utf-8",
+        "liveproxy: Host '" + std::string(host) +
+            "' may not use /__liveproxy/ endpoints: only localhost and loopback addresses can "
+            "(protection against DNS rebinding).\n",
+        keep);
+  const auto path = path_of(req.target());
+  if (path == "/__liveproxy/ws") {
+    if (!websocket::is_upgrade(req))
+      co_return co_await send_simple(s, http::status::upgrade_required, "text/plain; charset=utf-8",
+                                     "liveproxy: this is the reload WebSocket; connect with a WebSocket client.\n",
+                                     keep);
+    const auto origin = req[http::field::origin];
+    if (!s.ctx.hosts.origin_allowed(origin, host))
+      co_return co_await send_simple(s, http::status::forbidden, "text/plain; charset=utf-8",
+                                     "liveproxy: Origin '" + std::string(origin) +
+                                         "' may not open the reload socket.\n",
+                                     false);
+    s.client.expires_never();
+    auto ws = std::make_shared<ws_session>(std::move(s.client), s.ctx.hub);
+    co_await ws_session::run(ws, parser.release());
+    co_return next_step::handed_over;
+  }
+  if (path == "/__liveproxy/client.js" && (req.method() == http::verb::get || req.method() == http::verb::head)) {
+    http::response<http::string_body> res{http::status::ok, 11};
+    res.set(http::field::server, "liveproxy");
+    res.set(http::field::content_type, "text/javascript; charset=utf-8");
+    res.set(http::field::cache_control, "no-cache");
+    res.body() = std::string(assets::client_js);
+    res.prepare_payload();
+    if (req.method() == http::verb::head) res.body().clear();
+    res.keep_alive(keep);
+    s.client.expires_after(limits::client_write_timeout);
+    auto [ec, n] = co_await http::async_write(s.client, res, use_tuple);
+    co_return ec || !keep ? next_step::close : next_step::keep_alive;
+  }
+  co_return co_await send_simple(s, http::status::not_found, "text/plain; charset=utf-8",
+                                 "liveproxy: no such endpoint " + std::string(path) + "\n", keep);
+}
+
+/// Rewrites the browser's request header for the app.
+void prepare_upstream_request(session& s, http::request<http::buffer_body>& req, bool upgrade) {
+  const std::string host(req[http::field::host]);
+  strip_hop_by_hop(req.base(), upgrade);
+  req.version(11);
+  if (upgrade) req.set(http::field::connection, "upgrade");
+  if (auto xff = req["X-Forwarded-For"]; !xff.empty())
+    req.set("X-Forwarded-For", std::string(xff) + ", " + s.client_ip);
+  else
+    req.set("X-Forwarded-For", s.client_ip);
+  if (req.find("X-Forwarded-Host") == req.end() && !host.empty()) req.set("X-Forwarded-Host", host);
+  if (req.find("X-Forwarded-Proto") == req.end()) req.set("X-Forwarded-Proto", "http");
+  // An unencoded body is what we can inject into; on loopback compression buys nothing.
+  if (!upgrade) req.set(http::field::accept_encoding, "identity");
+}
+
+/// Writes bytes through a buffer_body serializer; `last` ends the body.
+template <typename Stream, typename Serializer, typename Message>
+awaitable<error_code> write_body(Stream& out, Serializer& sr, Message& msg, const char* data, std::size_t size,
+                                 bool last) {
+  msg.body().data = size ? const_cast<char*>(data) : nullptr;
+  msg.body().size = size;
+  msg.body().more = !last;
+  if (size == 0 && !last) co_return error_code{};
+  out.expires_after(limits::client_write_timeout);
+  auto [ec, n] = co_await http::async_write(out, sr, use_tuple);
+  if (ec == http::error::need_buffer) ec = {};
+  co_return ec;
+}
+
+/// Reads the next piece of a body into buf; returns bytes read.
+template <typename Stream, typename Parser>
+awaitable<std::pair<error_code, std::size_t>> read_body(Stream& in, beast::flat_buffer& in_buf, Parser& p,
+                                                         std::vector<char>& buf, std::chrono::seconds timeout) {
+  p.get().body().data = buf.data();
+  p.get().body().size = buf.size();
+  in.expires_after(timeout);
+  auto [ec, n] = co_await http::async_read(in, in_buf, p, use_tuple);
+  if (ec == http::error::need_buffer) ec = {};
+  co_return std::pair{ec, buf.size() - p.get().body().size};
+}
+
+struct upstream_exchange {
+  std::optional<app_connection> conn;
+  beast::flat_buffer buf;
+  std::optional<response_parser> parser;
+};
+
+/// Waits for the app, sends the request (streaming its body) and reads the response header.
+/// Retries, without the browser noticing, whatever is safe to retry: the app restarting, a stale pooled socket.
+/// Returns nothing on success (ex holds the app connection and its parsed response header).
+awaitable<std::optional<error_info>> exchange(session& s, request_parser& parser, bool upgrade, upstream_exchange& ex) {
+  auto& req = parser.get();
+  const bool has_body = !parser.is_done();
+  const auto deadline = std::chrono::steady_clock::now() + s.ctx.hold_timeout;
+  bool fresh_only = false;
+  steady_timer pause(s.client.get_executor());
+  for (;;) {
+    const auto now = std::chrono::steady_clock::now();
+    const auto r = co_await s.ctx.gate.wait(deadline > now ? deadline - now : std::chrono::milliseconds(0));
+    if (r == app_gate::result::failed)
+      co_return app_error(s, 502, "The app is not running", "The app ended and liveproxy is waiting for a change to restart it.");
+    if (r == app_gate::result::timed_out)
+      co_return app_error(s, 504, "The app did not come up in time",
+                          "liveproxy held this request for " + std::to_string(s.ctx.hold_timeout.count() / 1000.0).substr(0, 4) +
+                              " s waiting for the app to listen on port " + std::to_string(s.ctx.pool.app_port()) + ".");
+
+    ex.conn.reset();
+    ex.parser.reset();
+    ex.buf.clear();
+    auto [cec, conn] = co_await s.ctx.pool.acquire(fresh_only);
+    if (cec) {
+      // Listening a moment ago, refusing now: it is restarting or crashed. Retry until the deadline.
+      if (std::chrono::steady_clock::now() >= deadline)
+        co_return app_error(s, 502, "The app refused the connection",
+                            "Connecting to the app on port " + std::to_string(s.ctx.pool.app_port()) + " failed: " + cec.message() + ".");
+      pause.expires_after(limits::app_retry_pause);
+      co_await pause.async_wait(use_tuple);
+      continue;
+    }
+    ex.conn.emplace(std::move(*conn));
+    auto& app = ex.conn->stream;
+    http::request_serializer<http::buffer_body> sr{req};
+    app.expires_after(limits::app_idle_timeout);
+    auto [hec, hn] = co_await http::async_write_header(app, sr, use_tuple);
+    if (hec) {
+      if (ex.conn->reused) { fresh_only = true; continue; }
+      co_return app_error(s, 502, "Sending the request to the app failed", hec.message());
+    }
+    // Stream the request body: browser -> app.
+    while (!sr.is_done()) {
+      std::size_t n = 0;
+      if (!parser.is_done()) {
+        auto [rec, got] = co_await read_body(s.client, s.client_buf, parser, s.buf, std::chrono::duration_cast<std::chrono::seconds>(limits::client_header_timeout));
+        if (rec) {
+          error_info gone;  // status 0: the browser went away mid-upload, nobody to answer
+          gone.status = 0;
+          co_return gone;
+        }
+        n = got;
+      }
+      auto wec = co_await write_body(app, sr, req, s.buf.data(), n, parser.is_done());
+      if (wec) co_return app_error(s, 502, "The app stopped reading the request", wec.message());
+    }
+    // Response header; 1xx interim responses other than 101 are dropped (we answered Expect ourselves).
+    for (;;) {
+      ex.parser.emplace();
+      ex.parser->header_limit(limits::header_bytes);
+      ex.parser->body_limit(boost::none);
+      if (req.method() == http::verb::head) ex.parser->skip(true);
+      app.expires_after(limits::app_idle_timeout);
+      auto [rec, rn] = co_await http::async_read_header(app, ex.buf, *ex.parser, use_tuple);
+      if (rec) {
+        const bool nothing_came = ex.buf.size() == 0 && !ex.parser->got_some();
+        if (nothing_came && !has_body && (ex.conn->reused || !s.ctx.gate.is_open())) {
+          fresh_only = ex.conn->reused;
+          break;  // retry: a stale keep-alive socket, or the app went down under us
+        }
+        co_return app_error(s, 502, "The app closed the connection without a complete response",
+                            "Reading the response header failed: " + rec.message() + ".");
+      }
+      const auto status = ex.parser->get().result_int();
+      if (status >= 100 && status < 200 && !(status == 101 && upgrade)) continue;
+      co_return std::nullopt;
+    }
+  }
+}
+
+awaitable<next_step> relay_response(session& s, upstream_exchange& ex, http::verb method, bool client_keep,
+                                    unsigned client_version) {
+  auto& rp = *ex.parser;
+  auto& app = ex.conn->stream;
+  auto& res = rp.get();
+  const bool app_keep = rp.keep_alive();
+  const bool inject = wants_injection(res, method);
+  strip_hop_by_hop(res.base());
+  res.version(11);
+  // A close-delimited body (HTTP/1.0 style apps) is re-framed as chunked so the browser can keep the connection.
+  const bool body_follows = !rp.is_done() || rp.content_length().value_or(0) > 0;
+  bool keep = client_keep;
+  auto frame_unknown_length = [&](auto& msg) {
+    msg.erase(http::field::content_length);
+    if (client_version >= 11) msg.chunked(true);
+    else keep = false;
+  };
+  if (!rp.is_done() && !res.has_content_length() && !res.chunked()) frame_unknown_length(res);
+  const auto app_timeout = std::chrono::duration_cast<std::chrono::seconds>(limits::app_idle_timeout);
+
+  if (!inject || !body_follows) {
+    res.keep_alive(keep);
+    http::response_serializer<http::buffer_body> sr{res};
+    s.client.expires_after(limits::client_write_timeout);
+    auto [hec, hn] = co_await http::async_write_header(s.client, sr, use_tuple);
+    if (hec) co_return next_step::close;
+    while (!sr.is_done()) {
+      std::size_t n = 0;
+      if (!rp.is_done()) {
+        auto [rec, got] = co_await read_body(app, ex.buf, rp, s.buf, app_timeout);
+        if (rec) co_return next_step::close;  // mid-body failure: only closing tells the browser
+        n = got;
+      }
+      if (co_await write_body(s.client, sr, res, s.buf.data(), n, rp.is_done())) co_return next_step::close;
+    }
+  } else {
+    const auto upstream_length = rp.content_length();
+    html_injector injector(s.ctx.script_tag);
+    std::string out;
+    // Look ahead until the injection point is known, so the length can be stated up front.
+    while (!rp.is_done() && !injector.decided() && out.size() < limits::inject_sniff_bytes) {
+      auto [rec, got] = co_await read_body(app, ex.buf, rp, s.buf, app_timeout);
+      if (rec) co_return next_step::close;
+      injector.feed(std::string_view(s.buf.data(), got), out);
+    }
+    http::response<http::buffer_body> msg{std::move(res.base())};
+    if (rp.is_done()) {
+      injector.finish(out);
+      msg.chunked(false);
+      msg.content_length(out.size());
+    } else if (injector.decided() && upstream_length) {
+      msg.content_length(*upstream_length + injector.added_bytes());
+    } else {
+      frame_unknown_length(msg);
+    }
+    // The body differs from what the app's strong validator names.
+    if (auto etag = msg[http::field::etag]; !etag.empty() && !etag.starts_with("W/")) msg.erase(http::field::etag);
+    msg.keep_alive(keep);
+    http::response_serializer<http::buffer_body> sr{msg};
+    s.client.expires_after(limits::client_write_timeout);
+    auto [hec, hn] = co_await http::async_write_header(s.client, sr, use_tuple);
+    if (hec) co_return next_step::close;
+    if (co_await write_body(s.client, sr, msg, out.data(), out.size(), rp.is_done())) co_return next_step::close;
+    while (!sr.is_done()) {
+      out.clear();
+      if (!rp.is_done()) {
+        auto [rec, got] = co_await read_body(app, ex.buf, rp, s.buf, app_timeout);
+        if (rec) co_return next_step::close;
+        injector.feed(std::string_view(s.buf.data(), got), out);
+      }
+      if (rp.is_done()) injector.finish(out);
+      if (co_await write_body(s.client, sr, msg, out.data(), out.size(), rp.is_done())) co_return next_step::close;
+    }
+  }
+  if (app_keep && ex.buf.size() == 0) s.ctx.pool.release(std::move(*ex.conn));
+  co_return keep ? next_step::keep_alive : next_step::close;
+}
+
+awaitable<next_step> forward(session& s, request_parser& parser) {
+  auto& req = parser.get();
+  const auto method = req.method();
+  const unsigned version = req.version();
+  const bool upgrade = req.find(http::field::upgrade) != req.end() &&
+                       header_has_token(req[http::field::connection], "upgrade");
+  bool client_keep = req.keep_alive();
+  if (beast::iequals(req[http::field::expect], "100-continue")) {
+    // Answer it here: the body then flows straight to the app as it arrives.
+    req.erase(http::field::expect);
+    static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+    s.client.expires_after(limits::client_write_timeout);
+    auto [ec, n] = co_await net::async_write(s.client, net::buffer(cont), use_tuple);
+    if (ec) co_return next_step::close;
+  }
+  prepare_upstream_request(s, req, upgrade);
+
+  upstream_exchange ex;
+  if (auto err = co_await exchange(s, parser, upgrade, ex)) {
+    if (err->status == 0) co_return next_step::close;
+    // An unread request body would be taken for the next request: close instead.
+    co_return co_await send_error(s, req, std::move(*err), client_keep && parser.is_done());
+  }
+  if (upgrade && ex.parser->get().result_int() == 101) {
+    auto& res = ex.parser->get();
+    http::response<http::empty_body> head{std::move(res.base())};
+    s.client.expires_after(limits::client_write_timeout);
+    auto [ec, n] = co_await http::async_write(s.client, head, use_tuple);
+    if (!ec) co_await run_tunnel(s.client, s.client_buf, ex.conn->stream, ex.buf);
+    co_return next_step::close;
+  }
+  co_return co_await relay_response(s, ex, method, client_keep && parser.is_done(), version);
+}
+
+awaitable<next_step> handle(session& s, request_parser& parser) {
+  const auto target = parser.get().target();
+  if (target.starts_with("/__liveproxy/")) co_return co_await serve_own(s, parser);
+  if (parser.get().method() == http::verb::connect)
+    co_return co_await send_simple(s, http::status::method_not_allowed, "text/plain; charset=utf-8",
+                                   "liveproxy is a reverse proxy for your app, not a forward proxy: CONNECT is not supported.\n",
+                                   false);
+  co_return co_await forward(s, parser);
+}
+
+}  // namespace
+
+awaitable<void> run_http_session(tcp_socket socket, proxy_context& ctx) {
+  error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  const auto remote = socket.remote_endpoint(ec);
+  session s{beast::tcp_stream(std::move(socket)), {}, ctx, ec ? std::string("127.0.0.1") : remote.address().to_string()};
+  for (;;) {
+    request_parser parser;
+    parser.header_limit(limits::header_bytes);
+    parser.body_limit(limits::request_body_bytes);
+    s.client.expires_after(limits::client_idle_timeout);
+    auto [rec, n] = co_await http::async_read_header(s.client, s.client_buf, parser, use_tuple);
+    if (rec) {
+      if (rec == http::error::header_limit) {
+        co_await send_simple(s, http::status::request_header_fields_too_large, "text/plain; charset=utf-8",
+                             "liveproxy: request header larger than " + std::to_string(limits::header_bytes / 1024) +
+                                 " KiB\n",
+                             false);
+      } else if (is_http_error(rec) && rec != http::error::end_of_stream && rec != http::error::partial_message) {
+        co_await send_simple(s, http::status::bad_request, "text/plain; charset=utf-8",
+                             "liveproxy: malformed request: " + rec.message() + "\n", false);
+      }
+      break;
+    }
+    const auto step = co_await handle(s, parser);
+    if (step == next_step::handed_over) co_return;
+    if (step == next_step::close) break;
+  }
+  s.client.socket().shutdown(tcp::socket::shutdown_send, ec);
+  s.client.close();
+}
+
+}  // namespace liveproxy

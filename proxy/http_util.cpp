@@ -1,0 +1,77 @@
+// Header predicates and rewriting for the relay.
+#include "proxy/http_util.hpp"
+
+#include <boost/beast/core/string.hpp>
+
+#include <string>
+#include <vector>
+
+namespace liveproxy {
+
+bool header_has_token(std::string_view value, std::string_view token) {
+  std::size_t pos = 0;
+  while (pos <= value.size()) {
+    auto end = value.find(',', pos);
+    if (end == std::string_view::npos) end = value.size();
+    auto item = value.substr(pos, end - pos);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    // A parameter ("text/html; charset=utf-8") does not change the token.
+    if (auto semi = item.find(';'); semi != std::string_view::npos) {
+      item = item.substr(0, semi);
+      while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    }
+    if (beast::iequals(item, token)) return true;
+    pos = end + 1;
+  }
+  return false;
+}
+
+void strip_hop_by_hop(http::fields& f, bool keep_upgrade) {
+  std::vector<std::string> named;
+  for (auto it = f.find(http::field::connection); it != f.end() && it->name() == http::field::connection; ++it) {
+    const std::string_view v = it->value();
+    std::size_t pos = 0;
+    while (pos < v.size()) {
+      auto end = v.find(',', pos);
+      if (end == std::string_view::npos) end = v.size();
+      std::string item(v.substr(pos, end - pos));
+      item.erase(0, item.find_first_not_of(" \t"));
+      item.erase(item.find_last_not_of(" \t") + 1);
+      if (!item.empty()) named.push_back(item);
+      pos = end + 1;
+    }
+  }
+  for (const auto& name : named) {
+    if (beast::iequals(name, "content-length") || beast::iequals(name, "transfer-encoding")) continue;
+    if (keep_upgrade && beast::iequals(name, "upgrade")) continue;
+    f.erase(name);
+  }
+  f.erase(http::field::connection);
+  f.erase(http::field::keep_alive);
+  f.erase("Proxy-Connection");
+  f.erase(http::field::te);
+  f.erase(http::field::trailer);
+  f.erase(http::field::proxy_authenticate);
+  f.erase(http::field::proxy_authorization);
+  if (!keep_upgrade) f.erase(http::field::upgrade);
+}
+
+bool is_identity_encoded(const http::response_header<>& res) {
+  const auto enc = res[http::field::content_encoding];
+  return enc.empty() || beast::iequals(enc, "identity");
+}
+
+bool wants_injection(const http::response_header<>& res, http::verb method) {
+  if (method == http::verb::head) return false;
+  const auto status = res.result_int();
+  if (status < 200 || status == 204 || status == 304) return false;
+  if (!header_has_token(res[http::field::content_type], "text/html")) return false;
+  if (!is_identity_encoded(res)) return false;
+  const auto disposition = res[http::field::content_disposition];
+  if (disposition.size() >= 10 && beast::iequals(disposition.substr(0, 10), "attachment")) return false;
+  if (res.find(no_inject_header) != res.end()) return false;
+  return true;
+}
+
+}  // namespace liveproxy

@@ -1,0 +1,26 @@
+// Header rewriting shared by the request and response paths.
+#pragma once
+
+#include "proxy/net.hpp"
+
+#include <string_view>
+
+namespace liveproxy {
+
+/// Removes hop-by-hop headers (RFC 9110 §7.6.1), including those named in Connection.
+/// Framing headers (Content-Length, Transfer-Encoding) are kept: the relay re-frames by them.
+void strip_hop_by_hop(http::fields& f, bool keep_upgrade = false);
+
+/// Decides whether an app response gets our script: HTML with a body, not opted out, not a download.
+bool wants_injection(const http::response_header<>& res, http::verb method);
+
+/// True if the response's Content-Encoding is absent or identity.
+bool is_identity_encoded(const http::response_header<>& res);
+
+/// Case-insensitive "does this comma-separated header contain token".
+bool header_has_token(std::string_view value, std::string_view token);
+
+/// The header by which an app (or user) opts a response out of injection.
+inline constexpr std::string_view no_inject_header = "X-Liveproxy-No-Inject";
+
+}  // namespace liveproxy

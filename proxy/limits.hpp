@@ -1,0 +1,54 @@
+// Every deadline and size limit of the proxy, named in one place.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+namespace liveproxy::limits {
+
+using namespace std::chrono_literals;
+
+/// Largest request or response header block accepted (browsers send ~1-8 KB; cookies can grow).
+inline constexpr std::size_t header_bytes = 64 * 1024;
+/// Request bodies are streamed, so this only bounds a single upload's declared size.
+inline constexpr std::uint64_t request_body_bytes = 4ull * 1024 * 1024 * 1024;
+/// Chunk size of the streaming relay buffers.
+inline constexpr std::size_t relay_buffer_bytes = 64 * 1024;
+/// HTML is scanned for the injection point this far before headers are committed (then: chunked).
+inline constexpr std::size_t inject_sniff_bytes = 256 * 1024;
+
+/// A client must send a complete request header within this time.
+inline constexpr auto client_header_timeout = 30s;
+/// An idle keep-alive connection from the browser is closed after this.
+inline constexpr auto client_idle_timeout = 120s;
+/// Writing to a browser that stopped reading.
+inline constexpr auto client_write_timeout = 60s;
+/// Connecting to the app once it is known to listen.
+inline constexpr auto app_connect_timeout = 5s;
+/// Quiet time on an app response before giving up: long, because a developer may sit at a breakpoint.
+inline constexpr auto app_idle_timeout = 600s;
+/// Idle upstream connections kept for reuse.
+inline constexpr std::size_t app_pool_size = 64;
+
+/// Readiness probe interval while the app starts.
+inline constexpr auto ready_probe_interval = 5ms;
+/// SIGTERM to SIGKILL grace period when stopping the app.
+inline constexpr auto app_stop_grace = 3s;
+/// Lines of app output kept for the error page.
+inline constexpr std::size_t app_output_lines = 200;
+
+/// Reload-hub WebSocket: messages queued for a slow client before it is dropped.
+inline constexpr std::size_t ws_queue_messages = 256;
+/// Largest message a browser may send us.
+inline constexpr std::size_t ws_read_bytes = 16 * 1024;
+/// Pause after a failed accept (EMFILE) so the loop cannot spin.
+inline constexpr auto accept_backoff = 50ms;
+
+}  // namespace liveproxy::limits
+
+namespace liveproxy::limits {
+/// Idle time on a tunnelled upgrade (the app's own WebSockets) before it is closed.
+inline constexpr auto tunnel_idle_timeout = std::chrono::seconds(3600);
+/// Pause between connect attempts when the app is ready but refused a connection.
+inline constexpr auto app_retry_pause = std::chrono::milliseconds(10);
+}  // namespace liveproxy::limits

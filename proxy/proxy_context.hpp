@@ -1,0 +1,28 @@
+// What every browser connection needs from the rest of liveproxy, in one place.
+#pragma once
+
+#include "proxy/app_gate.hpp"
+#include "proxy/app_pool.hpp"
+#include "proxy/error_page.hpp"
+#include "proxy/host_check.hpp"
+#include "proxy/reload_hub.hpp"
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+namespace liveproxy {
+
+struct proxy_context {
+  app_gate& gate;
+  app_pool& pool;
+  reload_hub& hub;
+  const host_check& hosts;
+  std::chrono::milliseconds hold_timeout;
+  /// The tag put into HTML pages.
+  std::string script_tag;
+  /// Describes why the app cannot answer right now (crash, never listened, ...).
+  std::function<error_info()> app_failure;
+};
+
+}  // namespace liveproxy

@@ -1,0 +1,48 @@
+// One browser tab's reload WebSocket: a bounded send queue drained by a single writer.
+#pragma once
+
+#include "proxy/net.hpp"
+
+#include <deque>
+#include <memory>
+#include <string>
+
+namespace liveproxy {
+
+class reload_hub;
+
+class ws_session : public std::enable_shared_from_this<ws_session> {
+ public:
+  ws_session(beast::tcp_stream stream, reload_hub& hub);
+  ~ws_session();
+
+  /// Completes the upgrade with this request, then serves until the tab goes away.
+  template <typename Body>
+  static awaitable<void> run(std::shared_ptr<ws_session> self, http::request<Body> req);
+
+  /// Queues a message; a tab that stops reading is closed when its queue overflows.
+  void send(std::shared_ptr<const std::string> message);
+
+ private:
+  awaitable<void> serve();
+  awaitable<void> write_loop();
+
+  websocket::stream<beast::tcp_stream> ws_;
+  reload_hub& hub_;
+  std::deque<std::shared_ptr<const std::string>> queue_;
+  steady_timer wake_;  ///< used as a condition variable for the writer
+  bool closed_ = false;
+};
+
+template <typename Body>
+awaitable<void> ws_session::run(std::shared_ptr<ws_session> self, http::request<Body> req) {
+  self->ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  self->ws_.read_message_max(16 * 1024);
+  self->ws_.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& res) { res.set(http::field::server, "liveproxy"); }));
+  auto [ec] = co_await self->ws_.async_accept(req, use_tuple);
+  if (ec) co_return;
+  co_await self->serve();
+}
+
+}  // namespace liveproxy

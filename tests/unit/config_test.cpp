@@ -1,0 +1,56 @@
+// The command line is the contract every integration test is written against.
+#include "proxy/config.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+using namespace liveproxy;
+
+namespace {
+
+config parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "liveproxy");
+  return parse_command_line(static_cast<int>(args.size()), args.data());
+}
+
+}  // namespace
+
+TEST_CASE("defaults and the app command after --", "[unit][config]") {
+  const auto cfg = parse({"--", "python3", "app.py", "{port}"});
+  CHECK(cfg.port == 3000);
+  CHECK(cfg.host == "127.0.0.1");
+  CHECK(cfg.app_port == 0);
+  CHECK(cfg.hold_timeout == std::chrono::seconds(30));
+  REQUIRE(cfg.watch_dirs.size() == 1);
+  CHECK(cfg.watch_dirs[0] == std::filesystem::current_path());
+  CHECK(cfg.app_command == std::vector<std::string>{"python3", "app.py", "{port}"});
+}
+
+TEST_CASE("options are parsed and validated", "[unit][config]") {
+  const auto cfg = parse({"--port", "0", "--app-port", "4100", "--hold-timeout", "1.5", "--watch", "/tmp", "--watch",
+                          ".", "--ignore", "*.tmp", "--poll", "--", "x"});
+  CHECK(cfg.port == 0);
+  CHECK(cfg.app_port == 4100);
+  CHECK(cfg.hold_timeout == std::chrono::milliseconds(1500));
+  CHECK(cfg.watch_dirs.size() == 2);
+  CHECK(cfg.ignores == std::vector<std::string>{"*.tmp"});
+  REQUIRE(cfg.poll_interval);
+  CHECK(*cfg.poll_interval == std::chrono::milliseconds(500));
+  CHECK(*parse({"--poll", "250", "--", "x"}).poll_interval == std::chrono::milliseconds(250));
+}
+
+TEST_CASE("bad command lines say what is wrong", "[unit][config]") {
+  CHECK_THROWS_WITH(parse({"--port", "70000", "--", "x"}), Catch::Contains("--port") && Catch::Contains("70000"));
+  CHECK_THROWS_WITH(parse({"--port"}), Catch::Contains("--port needs a value"));
+  CHECK_THROWS_WITH(parse({"--frobnicate", "--", "x"}), Catch::Contains("unknown option --frobnicate"));
+  CHECK_THROWS_WITH(parse({"python3"}), Catch::Contains("after --"));
+  CHECK_THROWS_WITH(parse({}), Catch::Contains("no app command"));
+  CHECK_THROWS_WITH(parse({"--watch", "/no/such/dir", "--", "x"}), Catch::Contains("not a directory"));
+  CHECK_THROWS_WITH(parse({"--hold-timeout", "soon", "--", "x"}), Catch::Contains("--hold-timeout"));
+}
+
+TEST_CASE("{port} is replaced anywhere inside an argument", "[unit][config]") {
+  CHECK(expand_placeholders({"runserver", "127.0.0.1:{port}", "--p={port}{port}", "plain"}, 8123) ==
+        std::vector<std::string>{"runserver", "127.0.0.1:8123", "--p=81238123", "plain"});
+}
