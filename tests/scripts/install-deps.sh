@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what liveproxy needs on Debian 12, and only what is missing (safe to run again).
+# usage: install-deps.sh [--tests]   (--tests adds Chromium and the browser-test npm packages)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+packages=(g++ cmake make libboost1.81-dev libsimdjson-dev catch2 zlib1g-dev libbrotli-dev libzstd-dev
+          python3-flask python3-django gunicorn python3-websockets)
+if [[ "${1:-}" == "--tests" ]]; then
+  packages+=(chromium)
+  command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [[ "${1:-}" == "--tests" && ! -d tests/browser/node_modules/playwright-core ]]; then
+  # playwright-core only: it drives Debian's /usr/bin/chromium and never downloads a browser.
+  npm ci --prefix tests/browser --no-audit --no-fund
+fi
