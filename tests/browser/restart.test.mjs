@@ -32,6 +32,8 @@ liveSuite('restarts', (env) => {
     assert.equal(env.port, port);
     await pageWait(page, 'a reload', () => window.marker === undefined);
     await connected(page);
+    // The reload shows the app's page again (held or retried until the new app was up), not an error page.
+    await pageWait(page, 'the app page', () => document.getElementById('title')?.textContent.startsWith('Hello'));
     const after = await page.evaluate(() => ({ ...window.__liveproxy }));
     assert.notEqual(after.instance, before.instance, 'the new proxy should announce a new instance id');
     assert.match(after.instance, /^[0-9a-f]+$/);
