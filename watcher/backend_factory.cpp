@@ -1,7 +1,11 @@
-// Backend choice and the run-time fallback to polling.
+// Backend choice and the run-time fallback to polling: the only platform #if of the watcher.
 #include "watcher/backend_factory.hpp"
 
+#include "watcher/poll_backend.hpp"
+
+#if defined(__linux__)
 #include "watcher/inotify_backend.hpp"
+#endif
 
 #include <iostream>
 #include <stdexcept>
@@ -10,14 +14,26 @@ namespace liveproxy::watcher {
 
 std::unique_ptr<backend> make_backend(boost::asio::any_io_executor ex, const options& opts,
                                       std::shared_ptr<watch_tree> tree, event_sink& sink) {
+  // Used when asked for, and when the native backend is unavailable.
+  constexpr std::chrono::milliseconds fallback_interval{500};
+  std::unique_ptr<backend> chosen;
+  if (opts.poll_interval) {
+    chosen = make_poll_backend(ex, tree, sink, std::max(*opts.poll_interval, std::chrono::milliseconds{1}));
+  } else {
 #if defined(__linux__)
-  auto native = make_inotify_backend(ex, tree, sink);
-  native->start();
-  return native;
-#else
-#error "no native file watching backend for this platform yet"
+    try {
+      auto native = make_inotify_backend(ex, tree, sink);
+      native->start();
+      return native;
+    } catch (const std::runtime_error& e) {
+      std::cerr << "liveproxy: inotify unavailable (" << e.what() << "); polling every "
+                << fallback_interval.count() << " ms instead\n";
+    }
 #endif
-  (void)opts;
+    chosen = make_poll_backend(ex, tree, sink, fallback_interval);
+  }
+  chosen->start();
+  return chosen;
 }
 
 }  // namespace liveproxy::watcher

@@ -14,7 +14,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <fstream>
 #include <filesystem>
 #include <future>
 #include <mutex>
@@ -108,18 +112,33 @@ class harness {
   std::thread thread_;
 };
 
-options opts_for(const temp_dir& dir) {
+enum class backend_kind { inotify, poll };
+
+// Fast polling keeps the tests quick; the behaviour under test is the same at any interval.
+constexpr auto test_poll_interval = 20ms;
+
+options opts_for(const temp_dir& dir, backend_kind kind) {
   options o;
   o.roots = {dir.path()};
+  if (kind == backend_kind::poll) o.poll_interval = test_poll_interval;
   return o;
 }
+
+// Every behaviour test runs once per backend.
+backend_kind each_backend() {
+  const auto kind = GENERATE(backend_kind::inotify, backend_kind::poll);
+  return kind;
+}
+
+std::string expected_name(backend_kind kind) { return kind == backend_kind::inotify ? "inotify" : "poll (20 ms)"; }
 
 }  // namespace
 
 TEST_CASE("watcher reports create, modify and delete with root-relative and absolute paths", "[fs][watcher]") {
+  const backend_kind kind = each_backend();
   temp_dir dir("watcher-basic");
-  harness h(opts_for(dir));
-  CHECK(h.backend() == "inotify");
+  harness h(opts_for(dir, kind));
+  CHECK(h.backend() == expected_name(kind));
 
   write_file(dir / "app.py", "print(1)\n");
   REQUIRE(h.wait_for("app.py"));
@@ -143,9 +162,10 @@ TEST_CASE("watcher reports create, modify and delete with root-relative and abso
 }
 
 TEST_CASE("an editor's atomic save (ignored temp file renamed over the real one) is one change", "[fs][watcher]") {
+  const backend_kind kind = each_backend();
   temp_dir dir("watcher-atomic");
   write_file(dir / "views.py", "old\n");
-  harness h(opts_for(dir));
+  harness h(opts_for(dir, kind));
 
   SECTION("temp file renamed into place") {
     write_file(dir / "views.py.tmp", "new\n");
@@ -168,8 +188,9 @@ TEST_CASE("an editor's atomic save (ignored temp file renamed over the real one)
 }
 
 TEST_CASE("new subdirectories are watched, files created in them before the watch are found", "[fs][watcher]") {
+  const backend_kind kind = each_backend();
   temp_dir dir("watcher-subdir");
-  harness h(opts_for(dir));
+  harness h(opts_for(dir, kind));
 
   // Created in one go: the file may well exist before the watcher has seen the directory.
   write_file(dir / "pkg/deep/er/first.py", "x");
@@ -181,10 +202,11 @@ TEST_CASE("new subdirectories are watched, files created in them before the watc
 }
 
 TEST_CASE("a directory moved into the tree is watched and its files reported", "[fs][watcher]") {
+  const backend_kind kind = each_backend();
   temp_dir outside("watcher-outside");
   temp_dir dir("watcher-movein");
   write_file(outside / "incoming/sub/a.py", "x");
-  harness h(opts_for(dir));
+  harness h(opts_for(dir, kind));
 
   fs::rename(outside / "incoming", dir / "incoming");
   REQUIRE(h.wait_for("incoming/sub/a.py"));
@@ -201,12 +223,13 @@ TEST_CASE("a directory moved into the tree is watched and its files reported", "
 }
 
 TEST_CASE("ignored paths produce nothing", "[fs][watcher]") {
+  const backend_kind kind = each_backend();
   temp_dir dir("watcher-ignored");
   write_file(dir / ".gitignore", "build/\n*.generated.py\n");
   write_file(dir / "node_modules/pkg/index.js", "x");
   write_file(dir / ".git/HEAD", "ref: main\n");
   fs::create_directories(dir / "build");
-  options o = opts_for(dir);
+  options o = opts_for(dir, kind);
   o.extra_ignores = {"scratch/"};
   harness h(std::move(o));
 
@@ -227,8 +250,9 @@ TEST_CASE("ignored paths produce nothing", "[fs][watcher]") {
 }
 
 TEST_CASE("a .gitignore written while running applies to later changes", "[fs][watcher]") {
+  const backend_kind kind = each_backend();
   temp_dir dir("watcher-gitignore-live");
-  harness h(opts_for(dir));
+  harness h(opts_for(dir, kind));
   write_file(dir / ".gitignore", "*.gen\n");
   write_file(dir / "first.py", "x");
   REQUIRE(h.wait_for("first.py"));
@@ -240,6 +264,7 @@ TEST_CASE("a .gitignore written while running applies to later changes", "[fs][w
 }
 
 TEST_CASE("extra files are watched even in ignored directories and outside the roots", "[fs][watcher]") {
+  const backend_kind kind = each_backend();
   temp_dir dir("watcher-extra");
   temp_dir outside("watcher-extra-outside");
   const auto in_venv = dir / ".venv/lib/site-packages/lib.py";
@@ -247,7 +272,7 @@ TEST_CASE("extra files are watched even in ignored directories and outside the r
   write_file(in_venv, "x");
   write_file(out, "x");
   write_file(outside / "not_watched.py", "x");
-  harness h(opts_for(dir));
+  harness h(opts_for(dir, kind));
   h.watch_extra({in_venv, out, dir / "app.py"});
 
   write_file(in_venv, "y");
@@ -266,8 +291,9 @@ TEST_CASE("extra files are watched even in ignored directories and outside the r
 }
 
 TEST_CASE("a 5,000-file burst is one restart batch", "[fs][watcher]") {
+  const backend_kind kind = each_backend();
   temp_dir dir("watcher-burst");
-  options o = opts_for(dir);
+  options o = opts_for(dir, kind);
   // Generous settle time: the test machine may stall the writer; the point is one batch per burst.
   o.restart_settle = 300ms;
   harness h(std::move(o));
@@ -305,4 +331,82 @@ TEST_CASE("a 5,000-file burst is one restart batch", "[fs][watcher]") {
   CHECK(changes == 5000);
   CHECK(restarts == 2);  // the burst and the sentinel
   CHECK(batches.size() <= 3);
+}
+
+TEST_CASE("deleting a directory reports its files; a deleted root is reported and the watcher keeps going",
+          "[fs][watcher]") {
+  const backend_kind kind = each_backend();
+  auto dir = std::make_unique<temp_dir>("watcher-delete");
+  write_file(*dir / "pkg/sub/a.py", "x");
+  write_file(*dir / "pkg/b.html", "x");
+  temp_dir other("watcher-delete-other");
+  options o = opts_for(*dir, kind);
+  o.roots.push_back(other.path());
+  harness h(std::move(o));
+
+  fs::remove_all(*dir / "pkg");
+  REQUIRE(h.wait_for("pkg/sub/a.py"));
+  REQUIRE(h.wait_for("pkg/b.html"));
+
+  // The whole root goes away; the other root is still watched.
+  dir.reset();
+  write_file(other / "still.py", "x");
+  REQUIRE(h.wait_for("still.py"));
+}
+
+TEST_CASE("symlinked directories are not followed and symlink loops are harmless", "[fs][watcher]") {
+  const backend_kind kind = each_backend();
+  temp_dir dir("watcher-symlink");
+  temp_dir outside("watcher-symlink-target");
+  write_file(outside / "lib.py", "x");
+  fs::create_directory_symlink(outside.path(), dir / "linked");
+  fs::create_directories(dir / "a");
+  fs::create_directory_symlink(dir.path(), dir / "a/loop");  // a cycle if it were followed
+  harness h(opts_for(dir, kind));
+
+  write_file(outside / "lib.py", "y");
+  write_file(dir / "sentinel.py", "x");
+  REQUIRE(h.wait_for("sentinel.py"));
+  CHECK_FALSE(h.saw("linked/lib.py"));
+  // A new symlink is itself a change (a new entry in the tree).
+  fs::create_symlink(outside / "lib.py", dir / "alias.py");
+  REQUIRE(h.wait_for("alias.py"));
+}
+
+TEST_CASE("a kernel queue overflow gives one conservative batch flagged overflow, then watching goes on",
+          "[fs][watcher]") {
+  temp_dir dir("watcher-overflow");
+  write_file(dir / "a.py", "x");
+  write_file(dir / "b.py", "x");
+  harness h(opts_for(dir, backend_kind::inotify));
+
+  // Hold the loop so the kernel queue fills, then flood it with cheap attribute events; alternating
+  // names, because the kernel merges identical consecutive events.
+  std::promise<void> release;
+  std::promise<void> holding;
+  std::thread holder([&] {
+    h.on_loop([&] {
+      holding.set_value();
+      release.get_future().wait();
+    });
+  });
+  holding.get_future().wait();
+  std::ifstream limit_file("/proc/sys/fs/inotify/max_queued_events");
+  int limit = 16384;
+  limit_file >> limit;
+  const auto a = (dir / "a.py").string();
+  const auto b = (dir / "b.py").string();
+  for (int i = 0; i < limit + 100; ++i) ::utimensat(AT_FDCWD, i % 2 ? a.c_str() : b.c_str(), nullptr, 0);
+  release.set_value();
+  holder.join();
+
+  REQUIRE(wait_until([&] {
+    const auto bs = h.batches();
+    return std::any_of(bs.begin(), bs.end(), [](const batch& x) { return x.overflow; });
+  }));
+  for (const auto& x : h.batches())
+    if (x.overflow) CHECK(x.strongest == action::restart);
+  h.clear();
+  write_file(dir / "after.py", "x");
+  REQUIRE(h.wait_for("after.py"));
 }
