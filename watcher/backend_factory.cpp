@@ -22,7 +22,7 @@ std::unique_ptr<backend> make_backend(boost::asio::any_io_executor ex, const opt
   } else {
 #if defined(__linux__)
     try {
-      auto native = make_inotify_backend(ex, tree, sink);
+      auto native = make_inotify_backend(ex, tree, sink, fallback_interval);
       native->start();
       return native;
     } catch (const std::runtime_error& e) {

@@ -1,6 +1,8 @@
 // Recursive watching with inotify: a watch per directory, new directories scanned as they appear.
 #include "watcher/inotify_backend.hpp"
 
+#include "watcher/poll_scan.hpp"
+
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,10 +16,12 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #pragma GCC diagnostic pop
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -51,10 +55,14 @@ std::string max_user_watches() {
 // Shared with the read coroutine so that a completion arriving after stop() finds live memory.
 class inotify_state : public std::enable_shared_from_this<inotify_state> {
  public:
-  inotify_state(net::any_io_executor ex, std::shared_ptr<watch_tree> tree, event_sink& sink)
-      : stream_(ex), tree_(std::move(tree)), sink_(&sink) {}
+  inotify_state(net::any_io_executor ex, std::shared_ptr<watch_tree> tree, event_sink& sink,
+                std::chrono::milliseconds fallback_interval)
+      : stream_(ex), poll_timer_(ex), tree_(std::move(tree)), sink_(&sink), fallback_interval_(fallback_interval) {}
 
   void start() {
+    // Test seam: pretend the kernel's watch limit is this low, to exercise the ENOSPC path without
+    // lowering the (system-wide) sysctl.
+    if (const char* cap = std::getenv("LIVEPROXY_TEST_MAX_INOTIFY_WATCHES")) watch_cap_ = std::atoi(cap);
     const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (fd < 0) throw std::runtime_error(std::string("inotify_init1: ") + std::strerror(errno));
     stream_.assign(fd);
@@ -65,6 +73,7 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
 
   void stop() {
     sink_ = nullptr;
+    poll_timer_.cancel();
     boost::system::error_code ec;
     stream_.close(ec);
   }
@@ -191,9 +200,9 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
       stack.pop_back();
       std::string abs = tree_->abs_path(root, dir);
       // Watch first, list second: nothing created in between is missed (duplicates are de-duplicated).
-      const int wd = ::inotify_add_watch(stream_.native_handle(), abs.c_str(), dir_mask);
+      const int wd = add_watch(abs);
       if (wd < 0) {
-        watch_failed(abs, errno);
+        if (watch_failed(abs, errno)) poll_instead(root, dir, report);
         continue;
       }
       remember(wd, root, dir, std::move(abs));
@@ -209,6 +218,36 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
         }
       }
     }
+  }
+
+  int add_watch(const std::string& abs) {
+    if (watch_cap_ > 0 && static_cast<int>(by_wd_.size()) >= watch_cap_ && !by_abs_.contains(abs)) {
+      errno = ENOSPC;
+      return -1;
+    }
+    return ::inotify_add_watch(stream_.native_handle(), abs.c_str(), dir_mask);
+  }
+
+  // A directory that could not get a watch is polled, with everything below it.
+  void poll_instead(std::size_t root, const std::string& rel, bool report) {
+    polled_.emplace_back(root, rel);
+    polled_.back().rescan(
+        *tree_, [this](const std::string& path, const std::string& r) { emit(path, r); }, report);
+    if (polled_.size() == 1) schedule_poll();
+  }
+
+  void schedule_poll() {
+    poll_timer_.expires_after(fallback_interval_);
+    poll_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+      const auto self = weak.lock();
+      if (ec || !self || self->sink_ == nullptr) return;
+      for (auto& p : self->polled_) {
+        p.rescan(*self->tree_, [&](const std::string& path, const std::string& rel) { self->emit(path, rel); });
+      }
+      if (self->sink_ == nullptr) return;
+      self->sink_->on_flush();
+      if (self->sink_ != nullptr) self->schedule_poll();
+    });
   }
 
   void remember(int wd, std::size_t root, const std::string& rel, std::string abs) {
@@ -248,28 +287,31 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
     }
   }
 
-  void watch_failed(const std::string& abs, int err) {
+  // Says what went wrong (once per kind); true when the directory should be polled instead.
+  bool watch_failed(const std::string& abs, int err) {
     switch (err) {
       case ENOENT:
       case ENOTDIR:
-        return;  // gone again before we got to it: nothing to watch
+        return false;  // gone again before we got to it: nothing to watch
       case ENOSPC:
         if (!warned_enospc_) {
           warned_enospc_ = true;
           std::cerr << "liveproxy: inotify watch limit reached at " << abs
                     << " (fs.inotify.max_user_watches = " << max_user_watches()
-                    << "); changes below it will be missed. Raise it with: "
-                       "sudo sysctl fs.inotify.max_user_watches=524288\n";
+                    << "); polling the directories that could not be watched every " << fallback_interval_.count()
+                    << " ms. Raise the limit with: sudo sysctl fs.inotify.max_user_watches=524288\n";
         }
-        return;
+        return true;
       case EACCES:
         if (!warned_eacces_) {
           warned_eacces_ = true;
-          std::cerr << "liveproxy: skipping " << abs << ": permission denied (further such directories are skipped silently)\n";
+          std::cerr << "liveproxy: skipping " << abs
+                    << ": permission denied (further such directories are skipped silently)\n";
         }
-        return;
+        return false;
       default:
         std::cerr << "liveproxy: cannot watch " << abs << ": " << std::strerror(err) << "\n";
+        return false;
     }
   }
 
@@ -285,8 +327,12 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
   }
 
   net::posix::stream_descriptor stream_;
+  net::steady_timer poll_timer_;  // armed only while some directory is polled: idle means no wake-ups
   std::shared_ptr<watch_tree> tree_;
   event_sink* sink_;  // null once stopped
+  std::chrono::milliseconds fallback_interval_;
+  std::vector<poll_scan> polled_;
+  int watch_cap_ = 0;
   std::vector<char> buffer_;
   std::unordered_map<int, dir_watch> by_wd_;
   std::map<std::string, int> by_abs_;  // ordered, so a subtree is a contiguous range
@@ -296,8 +342,9 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
 
 class inotify_backend final : public backend {
  public:
-  inotify_backend(net::any_io_executor ex, std::shared_ptr<watch_tree> tree, event_sink& sink)
-      : state_(std::make_shared<inotify_state>(std::move(ex), std::move(tree), sink)) {}
+  inotify_backend(net::any_io_executor ex, std::shared_ptr<watch_tree> tree, event_sink& sink,
+                  std::chrono::milliseconds fallback_interval)
+      : state_(std::make_shared<inotify_state>(std::move(ex), std::move(tree), sink, fallback_interval)) {}
   ~inotify_backend() override { stop(); }
   inotify_backend(const inotify_backend&) = delete;
   inotify_backend& operator=(const inotify_backend&) = delete;
@@ -316,8 +363,8 @@ class inotify_backend final : public backend {
 }  // namespace
 
 std::unique_ptr<backend> make_inotify_backend(net::any_io_executor ex, std::shared_ptr<watch_tree> tree,
-                                              event_sink& sink) {
-  return std::make_unique<inotify_backend>(std::move(ex), std::move(tree), sink);
+                                              event_sink& sink, std::chrono::milliseconds fallback_interval) {
+  return std::make_unique<inotify_backend>(std::move(ex), std::move(tree), sink, fallback_interval);
 }
 
 }  // namespace liveproxy::watcher

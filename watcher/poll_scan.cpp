@@ -7,7 +7,7 @@
 
 namespace liveproxy::watcher {
 
-void poll_scan::rescan(watch_tree& tree, const on_change_fn& on_change) {
+void poll_scan::rescan(watch_tree& tree, const on_change_fn& on_change, bool report_first) {
   std::unordered_map<std::string, file_state> now;
   now.reserve(files_.size());
   std::vector<std::string> stack{dir_rel_};
@@ -38,7 +38,9 @@ void poll_scan::rescan(watch_tree& tree, const on_change_fn& on_change) {
                              static_cast<std::int64_t>(st.st_size), static_cast<std::uint64_t>(st.st_ino)});
     }
   }
-  if (scanned_) {
+  if (!scanned_ && report_first) {
+    for (const auto& entry : now) on_change(tree.abs_path(root_, entry.first), entry.first);
+  } else if (scanned_) {
     for (const auto& [rel, state] : now) {
       const auto it = files_.find(rel);
       if (it == files_.end() || !(it->second == state)) on_change(tree.abs_path(root_, rel), rel);

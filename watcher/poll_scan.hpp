@@ -20,8 +20,9 @@ class poll_scan {
   poll_scan(std::size_t root, std::string dir_rel) : root_(root), dir_rel_(std::move(dir_rel)) {}
 
   /// Walks the subtree (skipping ignored entries, not following symlinks) and calls on_change for
-  /// each difference from the previous scan. The first scan only records.
-  void rescan(watch_tree& tree, const on_change_fn& on_change);
+  /// each difference from the previous scan. The first scan only records, unless report_first
+  /// (for a directory that just appeared: everything in it is new).
+  void rescan(watch_tree& tree, const on_change_fn& on_change, bool report_first = false);
 
   std::size_t root() const { return root_; }
   const std::string& dir_rel() const { return dir_rel_; }

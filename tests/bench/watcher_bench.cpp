@@ -129,6 +129,7 @@ std::string measure(const fs::path& root, int files, bool poll, const settings& 
 
   std::mt19937 rng(42);
   std::uniform_int_distribution<int> pick(0, files / 10 - 1);
+  std::uniform_int_distribution<int> gap(0, 1 << 20);
   std::vector<std::string> targets;
   for (const auto& e : fs::recursive_directory_iterator(root))
     if (e.path().filename() == "f0.css") targets.push_back(e.path().string());
@@ -147,8 +148,9 @@ std::string measure(const fs::path& root, int files, bool poll, const settings& 
       io.restart();
     }
     if (seen) lat_ms.push_back(std::chrono::duration<double, std::milli>(got - tw).count());
-    // Past the coalesce window, so the next write is a new leading edge.
-    io.run_for(3ms);
+    // Past the coalesce window, so the next write is a new leading edge; for polling also a random
+    // phase, or every write would land just after a scan and wait a whole period.
+    io.run_for(poll ? std::chrono::milliseconds(3 + gap(rng) % s.poll_ms) : 3ms);
     io.restart();
   }
   w.stop();

@@ -410,3 +410,21 @@ TEST_CASE("a kernel queue overflow gives one conservative batch flagged overflow
   write_file(dir / "after.py", "x");
   REQUIRE(h.wait_for("after.py"));
 }
+
+TEST_CASE("directories beyond the inotify watch limit are polled instead", "[fs][watcher]") {
+  temp_dir dir("watcher-enospc");
+  for (int i = 0; i < 5; ++i) write_file(dir / ("d" + std::to_string(i)) / "x.py", "x");
+  // Room for the root and two directories only (see the seam in inotify_backend.cpp).
+  ::setenv("LIVEPROXY_TEST_MAX_INOTIFY_WATCHES", "3", 1);
+  harness h(opts_for(dir, backend_kind::inotify));
+  ::unsetenv("LIVEPROXY_TEST_MAX_INOTIFY_WATCHES");
+  CHECK(h.backend() == "inotify");
+
+  for (int i = 0; i < 5; ++i) write_file(dir / ("d" + std::to_string(i)) / "x.py", "y");
+  for (int i = 0; i < 5; ++i) CHECK(h.wait_for("d" + std::to_string(i) + "/x.py"));
+  // A directory created later cannot get a watch either: its files are found by polling.
+  write_file(dir / "late/new.py", "x");
+  CHECK(h.wait_for("late/new.py"));
+  write_file(dir / "late/second.py", "x");
+  CHECK(h.wait_for("late/second.py"));
+}
