@@ -59,7 +59,9 @@ readonly HTML_TARGET=0.8
 readonly BIN_TARGET=0.9
 
 WORK=""
-declare -a STARTED_PIDS=()     # every process we started, stopped in reverse order on exit
+declare -a STARTED_PIDS=()     # every server we started, stopped in reverse order on exit
+declare -a SAMPLER_PIDS=()     # connection-count samplers (subshells)
+LOAD_PID=""                    # the running wrk, if any
 declare -A PORT=()             # role -> port
 declare -A SERVER_PIDS=()      # target -> space-separated top-level pids of its server side
 declare -A TARGET_PORT=()      # target -> the port wrk loads
@@ -109,10 +111,12 @@ ensure_deps() {
   if ((${#missing[@]})); then
     log "installing from Debian: ${missing[*]}"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null ||
-      { [[ " ${missing[*]} " == *" nginx-light "* ]] &&
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; } ||
-      die "could not install ${missing[*]}"
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; then
+      # Some releases have no nginx-light: the full nginx package serves as well.
+      missing=("${missing[@]/#nginx-light/nginx}")
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null ||
+        die "could not install ${missing[*]}"
+    fi
   fi
   NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
   if ((PIN)) && [[ "$(nproc)" -lt 2 ]]; then
@@ -129,8 +133,18 @@ server_prefix() {
   if ((PIN)); then echo "setsid taskset -c $SERVER_CPU"; else echo "setsid"; fi
 }
 
-wrk_prefix() {
-  if ((PIN)); then echo "taskset -c $WRK_CPU"; fi
+# run_bg OUT CMD...: runs the load generator pinned to its core, output to OUT, and waits for
+# it. In the background plus `wait`, so that Ctrl-C runs our trap at once: wrk catches SIGINT
+# and exits 0, and bash would then ignore the SIGINT of a foreground command.
+run_bg() {
+  local out="$1"; shift
+  if ((PIN)); then set -- taskset -c "$WRK_CPU" "$@"; fi
+  "$@" >"$out" 2>&1 &
+  LOAD_PID=$!
+  local status=0
+  wait "$LOAD_PID" || status=$?
+  LOAD_PID=""
+  return "$status"
 }
 
 # stop_pid PID: TERM, then KILL after 3 s.
@@ -150,6 +164,12 @@ stop_pid() {
 cleanup() {
   local status=$? i pidfile pid
   trap - EXIT INT TERM
+  [[ -n "${LOAD_PID:-}" ]] && stop_pid "$LOAD_PID"
+  for pid in "${SAMPLER_PIDS[@]}"; do
+    # The sampler subshell and its sleep.
+    pkill -TERM -P "$pid" 2>/dev/null || true
+    kill -TERM "$pid" 2>/dev/null || true
+  done
   for ((i = ${#STARTED_PIDS[@]} - 1; i >= 0; i--)); do
     stop_pid "${STARTED_PIDS[i]}"
   done
@@ -411,8 +431,7 @@ run_wrk() {
   out="$WORK/wrk-$target-${file%%.*}-$round.txt"
   k="$target/$file@$round"
   if ((round == 1 && WARMUP > 0)); then
-    # shellcheck disable=SC2046
-    $(wrk_prefix) wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" "$url" >/dev/null 2>&1 || true
+    run_bg "$WORK/warmup.txt" wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" "$url" || true
   fi
   # The origin's own counters (stub_status) before and after the run tell how many connections
   # the proxy opened to it and how many requests reached it. Midway, count the proxy's
@@ -425,7 +444,7 @@ run_wrk() {
       ss -tnH state established "( dport = :$upstream )" 2>/dev/null | wc -l >"$out.ss"
     ) &
     sampler=$!
-    STARTED_PIDS+=("$sampler")
+    SAMPLER_PIDS+=("$sampler")
   fi
   local s0 s1
   s0="$(origin_counters "$upstream")"
@@ -434,9 +453,8 @@ run_wrk() {
   t0="$(cpu_ticks ${SERVER_PIDS[$target]})"
   # shellcheck disable=SC2086
   [[ -n "${PROXY_PID[$target]:-}" ]] && p0="$(cpu_ticks ${PROXY_PID[$target]})"
-  # shellcheck disable=SC2046
-  $(wrk_prefix) wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 5s \
-    -s "$TEMPLATES/report.lua" "$url" >"$out" 2>&1 || log "wrk exited non-zero for $url"
+  run_bg "$out" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 5s \
+    -s "$TEMPLATES/report.lua" "$url" || log "wrk exited non-zero for $url"
   # shellcheck disable=SC2086
   t1="$(cpu_ticks ${SERVER_PIDS[$target]})"
   # shellcheck disable=SC2086
