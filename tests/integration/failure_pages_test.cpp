@@ -9,6 +9,13 @@
 using namespace liveproxy::test;
 using namespace std::chrono_literals;
 
+namespace {
+
+// What a browser sends when it navigates: error pages are HTML for it (and may be text for curl).
+const header_list browser = {{"Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}};
+
+}  // namespace
+
 TEST_CASE("an app that never listens gives 504 after the hold timeout", "[integration][net]") {
   site_options opts;
   opts.command = {"/usr/bin/python3", "-c", "import time; print('never listening', flush=True); time.sleep(20)"};
@@ -16,7 +23,7 @@ TEST_CASE("an app that never listens gives 504 after the hold timeout", "[integr
   opts.wait_for_app = false;
   test_site site(opts);
 
-  const auto res = http_get(site.port(), "/", {}, 10s);
+  const auto res = http_get(site.port(), "/", browser, 10s);
   INFO(res.error << " after " << res.elapsed.count() << " ms");
   REQUIRE(res.ok());
   CHECK(res.status == 504);
@@ -34,7 +41,7 @@ TEST_CASE("an app that dies at start gives a 502 page with its output", "[integr
   opts.wait_for_app = false;
   test_site site(opts);
 
-  const auto res = http_get(site.port(), "/", {}, 15s);
+  const auto res = http_get(site.port(), "/", browser, 15s);
   INFO(res.error);
   REQUIRE(res.ok());
   CHECK(res.status == 502);
@@ -42,4 +49,11 @@ TEST_CASE("an app that dies at start gives a 502 page with its output", "[integr
   CHECK(res.header("Content-Type").find("text/html") == 0);
   // The error page keeps the reload client, so the tab recovers once the app is fixed.
   CHECK(res.body.find("/__liveproxy/client.js") != std::string::npos);
+
+  // A client that does not ask for HTML (curl, fetch) still learns why.
+  const auto plain = http_get(site.port(), "/api/things", {{"Accept", "*/*"}}, 15s);
+  INFO(plain.error);
+  REQUIRE(plain.ok());
+  CHECK(plain.status == 502);
+  CHECK(plain.body.find("boom-marker-4711") != std::string::npos);
 }

@@ -28,7 +28,11 @@ std::string app_script() { return std::string(LIVEPROXY_SOURCE_DIR) + "/tests/in
 unsigned short start_app_directly(process& app) {
   static const std::regex listening(R"(listening on 127\.0\.0\.1:(\d+))");
   const auto m = app.wait_for_output(listening, 10s);
-  return m ? static_cast<unsigned short>(std::stoul(m->groups[1])) : 0;
+  if (!m) return 0;
+  const auto port = static_cast<unsigned short>(std::stoul(m->groups[1]));
+  // The line comes just before listen(): wait until the port accepts connections.
+  const bool up = wait_until([&] { return http_client(port, 500ms).connect_error().empty(); }, 5s, 10ms);
+  return up ? port : 0;
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Starting the liveproxy binary and parsing where it listens.
 #include "support/liveproxy_process.hpp"
 
+#include <cstdlib>
 #include <regex>
 #include <stdexcept>
 
@@ -8,8 +9,10 @@ namespace liveproxy::test {
 
 namespace {
 
+// The build's binary, unless LIVEPROXY_BINARY in the environment names another (e.g. an installed one).
 std::vector<std::string> with_binary(std::vector<std::string> args) {
-  args.insert(args.begin(), LIVEPROXY_BINARY);
+  const char* override_binary = std::getenv("LIVEPROXY_BINARY");
+  args.insert(args.begin(), override_binary != nullptr && *override_binary != '\0' ? override_binary : LIVEPROXY_BINARY);
   return args;
 }
 

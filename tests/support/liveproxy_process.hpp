@@ -9,7 +9,7 @@
 
 namespace liveproxy::test {
 
-/// Starts LIVEPROXY_BINARY with args and waits for "liveproxy: http://HOST:PORT".
+/// Starts LIVEPROXY_BINARY (the environment variable of that name overrides the build's path) with args and waits for "liveproxy: http://HOST:PORT".
 /// Throws std::runtime_error (with everything it printed) if that line does not come in time.
 class liveproxy_process {
  public:
