@@ -2,6 +2,7 @@
 #include "proxy/http_session.hpp"
 
 #include "proxy/assets.hpp"
+#include "proxy/content_decoder.hpp"
 #include "proxy/html_injector.hpp"
 #include "proxy/http_util.hpp"
 #include "proxy/limits.hpp"
@@ -253,7 +254,7 @@ awaitable<next_step> relay_response(session& s, upstream_exchange& ex, http::ver
   auto& app = ex.conn->stream;
   auto& res = rp.get();
   const bool app_keep = rp.keep_alive();
-  const bool inject = wants_injection(res, method);
+  const bool inject = wants_injection(res, method) && can_decode(res[http::field::content_encoding]);
   strip_hop_by_hop(res.base());
   res.version(11);
   // A close-delimited body (HTTP/1.0 style apps) is re-framed as chunked so the browser can keep the connection.
@@ -284,20 +285,42 @@ awaitable<next_step> relay_response(session& s, upstream_exchange& ex, http::ver
     }
   } else {
     const auto upstream_length = rp.content_length();
+    std::unique_ptr<content_decoder> decoder;
+    if (!is_identity_encoded(res)) {
+      std::string why;
+      decoder = content_decoder::create(res[http::field::content_encoding], why);
+      res.erase(http::field::content_encoding);
+    }
     html_injector injector(s.ctx.script_tag);
-    std::string out;
+    std::string out, decoded;
+    // Decoded HTML through the injector; false when the app's compressed data is corrupt.
+    auto transform = [&](std::string_view raw, bool last) {
+      if (decoder) {
+        decoded.clear();
+        if (!decoder->feed(raw, decoded) || (last && !decoder->finish())) return false;
+        raw = decoded;
+      }
+      injector.feed(raw, out);
+      if (last) injector.finish(out);
+      return true;
+    };
     // Look ahead until the injection point is known, so the length can be stated up front.
-    while (!rp.is_done() && !injector.decided() && out.size() < limits::inject_sniff_bytes) {
+    bool ok = true;
+    while (ok && !rp.is_done() && !injector.decided() && out.size() < limits::inject_sniff_bytes) {
       auto [rec, got] = co_await read_body(app, ex.buf, rp, s.buf, app_timeout);
       if (rec) co_return next_step::close;
-      injector.feed(std::string_view(s.buf.data(), got), out);
+      ok = transform(std::string_view(s.buf.data(), got), rp.is_done());
+    }
+    if (!ok) {
+      error_info info = app_error(s, 502, "The app sent a corrupt compressed page", decoder->error() + ".");
+      co_return co_await send_simple(s, http::status::bad_gateway, "text/plain; charset=utf-8",
+                                     render_error_text(info), false);
     }
     http::response<http::buffer_body> msg{std::move(res.base())};
     if (rp.is_done()) {
-      injector.finish(out);
       msg.chunked(false);
       msg.content_length(out.size());
-    } else if (injector.decided() && upstream_length) {
+    } else if (injector.decided() && upstream_length && !decoder) {
       msg.content_length(*upstream_length + injector.added_bytes());
     } else {
       frame_unknown_length(msg);
@@ -314,10 +337,9 @@ awaitable<next_step> relay_response(session& s, upstream_exchange& ex, http::ver
       out.clear();
       if (!rp.is_done()) {
         auto [rec, got] = co_await read_body(app, ex.buf, rp, s.buf, app_timeout);
-        if (rec) co_return next_step::close;
-        injector.feed(std::string_view(s.buf.data(), got), out);
+        // Mid-body failure or corrupt data after the header went out: only closing tells the browser.
+        if (rec || !transform(std::string_view(s.buf.data(), got), rp.is_done())) co_return next_step::close;
       }
-      if (rp.is_done()) injector.finish(out);
       if (co_await write_body(s.client, sr, msg, out.data(), out.size(), rp.is_done())) co_return next_step::close;
     }
   }

@@ -67,7 +67,7 @@ bool wants_injection(const http::response_header<>& res, http::verb method) {
   const auto status = res.result_int();
   if (status < 200 || status == 204 || status == 304) return false;
   if (!header_has_token(res[http::field::content_type], "text/html")) return false;
-  if (!is_identity_encoded(res)) return false;
+  if (status == 206) return false;  // a byte range of a page: offsets would no longer match
   const auto disposition = res[http::field::content_disposition];
   if (disposition.size() >= 10 && beast::iequals(disposition.substr(0, 10), "attachment")) return false;
   if (res.find(no_inject_header) != res.end()) return false;

@@ -12,6 +12,7 @@ namespace liveproxy {
 void strip_hop_by_hop(http::fields& f, bool keep_upgrade = false);
 
 /// Decides whether an app response gets our script: HTML with a body, not opted out, not a download.
+/// The caller still checks that its Content-Encoding is one it can decode.
 bool wants_injection(const http::response_header<>& res, http::verb method);
 
 /// True if the response's Content-Encoding is absent or identity.
