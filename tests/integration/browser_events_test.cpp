@@ -107,6 +107,23 @@ TEST_CASE("changes to ignored files do nothing", "[integration][fs][net]") {
   REQUIRE(second);
   CHECK(second->at("type") == "css");
   CHECK(site.app_pid() == pid);
+  CHECK_FALSE(site.was_stopped(*pid));
   ws_client again(site.port());
   CHECK(connect_and_greet(again) == generation);
+}
+
+TEST_CASE("without --watch the working directory is watched", "[integration][fs][net]") {
+  site_options opts;
+  opts.pass_watch = false;  // liveproxy's cwd is the site directory
+  test_site site(opts);
+  ws_client ws(site.port());
+  INFO("ws: " << ws.error());
+  REQUIRE(connect_and_greet(ws) >= 1);
+
+  site.write("static/site.css", "body { color: olive; }\n");
+  const auto msg = ws.read_json_message(10s);
+  INFO("ws: " << ws.error());
+  REQUIRE(msg);
+  CHECK(msg->at("type") == "css");
+  if (msg->count("path") == 1) CHECK(msg->at("path") == "/static/site.css");
 }

@@ -14,7 +14,8 @@ test_site::test_site(site_options opts) {
   const fs::path source = fs::path(LIVEPROXY_SOURCE_DIR) / "tests" / "integration" / "apps";
   fs::copy(source, dir(), fs::copy_options::recursive | fs::copy_options::overwrite_existing);
 
-  std::vector<std::string> args = {"--port", "0", "--watch", dir().string()};
+  std::vector<std::string> args = {"--port", "0"};
+  if (opts.pass_watch) args.insert(args.end(), {"--watch", dir().string()});
   args.insert(args.end(), opts.proxy_args.begin(), opts.proxy_args.end());
   args.push_back("--");
   if (opts.command.empty()) {

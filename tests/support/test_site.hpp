@@ -23,6 +23,7 @@ struct site_options {
   std::vector<std::string> proxy_args;     ///< extra liveproxy options, before "--"
   std::vector<std::string> command;        ///< replaces the app command (default: python3 test_app.py {port})
   bool wait_for_app = true;                ///< the constructor waits until the app answers /pid
+  bool pass_watch = true;                  ///< pass "--watch dir()"; false relies on the default (cwd)
   std::vector<std::pair<std::string, std::string>> env;  ///< extra environment for liveproxy and the app
 };
 
