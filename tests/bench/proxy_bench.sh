@@ -55,6 +55,10 @@ KEEP_TMP=0
 WRK_CPU=0
 SERVER_CPU=1
 readonly BROWSER_SYNC_VERSION=3.0.4
+# What a browser sends: proxies that inject only into pages a browser asked for (browser-sync
+# checks Accept for text/html) then inject here too, so every HTML figure includes injection.
+readonly ACCEPT_HTML="Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+readonly ACCEPT_ANY="Accept: */*"
 readonly HTML_TARGET=0.8
 readonly BIN_TARGET=0.9
 
@@ -394,11 +398,15 @@ start_browser_sync() {
     sed 's/^/    /' "$WORK/browser-sync.out" >&2 || true; return 1; }
 }
 
+accept_for() {  # accept_for FILE: the Accept header a browser would send for it
+  if [[ "$1" == *.html ]]; then echo "$ACCEPT_HTML"; else echo "$ACCEPT_ANY"; fi
+}
+
 # check_responses TARGET PORT: each file comes back 200 with the right type and size.
 check_responses() {
   local target="$1" port="$2" file code ctype size expect
   for file in page.html file.bin; do
-    read -r code ctype size < <(curl -sS -o /dev/null --max-time 5 \
+    read -r code ctype size < <(curl -sS -o /dev/null --max-time 5 -H "$(accept_for "$file")" \
       -w '%{http_code} %{content_type} %{size_download}\n' "http://127.0.0.1:$port/$file" ||
       echo "000 - 0")
     if [[ "$file" == page.html ]]; then expect="$PAGE_BYTES"; else expect="$BIN_BYTES"; fi
@@ -431,7 +439,8 @@ run_wrk() {
   out="$WORK/wrk-$target-${file%%.*}-$round.txt"
   k="$target/$file@$round"
   if ((round == 1 && WARMUP > 0)); then
-    run_bg "$WORK/warmup.txt" wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" "$url" || true
+    run_bg "$WORK/warmup.txt" wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" -H "$(accept_for "$file")" \
+      "$url" || true
   fi
   # The origin's own counters (stub_status) before and after the run tell how many connections
   # the proxy opened to it and how many requests reached it. Midway, count the proxy's
@@ -453,7 +462,7 @@ run_wrk() {
   t0="$(cpu_ticks ${SERVER_PIDS[$target]})"
   # shellcheck disable=SC2086
   [[ -n "${PROXY_PID[$target]:-}" ]] && p0="$(cpu_ticks ${PROXY_PID[$target]})"
-  run_bg "$out" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 5s \
+  run_bg "$out" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 5s -H "$(accept_for "$file")" \
     -s "$TEMPLATES/report.lua" "$url" || log "wrk exited non-zero for $url"
   # shellcheck disable=SC2086
   t1="$(cpu_ticks ${SERVER_PIDS[$target]})"
@@ -532,13 +541,21 @@ fmt_us() {  # microseconds -> "123us" / "1.23ms" / "1.23s"
     else printf "%.2fs", u / 1e6 }'
 }
 
-ratio() {  # ratio A B: A/B to 2 decimals, or "n/a"
-  local a="${RESULT[$1/rps]:-}" b="${RESULT[$2/rps]:-}"
-  if [[ "$a" =~ ^[0-9.]+$ && "$b" =~ ^[0-9.]+$ ]] && awk -v b="$b" 'BEGIN{exit !(b>0)}'; then
-    awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }'
-  else
-    echo "n/a"
-  fi
+# ratio A B (A, B = TARGET/FILE): the median over rounds of A's req/s / B's req/s in the same
+# round (runs of one round are close in time, so a burst of load from elsewhere affects both),
+# as "M" or, with several rounds, "M (lo-hi)"; "n/a" if either was not measured.
+ratio() {
+  local round a b
+  local -a rs=()
+  for ((round = 1; round <= ROUNDS; round++)); do
+    a="${RESULT[$1@$round/rps]:-}"
+    b="${RESULT[$2@$round/rps]:-}"
+    [[ "$a" =~ ^[0-9.]+$ && "$b" =~ ^[0-9.]+$ ]] || { echo "n/a"; return 0; }
+    rs+=("$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.4f", (b > 0 ? a / b : 0) }')")
+  done
+  printf '%s\n' "${rs[@]}" | sort -g | awk '{ v[NR] = $1 } END {
+    m = v[int((NR + 1) / 2)]
+    if (NR > 1) printf "%.2f (%.2f-%.2f)", m, v[1], v[NR]; else printf "%.2f", m }'
 }
 
 print_report() {
@@ -596,7 +613,8 @@ print_report() {
   echo "    ~$CONNECTIONS new can replace those closed when the previous run stopped mid-request)."
 
   echo
-  printf '%-24s %12s %12s\n' "ratio (req/s)" page.html file.bin
+  echo "ratio of req/s: median over rounds of the per-round ratio (lowest-highest round)"
+  printf '%-24s %18s %18s\n' "" page.html file.bin
   local -a pairs=()
   has_target nginx && pairs+=("nginx direct")
   has_target liveproxy && pairs+=("liveproxy direct" "liveproxy nginx")
@@ -606,7 +624,7 @@ print_report() {
     read -r a b <<<"$pair"
     html="$(ratio "$a/page.html" "$b/page.html")"
     bin="$(ratio "$a/file.bin" "$b/file.bin")"
-    printf '%-24s %12s %12s\n' "$a/$b" "$html" "$bin"
+    printf '%-24s %18s %18s\n' "$a/$b" "$html" "$bin"
   done
 
   if has_target liveproxy && has_target nginx; then
@@ -623,7 +641,7 @@ print_report() {
 }
 
 verdict() {  # verdict LABEL RATIO TARGET
-  local label="$1" r="$2" target="$3"
+  local label="$1" r="${2%% *}" target="$3"
   if [[ "$r" == n/a ]]; then
     printf 'liveproxy/nginx %-34s %5s  NOT MEASURED (target >= %s)\n' "$label:" "$r" "$target"
   elif awk -v r="$r" -v t="$target" 'BEGIN { exit !(r >= t) }'; then
