@@ -102,14 +102,14 @@
   }
 
   // Every rule of every readable sheet, down @import and grouping rules; cross-origin sheets throw and are skipped.
-  function eachRule(fn) {
+  function eachRule(fn, sheets = document.styleSheets) {
     const walk = (rules) => {
       for (const r of rules) {
         fn(r);
         try { if (r.styleSheet || r.cssRules) walk(r.styleSheet ? r.styleSheet.cssRules : r.cssRules); } catch (x) { /* cross-origin */ }
       }
     };
-    for (const s of document.styleSheets) try { walk(s.cssRules); } catch (x) { /* cross-origin */ }
+    for (const s of sheets) try { walk(s.cssRules); } catch (x) { /* cross-origin */ }
   }
   const baseOf = (sheet) => (sheet && sheet.href) || document.baseURI;
 
@@ -131,7 +131,7 @@
     clone.removeAttribute('integrity'); // the content changed on purpose
     clone.setAttribute('href', bust(link.getAttribute('href'), stamp()));
     retiring.add(link);
-    const done = () => { clearTimeout(t); link.remove(); };
+    const done = () => { clearTimeout(t); rebust(clone.sheet); link.remove(); };
     const t = setTimeout(done, 5000);
     clone.onload = clone.onerror = done;
     link.after(clone);
@@ -166,6 +166,7 @@
         let ready = true;
         try { ready = !!(fresh.styleSheet && fresh.styleSheet.cssRules); } catch (x) { /* cross-origin: loaded */ }
         if (!ready && Date.now() < until) return setTimeout(poll, 20);
+        rebust(fresh.styleSheet);
         const at = [...sheet.cssRules].indexOf(rule);
         if (at >= 0) sheet.deleteRule(at);
         pre.remove();
@@ -174,8 +175,10 @@
   }
 
   // Cache-bust every reference to the best-matching image once it is preloaded, so no empty frame shows.
+  const images = new Map(); // changed image path -> its stamp, re-applied to stylesheets fetched later
   function swapImages(path) {
     const t = stamp(), all = [];
+    images.set(path, t);
     for (const el of $$('img[src], link[rel~="icon" i][href], video[poster]')) {
       const attr = { LINK: 'href', VIDEO: 'poster' }[el.tagName] || 'src';
       all.push({ url: el[attr], swap: () => el.setAttribute(attr, bust(el.getAttribute(attr), t)) });
@@ -187,7 +190,7 @@
       }
     }
     for (const el of $$('[style]')) styleUrls(el.style, document.baseURI, t, all);
-    eachRule((r) => { if (r.style) styleUrls(r.style, baseOf(r.parentStyleSheet), t, all); });
+    ruleUrls(document.styleSheets, t, all);
     const hits = best(path, all);
     if (!hits.length) return;
     const img = new Image();
@@ -195,6 +198,18 @@
     const timeout = setTimeout(go, 5000);
     img.onload = img.onerror = go;
     img.src = bust(new URL(hits[0].url, hits[0].base || document.baseURI).href, t);
+  }
+  // A re-fetched stylesheet names images by their original URLs, which may still be cached: bust them again.
+  function rebust(sheet) {
+    if (!sheet) return;
+    images.forEach((t, path) => {
+      const all = [];
+      ruleUrls([sheet], t, all);
+      for (const c of best(path, all)) c.swap();
+    });
+  }
+  function ruleUrls(sheets, t, out) {
+    eachRule((r) => { if (r.style) styleUrls(r.style, baseOf(r.parentStyleSheet), t, out); }, sheets);
   }
   // Candidates for each url(...) in the image properties of one declaration block, written back as absolute URLs.
   function styleUrls(style, base, t, out) {
