@@ -19,27 +19,27 @@ bool looks_alive(beast::tcp_stream& s) {
 
 app_pool::app_pool(net::any_io_executor ex, tcp::endpoint app) : ex_(std::move(ex)), app_(std::move(app)) {}
 
-awaitable<std::pair<error_code, std::optional<app_connection>>> app_pool::acquire(bool fresh_only) {
+awaitable<std::pair<error_code, std::unique_ptr<app_connection>>> app_pool::acquire(bool fresh_only) {
   while (!fresh_only && !idle_.empty()) {
-    app_connection c = std::move(idle_.back());
+    auto c = std::move(idle_.back());
     idle_.pop_back();
-    if (c.generation == generation_ && looks_alive(c.stream)) {
-      c.reused = true;
-      co_return std::pair{error_code{}, std::optional<app_connection>(std::move(c))};
+    if (c->generation == generation_ && looks_alive(c->stream)) {
+      c->reused = true;
+      co_return std::pair{error_code{}, std::move(c)};
     }
   }
-  beast::tcp_stream stream(ex_);
-  stream.expires_after(limits::app_connect_timeout);
-  auto [ec] = co_await stream.async_connect(app_, use_tuple);
-  if (ec) co_return std::pair{ec, std::optional<app_connection>()};
-  stream.socket().set_option(tcp::no_delay(true), ec);
-  co_return std::pair{error_code{}, std::optional<app_connection>(app_connection{std::move(stream), generation_})};
+  auto c = std::make_unique<app_connection>(app_connection{beast::tcp_stream(ex_), generation_});
+  c->stream.expires_after(limits::app_connect_timeout);
+  auto [ec] = co_await c->stream.async_connect(app_, use_tuple);
+  if (ec) co_return std::pair{ec, std::unique_ptr<app_connection>()};
+  c->stream.socket().set_option(tcp::no_delay(true), ec);
+  co_return std::pair{error_code{}, std::move(c)};
 }
 
-void app_pool::release(app_connection c) {
-  if (c.generation != generation_ || idle_.size() >= limits::app_pool_size) return;
-  c.stream.expires_never();
-  c.reused = false;
+void app_pool::release(std::unique_ptr<app_connection> c) {
+  if (c->generation != generation_ || idle_.size() >= limits::app_pool_size) return;
+  c->stream.expires_never();
+  c->reused = false;
   idle_.push_back(std::move(c));
 }
 

@@ -4,7 +4,7 @@
 #include "proxy/net.hpp"
 
 #include <cstdint>
-#include <optional>
+#include <memory>
 #include <vector>
 
 namespace liveproxy {
@@ -21,9 +21,10 @@ class app_pool {
   app_pool(net::any_io_executor ex, tcp::endpoint app);
 
   /// An idle connection of the current run, or a new one. Fails with the connect error.
-  awaitable<std::pair<error_code, std::optional<app_connection>>> acquire(bool fresh_only = false);
+  /// Held by pointer: moving a beast::tcp_stream allocates.
+  awaitable<std::pair<error_code, std::unique_ptr<app_connection>>> acquire(bool fresh_only = false);
   /// Returns a connection after a complete exchange with keep-alive.
-  void release(app_connection c);
+  void release(std::unique_ptr<app_connection> c);
   /// The app restarted: connections to the old run are useless.
   void new_generation(std::uint64_t generation);
 
@@ -34,7 +35,7 @@ class app_pool {
   net::any_io_executor ex_;
   tcp::endpoint app_;
   std::uint64_t generation_ = 0;
-  std::vector<app_connection> idle_;
+  std::vector<std::unique_ptr<app_connection>> idle_;
 };
 
 }  // namespace liveproxy

@@ -3,14 +3,17 @@
 
 #include "proxy/assets.hpp"
 #include "proxy/content_decoder.hpp"
+#include "proxy/csp_policy.hpp"
 #include "proxy/html_injector.hpp"
 #include "proxy/http_util.hpp"
 #include "proxy/limits.hpp"
+#include "proxy/livereload_protocol.hpp"
 #include "proxy/tunnel.hpp"
 #include "proxy/ws_session.hpp"
 
 #include <boost/beast/http/buffer_body.hpp>
 
+#include <array>
 #include <optional>
 #include <vector>
 
@@ -87,7 +90,8 @@ awaitable<next_step> serve_own(session& s, request_parser& parser) {
             "(protection against DNS rebinding).\n",
         keep);
   const auto path = path_of(req.target());
-  if (path == "/__liveproxy/ws") {
+  const bool livereload_socket = path == livereload::socket_path;
+  if (path == "/__liveproxy/ws" || livereload_socket) {
     if (!websocket::is_upgrade(req))
       co_return co_await send_simple(s, http::status::upgrade_required, "text/plain; charset=utf-8",
                                      "liveproxy: this is the reload WebSocket; connect with a WebSocket client.\n",
@@ -99,11 +103,13 @@ awaitable<next_step> serve_own(session& s, request_parser& parser) {
                                          "' may not open the reload socket.\n",
                                      false);
     s.client.expires_never();
-    auto ws = std::make_shared<ws_session>(std::move(s.client), s.ctx.hub);
+    auto ws = std::make_shared<ws_session>(
+        std::move(s.client), s.ctx.hub,
+        livereload_socket ? ws_session::protocol::livereload : ws_session::protocol::native);
     co_await ws_session::run(ws, parser.release());
     co_return next_step::handed_over;
   }
-  if (path == "/__liveproxy/client.js" && (req.method() == http::verb::get || req.method() == http::verb::head)) {
+  if ((path == "/__liveproxy/client.js" || path == livereload::script_path) && (req.method() == http::verb::get || req.method() == http::verb::head)) {
     http::response<http::string_body> res{http::status::ok, 11};
     res.set(http::field::server, "liveproxy");
     res.set(http::field::content_type, "text/javascript; charset=utf-8");
@@ -162,8 +168,16 @@ awaitable<std::pair<error_code, std::size_t>> read_body(Stream& in, beast::flat_
   co_return std::pair{ec, buf.size() - p.get().body().size};
 }
 
+/// The serialized status line and fields, ending with the blank line.
+std::string header_text(const http::response_header<>& h) {
+  std::string out;
+  http::response_header<>::writer w{h, h.version(), h.result_int()};
+  for (const auto b : w.get()) out.append(static_cast<const char*>(b.data()), b.size());
+  return out;
+}
+
 struct upstream_exchange {
-  std::optional<app_connection> conn;
+  std::unique_ptr<app_connection> conn;
   beast::flat_buffer buf;
   std::optional<response_parser> parser;
 };
@@ -200,7 +214,9 @@ awaitable<std::optional<error_info>> exchange(session& s, request_parser& parser
       co_await pause.async_wait(use_tuple);
       continue;
     }
-    ex.conn.emplace(std::move(*conn));
+    ex.conn = std::move(conn);
+    // Room for a whole typical response per read; Beast reads only 512 bytes into an empty buffer.
+    ex.buf.reserve(limits::relay_buffer_bytes);
     auto& app = ex.conn->stream;
     http::request_serializer<http::buffer_body> sr{req};
     app.expires_after(limits::app_idle_timeout);
@@ -248,8 +264,29 @@ awaitable<std::optional<error_info>> exchange(session& s, request_parser& parser
   }
 }
 
+/// Lets our script and socket through the page's CSP headers; returns the tag to inject (with a nonce if needed).
+std::string adjust_csp(session& s, http::response_header<>& res, std::string_view host) {
+  std::string nonce;
+  const csp_targets targets{std::string(host) + "/__liveproxy/client.js",
+                            "ws://" + std::string(host) + "/__liveproxy/ws wss://" + std::string(host) + "/__liveproxy/ws"};
+  const std::string fresh = make_instance_id();
+  for (const std::string_view field : {"Content-Security-Policy", "Content-Security-Policy-Report-Only"}) {
+    std::vector<std::string> values;
+    for (auto it = res.find(field); it != res.end() && beast::iequals(it->name_string(), field); ++it)
+      values.push_back(allow_liveproxy(it->value(), targets, nonce, fresh));
+    if (values.empty()) continue;
+    res.erase(field);
+    for (const auto& v : values) res.insert(field, v);
+  }
+  if (nonce.empty()) return s.ctx.script_tag;
+  // Our tag is fixed text ending in "></script>"; the nonce goes into its start tag.
+  std::string tag = s.ctx.script_tag;
+  tag.insert(tag.find("></script>"), " nonce=\"" + html_escape(nonce) + "\"");
+  return tag;
+}
+
 awaitable<next_step> relay_response(session& s, upstream_exchange& ex, http::verb method, bool client_keep,
-                                    unsigned client_version) {
+                                    unsigned client_version, std::string_view host) {
   auto& rp = *ex.parser;
   auto& app = ex.conn->stream;
   auto& res = rp.get();
@@ -268,7 +305,30 @@ awaitable<next_step> relay_response(session& s, upstream_exchange& ex, http::ver
   if (!rp.is_done() && !res.has_content_length() && !res.chunked()) frame_unknown_length(res);
   const auto app_timeout = std::chrono::duration_cast<std::chrono::seconds>(limits::app_idle_timeout);
 
-  if (!inject || !body_follows) {
+  // Known length, not rewritten: relay raw bytes straight from the socket, header and first bytes in one write.
+  const bool no_body = rp.is_done();
+  if (!inject && (no_body || (rp.content_length() && !res.chunked()))) {
+    res.keep_alive(keep);
+    std::uint64_t remaining = no_body ? 0 : *rp.content_length();
+    const auto first = std::min<std::uint64_t>(ex.buf.size(), remaining);
+    const std::string head = header_text(res);
+    const std::array<net::const_buffer, 2> pieces{net::buffer(head), net::buffer(ex.buf.data().data(), first)};
+    s.client.expires_after(limits::client_write_timeout);
+    auto [wec, wn] = co_await net::async_write(s.client, pieces, use_tuple);
+    if (wec) co_return next_step::close;
+    ex.buf.consume(first);
+    remaining -= first;
+    while (remaining > 0) {
+      app.expires_after(limits::app_idle_timeout);
+      auto [rec, n] = co_await app.async_read_some(
+          net::buffer(s.buf.data(), std::min<std::uint64_t>(s.buf.size(), remaining)), use_tuple);
+      if (rec) co_return next_step::close;  // mid-body failure: only closing tells the browser
+      s.client.expires_after(limits::client_write_timeout);
+      auto [ec2, m] = co_await net::async_write(s.client, net::buffer(s.buf.data(), n), use_tuple);
+      if (ec2) co_return next_step::close;
+      remaining -= n;
+    }
+  } else if (!inject || !body_follows) {
     res.keep_alive(keep);
     http::response_serializer<http::buffer_body> sr{res};
     s.client.expires_after(limits::client_write_timeout);
@@ -291,7 +351,7 @@ awaitable<next_step> relay_response(session& s, upstream_exchange& ex, http::ver
       decoder = content_decoder::create(res[http::field::content_encoding], why);
       res.erase(http::field::content_encoding);
     }
-    html_injector injector(s.ctx.script_tag);
+    html_injector injector(adjust_csp(s, res, host));
     std::string out, decoded;
     // Decoded HTML through the injector; false when the app's compressed data is corrupt.
     auto transform = [&](std::string_view raw, bool last) {
@@ -328,6 +388,15 @@ awaitable<next_step> relay_response(session& s, upstream_exchange& ex, http::ver
     // The body differs from what the app's strong validator names.
     if (auto etag = msg[http::field::etag]; !etag.empty() && !etag.starts_with("W/")) msg.erase(http::field::etag);
     msg.keep_alive(keep);
+    if (rp.is_done()) {
+      const std::string head = header_text(msg.base());
+      const std::array<net::const_buffer, 2> pieces{net::buffer(head), net::buffer(out)};
+      s.client.expires_after(limits::client_write_timeout);
+      auto [wec, wn] = co_await net::async_write(s.client, pieces, use_tuple);
+      if (wec) co_return next_step::close;
+      if (app_keep && ex.buf.size() == 0) s.ctx.pool.release(std::move(ex.conn));
+      co_return keep ? next_step::keep_alive : next_step::close;
+    }
     http::response_serializer<http::buffer_body> sr{msg};
     s.client.expires_after(limits::client_write_timeout);
     auto [hec, hn] = co_await http::async_write_header(s.client, sr, use_tuple);
@@ -343,7 +412,7 @@ awaitable<next_step> relay_response(session& s, upstream_exchange& ex, http::ver
       if (co_await write_body(s.client, sr, msg, out.data(), out.size(), rp.is_done())) co_return next_step::close;
     }
   }
-  if (app_keep && ex.buf.size() == 0) s.ctx.pool.release(std::move(*ex.conn));
+  if (app_keep && ex.buf.size() == 0) s.ctx.pool.release(std::move(ex.conn));
   co_return keep ? next_step::keep_alive : next_step::close;
 }
 
@@ -354,6 +423,7 @@ awaitable<next_step> forward(session& s, request_parser& parser) {
   const bool upgrade = req.find(http::field::upgrade) != req.end() &&
                        header_has_token(req[http::field::connection], "upgrade");
   bool client_keep = req.keep_alive();
+  const std::string host(req[http::field::host]);
   if (beast::iequals(req[http::field::expect], "100-continue")) {
     // Answer it here: the body then flows straight to the app as it arrives.
     req.erase(http::field::expect);
@@ -378,12 +448,16 @@ awaitable<next_step> forward(session& s, request_parser& parser) {
     if (!ec) co_await run_tunnel(s.client, s.client_buf, ex.conn->stream, ex.buf);
     co_return next_step::close;
   }
-  co_return co_await relay_response(s, ex, method, client_keep && parser.is_done(), version);
+  co_return co_await relay_response(s, ex, method, client_keep && parser.is_done(), version, host);
 }
 
 awaitable<next_step> handle(session& s, request_parser& parser) {
   const auto target = parser.get().target();
-  if (target.starts_with("/__liveproxy/")) co_return co_await serve_own(s, parser);
+  const auto path = path_of(target);
+  // LiveReload's well-known paths are ours too: its script, and its socket (only as an upgrade).
+  if (target.starts_with("/__liveproxy/") || path == livereload::script_path ||
+      (path == livereload::socket_path && websocket::is_upgrade(parser.get())))
+    co_return co_await serve_own(s, parser);
   if (parser.get().method() == http::verb::connect)
     co_return co_await send_simple(s, http::status::method_not_allowed, "text/plain; charset=utf-8",
                                    "liveproxy is a reverse proxy for your app, not a forward proxy: CONNECT is not supported.\n",

@@ -13,7 +13,10 @@ class reload_hub;
 
 class ws_session : public std::enable_shared_from_this<ws_session> {
  public:
-  ws_session(beast::tcp_stream stream, reload_hub& hub);
+  /// native: our JSON events, hello first. livereload: LiveReload 7, after the browser's hello.
+  enum class protocol { native, livereload };
+
+  ws_session(beast::tcp_stream stream, reload_hub& hub, protocol proto = protocol::native);
   ~ws_session();
 
   /// Completes the upgrade with this request, then serves until the tab goes away.
@@ -26,9 +29,12 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
  private:
   awaitable<void> serve();
   awaitable<void> write_loop();
+  void queue(std::shared_ptr<const std::string> message);
 
   websocket::stream<beast::tcp_stream> ws_;
   reload_hub& hub_;
+  protocol protocol_;
+  bool greeted_ = false;  ///< livereload: the browser's hello arrived
   std::deque<std::shared_ptr<const std::string>> queue_;
   steady_timer wake_;  ///< used as a condition variable for the writer
   bool closed_ = false;

@@ -46,3 +46,19 @@ TEST_CASE("Origin must be same-origin or loopback", "[unit][security]") {
   CHECK_FALSE(hc.origin_allowed("null", "localhost:3000"));
   CHECK_FALSE(hc.origin_allowed("file://", "localhost:3000"));
 }
+
+#include "proxy/livereload_protocol.hpp"
+
+TEST_CASE("LiveReload 7: hello handshake and reload commands", "[unit][protocol][livereload]") {
+  CHECK(livereload::is_hello(
+      R"({"command":"hello","protocols":["http://livereload.com/protocols/official-6","http://livereload.com/protocols/official-7"],"ver":"4.0.2"})"));
+  CHECK_FALSE(livereload::is_hello(R"({"command":"hello","protocols":["http://livereload.com/protocols/official-6"]})"));
+  CHECK_FALSE(livereload::is_hello(R"({"command":"info","url":"x"})"));
+  CHECK_FALSE(livereload::is_hello("not json"));
+  CHECK(livereload::hello() ==
+        R"({"command":"hello","protocols":["http://livereload.com/protocols/official-7"],"serverName":"liveproxy"})");
+  CHECK(livereload::translate(event_json::css("/static/a.css")) ==
+        R"({"command":"reload","path":"/static/a.css","liveCSS":true,"liveImg":true})");
+  CHECK(livereload::translate(event_json::reload()) == R"({"command":"reload","path":"","liveCSS":true,"liveImg":true})");
+  CHECK_FALSE(livereload::translate(event_json::hello("x", 1)));
+}
