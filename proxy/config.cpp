@@ -36,7 +36,9 @@ Runs COMMAND as your app on a private port, proxies the browser to it, and reloa
 the browser when files change: code -> restart the app, templates -> reload the page,
 stylesheets and images -> swap them in place.
 
-The app's port is passed as {port} inside any argument and as $PORT.
+The app's port is passed as {port} inside any argument and as $PORT. With --fd,
+liveproxy binds the port itself and hands the listening socket over as fd 3
+({fd} in any argument; LISTEN_FDS=1, LISTEN_PID, LISTEN_FDNAMES=app as systemd does).
 
 options:
   --port N             front port the browser opens (default 3000; 0 = any free port)
@@ -46,6 +48,16 @@ options:
   --ignore GLOB        extra ignore pattern (gitignore syntax), repeatable
   --poll [MS]          poll the file system instead of inotify (default 500 ms)
   --hold-timeout SECS  how long requests wait for the app to come up (default 30)
+  --start-timeout SECS how long a starting app may take to listen before requests
+                       get an error page saying so (default 20)
+  --restart-on-crash   restart a crashed app by itself (backoff 0.5 s doubling to 30 s)
+                       instead of waiting for the next file change
+  --fd                 hand the app its listening socket as fd 3 (e.g. gunicorn --bind fd://{fd});
+                       requests queue in the socket's backlog during restarts
+
+While it runs, type rs + Enter to restart the app. Exit status: 0 when the app
+was stopped on request; the app's own status (128+N for signal N) if it had
+ended by itself; 1 on a liveproxy error; 2 on a usage error.
   -h, --help           this text
   --version            print the version
 
@@ -89,6 +101,12 @@ config parse_command_line(int argc, const char* const* argv) {
         cfg.poll_interval = std::chrono::milliseconds(500);
     } else if (arg == "--hold-timeout") {
       cfg.hold_timeout = std::chrono::milliseconds(static_cast<long>(parse_seconds(arg, value(arg)) * 1000));
+    } else if (arg == "--start-timeout") {
+      cfg.start_timeout = std::chrono::milliseconds(static_cast<long>(parse_seconds(arg, value(arg)) * 1000));
+    } else if (arg == "--restart-on-crash") {
+      cfg.restart_on_crash = true;
+    } else if (arg == "--fd") {
+      cfg.socket_handoff = true;
     } else if (arg.starts_with("-")) {
       throw config_error("unknown option " + std::string(arg) + " (see --help)");
     } else {
@@ -111,14 +129,17 @@ config parse_command_line(int argc, const char* const* argv) {
 }
 
 std::vector<std::string> expand_placeholders(const std::vector<std::string>& argv, std::uint16_t port) {
-  static constexpr std::string_view placeholder = "{port}";
+  auto replace = [](std::string& arg, std::string_view placeholder, const std::string& text) {
+    for (auto pos = arg.find(placeholder); pos != std::string::npos; pos = arg.find(placeholder, pos + text.size()))
+      arg.replace(pos, placeholder.size(), text);
+  };
   const std::string port_text = std::to_string(port);
+  const std::string fd_text = std::to_string(handoff_fd);
   std::vector<std::string> out;
   out.reserve(argv.size());
   for (std::string arg : argv) {
-    for (auto pos = arg.find(placeholder); pos != std::string::npos;
-         pos = arg.find(placeholder, pos + port_text.size()))
-      arg.replace(pos, placeholder.size(), port_text);
+    replace(arg, "{port}", port_text);
+    replace(arg, "{fd}", fd_text);
     out.push_back(std::move(arg));
   }
   return out;

@@ -26,6 +26,12 @@ struct config {
   std::vector<std::string> ignores;
   std::optional<std::chrono::milliseconds> poll_interval;
   std::chrono::milliseconds hold_timeout{30'000};
+  /// A run that has not listened on its port by then fails the waiting requests with an explanation.
+  std::chrono::milliseconds start_timeout{20'000};
+  /// Restart a crashed app by itself (capped exponential backoff) instead of waiting for a change.
+  bool restart_on_crash = false;
+  /// --fd: bind the app's listening socket ourselves and hand it over as fd 3 (systemd LISTEN_FDS).
+  bool socket_handoff = false;
   std::vector<std::string> app_command;  ///< argv with {port} placeholders still in place
   bool show_help = false;
   bool show_version = false;
@@ -37,7 +43,10 @@ config parse_command_line(int argc, const char* const* argv);
 /// The --help text.
 std::string usage_text();
 
-/// Replaces every "{port}" inside each argument by the port.
+/// The file descriptor the app gets its listening socket on in --fd mode (SD_LISTEN_FDS_START).
+inline constexpr int handoff_fd = 3;
+
+/// Replaces every "{port}" inside each argument by the port, and every "{fd}" by handoff_fd.
 std::vector<std::string> expand_placeholders(const std::vector<std::string>& argv, std::uint16_t port);
 
 }  // namespace liveproxy

@@ -2,7 +2,11 @@
 #include "proxy/dev_server.hpp"
 
 #include "proxy/event_json.hpp"
+#include "proxy/exit_status.hpp"
 #include "proxy/log.hpp"
+#include "proxy/traceback_files.hpp"
+
+#include <algorithm>
 
 namespace liveproxy {
 namespace {
@@ -10,6 +14,18 @@ namespace {
 std::uint16_t pick_free_port(net::any_io_executor ex, const std::string& host) {
   tcp_acceptor probe(ex, tcp::endpoint(net::ip::make_address(host), 0));
   return probe.local_endpoint().port();
+}
+
+/// --fd mode: the app's listening socket, bound by us so it outlives every app run.
+std::optional<tcp_acceptor> make_handoff(net::any_io_executor ex, const config& cfg) {
+  if (!cfg.socket_handoff) return std::nullopt;
+  tcp_acceptor a(ex);
+  const tcp::endpoint ep(net::ip::make_address(cfg.app_host), cfg.app_port);
+  a.open(ep.protocol());
+  a.set_option(tcp_acceptor::reuse_address(true));
+  a.bind(ep);
+  a.listen(net::socket_base::max_listen_connections);
+  return a;
 }
 
 std::vector<std::string> allowed_hosts(const config& cfg) {
@@ -36,23 +52,47 @@ std::string summarize(const watcher::batch& b) {
   return names;
 }
 
+long long to_ms(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+
+std::string seconds_text(std::chrono::milliseconds d) {
+  std::string s = std::to_string(d.count() / 1000.0);
+  s.erase(s.find_last_not_of('0') + 1);
+  if (s.back() == '.') s.pop_back();
+  return s + " s";
+}
+
 }  // namespace
 
 dev_server::dev_server(net::any_io_executor ex, config cfg)
     : ex_(ex),
       cfg_(std::move(cfg)),
       listener_(ex, cfg_.host, cfg_.port),
-      app_port_(cfg_.app_port ? cfg_.app_port : pick_free_port(ex, cfg_.app_host)),
+      handoff_(make_handoff(ex, cfg_)),
+      app_port_(handoff_ ? handoff_->local_endpoint().port()
+                         : cfg_.app_port ? cfg_.app_port : pick_free_port(ex, cfg_.app_host)),
       gate_(ex),
       pool_(ex, tcp::endpoint(net::ip::make_address(cfg_.app_host), app_port_)),
-      supervisor_(ex, expand_placeholders(cfg_.app_command, app_port_), cfg_.app_host, app_port_,
+      supervisor_(ex,
+                  supervisor_options{expand_placeholders(cfg_.app_command, app_port_), cfg_.app_host, app_port_,
+                                     cfg_.start_timeout, handoff_ ? handoff_->native_handle() : -1},
                   supervisor::callbacks{[this](std::uint64_t g) { on_app_ready(g); },
-                                        [this](const app_exit& e) { on_app_exit(e); }}),
+                                        [this](const app_exit& e) { on_app_exit(e); },
+                                        [this](std::uint64_t g) { on_start_timeout(g); }}),
       hub_(make_instance_id(), [this] { return supervisor_.generation(); }),
       hosts_(allowed_hosts(cfg_)),
-      ctx_{gate_, pool_, hub_, hosts_, cfg_.hold_timeout, R"(<script src="/__liveproxy/client.js"></script>)",
-           [this] { return describe_failure(); }},
-      watcher_(ex, watch_options(cfg_), [this](const watcher::batch& b) { on_changes(b); }) {}
+      ctx_{gate_,
+           pool_,
+           hub_,
+           hosts_,
+           cfg_.hold_timeout,
+           R"(<script src="/__liveproxy/client.js"></script>)",
+           [this] { return describe_failure(); },
+           [this] { manual_restart("restart requested over HTTP"); }},
+      watcher_(ex, watch_options(cfg_), [this](const watcher::batch& b) { on_changes(b); }),
+      stdin_(ex, [this] { manual_restart("rs typed"); }),
+      crash_restart_timer_(ex) {}
 
 void dev_server::start() {
   watcher_.start();
@@ -62,17 +102,40 @@ void dev_server::start() {
   std::string watched;
   for (const auto& d : cfg_.watch_dirs) watched += (watched.empty() ? "" : ", ") + d.string();
   log::info("http://" + front.address().to_string() + ":" + std::to_string(front.port()) + " -> app on " +
-            cfg_.app_host + ":" + std::to_string(app_port_));
+            cfg_.app_host + ":" + std::to_string(app_port_) + (handoff_ ? " (socket handed over as fd 3)" : ""));
   log::info("watching " + watched + " (" + watcher_.backend_name() + ")");
+  if (stdin_.start()) log::info("type rs + Enter to restart the app");
 }
 
 void dev_server::shutdown(bool now, std::function<void()> done) {
   if (!stopping_) {
     stopping_ = true;
     watcher_.stop();
+    stdin_.stop();
     listener_.close();
+    crash_restart_timer_.cancel();
   }
   supervisor_.stop(now, std::move(done));
+}
+
+int dev_server::exit_status() const {
+  // Only an exit the app made by itself, and that no later run replaced, is reported.
+  return exit_status_for(supervisor_.running() ? std::nullopt : last_exit_);
+}
+
+void dev_server::restart_now() {
+  crash_restart_timer_.cancel();
+  crash_restart_in_.reset();
+  gate_.close();
+  reload_when_ready_ = true;
+  supervisor_.restart();
+}
+
+void dev_server::manual_restart(std::string_view why) {
+  if (stopping_) return;
+  log::info(std::string(why) + ": restarting the app");
+  backoff_.reset();
+  restart_now();
 }
 
 void dev_server::on_changes(const watcher::batch& b) {
@@ -81,9 +144,8 @@ void dev_server::on_changes(const watcher::batch& b) {
   if (b.strongest == watcher::action::restart || app_down) {
     // A crashed app comes back on any change: the edit may well be the fix.
     log::info(std::string(app_down ? "change, starting the app: " : "restarting the app: ") + summarize(b));
-    gate_.close();
-    reload_when_ready_ = true;
-    supervisor_.restart();
+    backoff_.reset();
+    restart_now();
     return;
   }
   if (!gate_.is_open()) {
@@ -104,22 +166,90 @@ void dev_server::on_changes(const watcher::batch& b) {
 void dev_server::on_app_ready(std::uint64_t generation) {
   pool_.new_generation(generation);
   last_exit_.reset();
-  log::info("app ready on port " + std::to_string(app_port_));
+  traceback_.clear();
+  const bool was_timed_out = start_timed_out_;
+  start_timed_out_ = false;
+  log::info("app ready on port " + std::to_string(app_port_) + " in " + std::to_string(to_ms(supervisor_.since_start())) +
+            " ms (run " + std::to_string(generation) + (handoff_ ? ", socket handed over" : "") + ")");
   gate_.open();
-  if (reload_when_ready_) {
+  if (reload_when_ready_ || was_timed_out) {
     reload_when_ready_ = false;
     hub_.broadcast(event_json::reload());
   }
 }
 
+void dev_server::on_start_timeout(std::uint64_t generation) {
+  if (generation != supervisor_.generation() || stopping_) return;
+  start_timed_out_ = true;
+  log::warn("the app (run " + std::to_string(generation) + ") has not listened on " + cfg_.app_host + ":" +
+            std::to_string(app_port_) + " within " + seconds_text(cfg_.start_timeout) +
+            " (--start-timeout); is it using $PORT or {port}? Still waiting for it");
+  // Waiting requests get the explanation now instead of waiting out the hold timeout.
+  gate_.fail();
+  hub_.broadcast(event_json::reload());
+  reload_when_ready_ = true;
+}
+
 void dev_server::on_app_exit(const app_exit& e) {
   last_exit_ = e;
+  start_timed_out_ = false;
+  if (handoff_) drain_handoff_backlog();
   gate_.fail();
-  log::warn(std::string("app ") + e.describe() + (e.was_ready ? "" : " before it listened on port " + std::to_string(app_port_)) +
-            "; waiting for a file change to start it again");
+  watch_traceback_files();
+  const std::string what = std::string("app ") + e.describe() +
+                           (e.was_ready ? "" : " before it listened on port " + std::to_string(app_port_));
+  if (cfg_.restart_on_crash && !stopping_) {
+    const auto delay = backoff_.on_crash(e.uptime);
+    crash_restart_in_ = delay;
+    log::warn(what + "; restarting it in " + seconds_text(delay) + " (--restart-on-crash), or at the next change");
+    crash_restart_timer_.expires_after(delay);
+    crash_restart_timer_.async_wait([this](error_code ec) {
+      if (ec || stopping_) return;
+      crash_restart_in_.reset();
+      log::info("restarting the app after its crash");
+      gate_.close();
+      reload_when_ready_ = true;
+      supervisor_.restart();
+    });
+  } else {
+    log::warn(what + "; waiting for a file change to start it again (or type rs)");
+  }
   // Open tabs show the error page (with the output) now, and reload again once the app is back.
   hub_.broadcast(event_json::reload());
   reload_when_ready_ = true;
+}
+
+void dev_server::watch_traceback_files() {
+  traceback_.clear();
+  const auto& lines = supervisor_.output().lines();
+  std::vector<std::filesystem::path> add;
+  for (const auto& loc : traceback_files(std::vector<std::string>(lines.begin(), lines.end()))) {
+    std::error_code ec;
+    std::filesystem::path p(loc.file);
+    if (p.is_relative()) p = std::filesystem::current_path(ec) / p;
+    p = std::filesystem::weakly_canonical(p, ec);
+    // Library frames (site-packages, node_modules) are named too, but only real files can be watched.
+    if (ec || !std::filesystem::is_regular_file(p, ec)) continue;
+    traceback_.push_back(loc.file + ":" + std::to_string(loc.line));
+    if (extra_watched_.insert(p).second) add.push_back(p);
+  }
+  if (add.empty()) return;
+  try {
+    watcher_.watch_extra_files(add);
+  } catch (const std::exception& ex) {
+    log::warn(std::string("cannot watch the files named in the traceback: ") + ex.what());
+  }
+}
+
+void dev_server::drain_handoff_backlog() {
+  // Requests queued in the handed-over socket's backlog would wait there for the next run: close them,
+  // so the proxy answers each with the error page (it retries, and finds the gate failed).
+  error_code ec;
+  handoff_->non_blocking(true, ec);
+  for (int i = 0; i < 1024; ++i) {
+    tcp_socket s = handoff_->accept(ec);
+    if (ec) break;
+  }
 }
 
 error_info dev_server::describe_failure() const {
@@ -127,9 +257,31 @@ error_info dev_server::describe_failure() const {
   for (const auto& a : supervisor_.command()) info.command += (info.command.empty() ? "" : " ") + a;
   const auto& lines = supervisor_.output().lines();
   info.output.assign(lines.begin(), lines.end());
+  info.files = traceback_;
+  if (!gate_.is_failed()) return info;
+  const std::string port = std::to_string(app_port_);
+  if (start_timed_out_) {
+    const bool has_placeholder = std::any_of(cfg_.app_command.begin(), cfg_.app_command.end(),
+                                             [](const std::string& a) { return a.find("{port}") != std::string::npos; });
+    info.cause_title = "The app did not start listening on port " + port;
+    info.cause = "liveproxy started the app " + seconds_text(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                    supervisor_.since_start())) +
+                 " ago and has waited " + seconds_text(cfg_.start_timeout) + " (--start-timeout) for it to listen on " +
+                 cfg_.app_host + ":" + port + ". The port is passed as $PORT in the environment" +
+                 (has_placeholder ? " and as {port} in the command line"
+                                  : "; the command line has no {port} placeholder, so the app must read $PORT") +
+                 ". Make the app listen there (on " + cfg_.app_host +
+                 "). It is still running: this page reloads by itself if it starts listening.";
+    return info;
+  }
   if (last_exit_) {
-    info.title = last_exit_->was_ready ? "The app crashed" : "The app exited during start-up";
-    info.message = "The app " + last_exit_->describe() + ". Fix the problem and save: liveproxy restarts it on the next change.";
+    info.cause_title = last_exit_->was_ready ? "The app crashed" : "The app exited during start-up";
+    info.cause = "The app " + last_exit_->describe() +
+                 (last_exit_->was_ready ? "" : " before it listened on port " + port) + ". ";
+    if (crash_restart_in_)
+      info.cause += "liveproxy restarts it in " + seconds_text(*crash_restart_in_) + " (--restart-on-crash), or as soon as you save a change.";
+    else
+      info.cause += "Fix the problem and save: liveproxy restarts it on the next change.";
   }
   return info;
 }

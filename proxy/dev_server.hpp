@@ -8,12 +8,15 @@
 #include "proxy/listener.hpp"
 #include "proxy/proxy_context.hpp"
 #include "proxy/reload_hub.hpp"
+#include "proxy/restart_backoff.hpp"
+#include "proxy/stdin_commands.hpp"
 #include "proxy/supervisor.hpp"
 #include "watcher/watcher.hpp"
 
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 
 namespace liveproxy {
 
@@ -27,6 +30,10 @@ class dev_server {
   void start();
   /// Stops the app (at once if `now`), closes the listener, and calls done.
   void shutdown(bool now, std::function<void()> done);
+  /// Restarts the app now (`rs` on stdin, POST /__liveproxy/restart). `why` goes to the log.
+  void manual_restart(std::string_view why);
+  /// What liveproxy's exit status should be, given how the app ended (see exit_status.hpp).
+  int exit_status() const;
 
   tcp::endpoint front_endpoint() const { return listener_.local_endpoint(); }
   std::uint16_t app_port() const { return app_port_; }
@@ -35,11 +42,16 @@ class dev_server {
   void on_changes(const watcher::batch& b);
   void on_app_ready(std::uint64_t generation);
   void on_app_exit(const app_exit& e);
+  void on_start_timeout(std::uint64_t generation);
+  void restart_now();
+  void watch_traceback_files();
+  void drain_handoff_backlog();
   error_info describe_failure() const;
 
   net::any_io_executor ex_;
   config cfg_;
   listener listener_;
+  std::optional<tcp_acceptor> handoff_;  ///< --fd mode: the app's listening socket, owned by us
   std::uint16_t app_port_;
   app_gate gate_;
   app_pool pool_;
@@ -48,7 +60,14 @@ class dev_server {
   host_check hosts_;
   proxy_context ctx_;
   watcher::watcher watcher_;
+  stdin_commands stdin_;
+  restart_backoff backoff_;
+  steady_timer crash_restart_timer_;
+  std::optional<std::chrono::milliseconds> crash_restart_in_;
   std::optional<app_exit> last_exit_;
+  std::vector<std::string> traceback_;  ///< "file:line" named in the last crash output
+  std::set<std::filesystem::path> extra_watched_;
+  bool start_timed_out_ = false;
   bool reload_when_ready_ = false;
   bool stopping_ = false;
 };

@@ -1,11 +1,13 @@
-// liveproxy entry point: parse the command line, run the loop, stop the app on Ctrl-C.
+// liveproxy entry point: parse the command line, run the loop, stop the app on Ctrl-C, exit with how it ended.
 #include "proxy/config.hpp"
 #include "proxy/dev_server.hpp"
 #include "proxy/log.hpp"
 
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
+#include <optional>
 
 int main(int argc, char** argv) {
   using namespace liveproxy;
@@ -32,19 +34,23 @@ int main(int argc, char** argv) {
     server.start();
     net::signal_set signals(ioc, SIGINT, SIGTERM, SIGHUP);
     int received = 0;
+    std::optional<int> status;
     std::function<void(error_code, int)> on_signal = [&](error_code ec, int sig) {
       if (ec) return;
       ++received;
-      if (received == 1)
+      if (received == 1) {
+        // Decided now: how the app had ended before we were asked to stop it.
+        status = server.exit_status();
         log::info(std::string("stopping the app (") + ::strsignal(sig) + "); press Ctrl-C again to kill it");
+      }
       server.shutdown(received > 1, [&] { ioc.stop(); });
       signals.async_wait(on_signal);
     };
     signals.async_wait(on_signal);
     ioc.run();
+    return status.value_or(0);
   } catch (const std::exception& e) {
     log::error(e.what());
     return 1;
   }
-  return 0;
 }

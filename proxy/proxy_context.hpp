@@ -23,6 +23,8 @@ struct proxy_context {
   std::string script_tag;
   /// Describes why the app cannot answer right now (crash, never listened, ...).
   std::function<error_info()> app_failure;
+  /// Restarts the app (POST /__liveproxy/restart); empty: the endpoint is off.
+  std::function<void()> restart_app;
 };
 
 }  // namespace liveproxy

@@ -1,0 +1,35 @@
+// Starts the app under a guard process that outlives liveproxy just long enough to stop the app's whole tree.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace liveproxy {
+
+/// What to run.
+struct spawn_spec {
+  std::vector<std::string> argv;     ///< looked up on PATH if argv[0] has no '/'
+  std::vector<std::string> env_add;  ///< "NAME=value" entries added to (or replacing in) our environment
+  int listen_fd = -1;                ///< --fd mode: passed to the app as fd 3 with LISTEN_FDS/LISTEN_PID
+};
+
+/// The descriptors of one guarded run; all are O_CLOEXEC in liveproxy and owned by the caller.
+struct guarded_run {
+  pid_t guard = -1;     ///< the guard (our child)
+  pid_t app = -1;       ///< the app (the guard's child), leader of its own process group
+  int guard_pidfd = -1; ///< readable when the guard has exited: the app's whole tree is gone
+  int status_fd = -1;   ///< 4 bytes arrive when the app (group leader) exits: its raw wait status
+  int output_fd = -1;   ///< the app's stdout+stderr
+  int control_fd = -1;  ///< write 'k' to have the guard SIGKILL the tree now; closing it (or our death) = stop
+};
+
+/// Forks the guard, which becomes a child subreaper, forks the app into a new process group and
+/// execs it. The guard then waits for the app to exit, or for liveproxy to die (EOF on its control
+/// pipe, however liveproxy died, even by SIGKILL), and ends only when no descendant is left:
+/// the group and every process reparented to it (e.g. ones that called setsid()) get SIGTERM,
+/// then SIGKILL after a grace period. Throws std::system_error if a pipe or fork fails.
+guarded_run spawn_guarded(const spawn_spec& spec);
+
+}  // namespace liveproxy
