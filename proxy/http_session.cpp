@@ -122,6 +122,21 @@ awaitable<next_step> serve_own(session& s, request_parser& parser) {
     auto [ec, n] = co_await http::async_write(s.client, res, use_tuple);
     co_return ec || !keep ? next_step::close : next_step::keep_alive;
   }
+  if (path == "/__liveproxy/restart" && s.ctx.restart_app) {
+    // A state-changing POST: only from our own origin (or a non-browser client), never cross-site.
+    const auto site = req["Sec-Fetch-Site"];
+    const bool same_origin = (site.empty() || site == "same-origin" || site == "none") &&
+                             s.ctx.hosts.origin_allowed(req[http::field::origin], host);
+    if (req.method() != http::verb::post)
+      co_return co_await send_simple(s, http::status::method_not_allowed, "text/plain; charset=utf-8",
+                                     "liveproxy: POST to restart the app.\n", keep);
+    if (!same_origin)
+      co_return co_await send_simple(s, http::status::forbidden, "text/plain; charset=utf-8",
+                                     "liveproxy: cross-site requests may not restart the app.\n", false);
+    s.ctx.restart_app();
+    co_return co_await send_simple(s, http::status::accepted, "text/plain; charset=utf-8",
+                                   "liveproxy: restarting the app.\n", keep);
+  }
   co_return co_await send_simple(s, http::status::not_found, "text/plain; charset=utf-8",
                                  "liveproxy: no such endpoint " + std::string(path) + "\n", keep);
 }
