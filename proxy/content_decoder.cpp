@@ -22,16 +22,21 @@ class zlib_stage final : public decoder_stage {
 
   bool feed(std::string_view in, std::string& out) override {
     if (done_) return in.empty();
-    if (!gzip_ && !sniffed_ && !in.empty()) {
+    std::string joined;
+    if (!gzip_ && !sniffed_) {
+      // The zlib-or-raw decision needs the first two bytes, which may arrive one at a time.
+      head_.append(in);
+      if (head_.size() < 2) return true;
       sniffed_ = true;
       // A zlib header has CMF 0x?8 and (CMF*256+FLG) % 31 == 0; anything else is raw deflate.
-      const auto cmf = static_cast<unsigned char>(in[0]);
-      const bool zlib_header = in.size() >= 2 && (cmf & 0x0f) == 8 &&
-                               ((cmf << 8) | static_cast<unsigned char>(in[1])) % 31 == 0;
+      const auto cmf = static_cast<unsigned char>(head_[0]);
+      const bool zlib_header = (cmf & 0x0f) == 8 && ((cmf << 8) | static_cast<unsigned char>(head_[1])) % 31 == 0;
       if (!zlib_header) {
         inflateEnd(&z_);
         init(-15);
       }
+      joined.swap(head_);
+      in = joined;
     }
     z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
     z_.avail_in = static_cast<uInt>(in.size());
@@ -59,6 +64,7 @@ class zlib_stage final : public decoder_stage {
   }
   z_stream z_{};
   bool gzip_;
+  std::string head_;  ///< first bytes of a deflate body, until zlib vs raw is known
   bool sniffed_ = false;
   bool done_ = false;
 };

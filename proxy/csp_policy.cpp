@@ -81,19 +81,19 @@ bool starts_with_i(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && beast::iequals(s.substr(0, prefix.size()), prefix);
 }
 
-/// The directive that governs `kind`, creating it from default-src (so nothing else widens) when needed.
-directive* effective(std::vector<directive>& policy, std::initializer_list<std::string_view> chain,
-                     std::string_view create_as) {
+/// Index of the directive that governs a kind of fetch (the first of `chain` present), or -1: anything goes.
+int effective(const std::vector<directive>& policy, std::initializer_list<std::string_view> chain) {
   for (auto name : chain)
-    for (auto& d : policy)
-      if (d.name == name) {
-        if (d.name != "default-src") return &d;
-        // Copy default-src into its own directive, so only this kind of fetch is widened.
-        directive copy{std::string(create_as), d.sources};
-        policy.push_back(std::move(copy));
-        return &policy.back();
-      }
-  return nullptr;  // no directive: anything is allowed
+    for (std::size_t i = 0; i < policy.size(); ++i)
+      if (policy[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+/// The directive to widen: default-src is copied into its own directive first, so nothing else widens.
+directive& writable(std::vector<directive>& policy, int index, std::string_view create_as) {
+  if (policy[index].name != "default-src") return policy[index];
+  policy.push_back(directive{std::string(create_as), policy[index].sources});
+  return policy.back();
 }
 
 void add_source(directive& d, std::string_view source) {
@@ -107,11 +107,12 @@ void add_source(directive& d, std::string_view source) {
 
 std::string adjust(std::string_view policy_text, const csp_targets& t, std::string& nonce, std::string_view fresh_nonce) {
   auto policy = parse_policy(policy_text);
-  if (directive* script = effective(policy, {"script-src-elem", "script-src", "default-src"}, "script-src")) {
-    const bool strict_dynamic = has(*script, "'strict-dynamic'");
+  if (const int si = effective(policy, {"script-src-elem", "script-src", "default-src"}); si >= 0) {
+    const directive& script = policy[si];
+    const bool strict_dynamic = has(script, "'strict-dynamic'");
     bool nonce_or_hash = false;
     std::string existing_nonce;
-    for (const auto& s : script->sources) {
+    for (const auto& s : script.sources) {
       if (starts_with_i(s, "'nonce-") && s.size() > 8) {
         nonce_or_hash = true;
         if (existing_nonce.empty()) existing_nonce = s.substr(7, s.size() - 8);
@@ -119,20 +120,21 @@ std::string adjust(std::string_view policy_text, const csp_targets& t, std::stri
       if (starts_with_i(s, "'sha256-") || starts_with_i(s, "'sha384-") || starts_with_i(s, "'sha512-")) nonce_or_hash = true;
     }
     if (nonce.empty() && !existing_nonce.empty()) nonce = existing_nonce;
-    const bool allowed = (!nonce.empty() && has(*script, "'nonce-" + nonce + "'")) ||
-                         (!strict_dynamic && (has(*script, "'self'") || has(*script, "*") || has(*script, "http:")));
+    const bool allowed = (!nonce.empty() && has(script, "'nonce-" + nonce + "'")) ||
+                         (!strict_dynamic && (has(script, "'self'") || has(script, "*") || has(script, "http:")));
     if (!allowed) {
       if (nonce_or_hash || strict_dynamic) {
         if (nonce.empty()) nonce = std::string(fresh_nonce);
-        add_source(*script, "'nonce-" + nonce + "'");
+        add_source(writable(policy, si, "script-src"), "'nonce-" + nonce + "'");
       } else {
-        add_source(*script, t.script_source);
+        add_source(writable(policy, si, "script-src"), t.script_source);
       }
     }
   }
-  if (directive* connect = effective(policy, {"connect-src", "default-src"}, "connect-src")) {
-    const bool allowed = has(*connect, "'self'") || has(*connect, "ws:") || has(*connect, "*");
-    if (!allowed) add_source(*connect, t.socket_sources);
+  if (const int ci = effective(policy, {"connect-src", "default-src"}); ci >= 0) {
+    const directive& connect = policy[ci];
+    const bool allowed = has(connect, "'self'") || has(connect, "ws:") || has(connect, "*");
+    if (!allowed) add_source(writable(policy, ci, "connect-src"), t.socket_sources);
   }
   return serialize(policy);
 }

@@ -74,6 +74,7 @@ TEST_CASE("each coding decodes byte-exact in any chunking", "[unit][decode]") {
   const std::string coding = GENERATE("gzip", "deflate", "br", "zstd");
   const auto body = encode(coding, page);
   const std::size_t chunk = GENERATE(1u, 7u, 1024u, 1u << 20);
+  INFO(coding << " in chunks of " << chunk);
   bool ok = false;
   CHECK(decode_in_chunks(coding, body, chunk, &ok) == page);
   CHECK(ok);
