@@ -110,7 +110,9 @@ export const APP_FILES = {
 
 /// One test file's world: app directory, liveproxy process, Chromium, and the pages opened by the current test.
 export class LiveEnv {
-  constructor() {
+  /// files: the app's files (relative path -> content); the default test app unless given.
+  constructor(files = APP_FILES) {
+    this.files = files;
     this.top = fs.mkdtempSync(path.join(os.tmpdir(), 'liveproxy-browser-'));
     this.dir = path.join(this.top, 'app');
     this.proxy = null;
@@ -129,7 +131,7 @@ export class LiveEnv {
 
   async start() {
     if (!BINARY) throw new Error('set LIVEPROXY_BINARY to the liveproxy executable (ctest does)');
-    for (const [rel, content] of Object.entries(APP_FILES)) this.write(rel, content);
+    for (const [rel, content] of Object.entries(this.files)) this.write(rel, content);
     this.write('static/img/dot.png', pngSolid(10, 10, [255, 0, 0]));
     await this.startProxy(0);
     this.browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
@@ -228,9 +230,10 @@ export async function pageWait(page, what, fn, arg, timeout = CHANGE_TIMEOUT) {
 }
 
 /// describe() with a LiveEnv started before and stopped after its tests; failures carry liveproxy's output.
-export function liveSuite(name, body) {
+/// files: another app than the default one (it must serve /pid and take its port as its first argument).
+export function liveSuite(name, body, files = APP_FILES) {
   describe(name, () => {
-    const env = new LiveEnv();
+    const env = new LiveEnv(files);
     before(() => env.start(), { timeout: 60000 });
     afterEach(() => env.closePages());
     after(() => env.stop(), { timeout: 30000 });
