@@ -54,3 +54,18 @@ TEST_CASE("{port} is replaced anywhere inside an argument", "[unit][config]") {
   CHECK(expand_placeholders({"runserver", "127.0.0.1:{port}", "--p={port}{port}", "plain"}, 8123) ==
         std::vector<std::string>{"runserver", "127.0.0.1:8123", "--p=81238123", "plain"});
 }
+
+TEST_CASE("supervision options: start timeout, restart on crash, socket hand-off", "[unit][config]") {
+  const auto d = parse({"--", "x"});
+  CHECK(d.start_timeout == std::chrono::seconds(20));
+  CHECK_FALSE(d.restart_on_crash);
+  CHECK_FALSE(d.socket_handoff);
+  const auto cfg = parse({"--start-timeout", "2.5", "--restart-on-crash", "--fd", "--", "x"});
+  CHECK(cfg.start_timeout == std::chrono::milliseconds(2500));
+  CHECK(cfg.restart_on_crash);
+  CHECK(cfg.socket_handoff);
+  CHECK_THROWS_AS(parse({"--start-timeout", "0", "--", "x"}), config_error);
+  CHECK_THROWS_AS(parse({"--start-timeout", "--", "x"}), config_error);
+  CHECK(expand_placeholders({"gunicorn", "--bind", "fd://{fd}", "p{port}"}, 4100) ==
+        std::vector<std::string>{"gunicorn", "--bind", "fd://3", "p4100"});
+}
