@@ -43,7 +43,7 @@ TEST_CASE("editing a .py file restarts the app with the new code", "[integration
   CHECK(wait_until([&] { return process_is_gone(*old_pid); }, 3s));
 }
 
-TEST_CASE("a request sent while the app restarts is held, then answered by the new app", "[integration][fs][net]") {
+TEST_CASE("a request sent while the app restarts is held and then answered by the new app", "[integration][fs][net]") {
   // The app sleeps before binding, so the restart window is long enough to hit on purpose.
   site_options opts;
   opts.start_delay_seconds = 1.0;

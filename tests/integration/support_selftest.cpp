@@ -37,7 +37,7 @@ unsigned short start_app_directly(process& app) {
 
 }  // namespace
 
-TEST_CASE("process captures output, reports exit status, and sees env and cwd", "[integration][support]") {
+TEST_CASE("process captures output and exit status and sees env and cwd", "[integration][support]") {
   temp_dir dir;
   process p({"/bin/sh", "-c", "echo out-$GREETING; echo err-line >&2; pwd; exit 7"},
             {dir.path(), {{"GREETING", "hi"}}, "sh"});
@@ -130,7 +130,7 @@ TEST_CASE("http_client talks HTTP/1.1 keep-alive to the test app", "[integration
   }
 }
 
-TEST_CASE("ws_client does the handshake, reads JSON, and reports refusals", "[integration][support][net]") {
+TEST_CASE("ws_client does the handshake and reads JSON and reports refusals", "[integration][support][net]") {
   // A reload-hub stand-in: says hello, then refuses any client whose Origin is not loopback.
   const std::string server = R"(
 import asyncio, http, websockets
