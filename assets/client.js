@@ -10,7 +10,8 @@
   const $$ = (sel) => [...document.querySelectorAll(sel)];
   // The socket sits next to our own script, so a page served from elsewhere still reaches the proxy.
   const src = document.currentScript && document.currentScript.src;
-  const wsUrl = new URL('ws', src || location.origin + '/__liveproxy/client.js');
+  // Absolute path: the script may also be served as /livereload.js, next to no socket of ours.
+  const wsUrl = new URL('/__liveproxy/ws', src || location.origin);
   wsUrl.protocol = wsUrl.protocol === 'https:' ? 'wss:' : 'ws:';
   let ws = null, timer = 0, attempt = 0, reloading = false, lastStamp = 0;
 

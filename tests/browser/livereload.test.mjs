@@ -149,11 +149,9 @@ liveSuite('livereload compatibility', (env) => {
     assert.ok((await r.text()).length > 100);
   });
 
-  // Product bug: liveproxy's /livereload.js is its own client, which derives its socket URL from its script URL:
-  // new URL('ws', 'http://host/livereload.js') is ws://host/ws, not /__liveproxy/ws, so the handshake gets a 404.
+  // liveproxy's /livereload.js is its own client: it must find /__liveproxy/ws from that other script URL.
   it('the LiveReload snippet pointed at liveproxy (its own /livereload.js) connects and reloads the page', {
     timeout: 90000,
-    todo: "liveproxy's /livereload.js connects to ws://HOST/ws (404) instead of /__liveproxy/ws",
   }, async () => {
     const page = await openStatic('/snippet', () => window.__liveproxy && window.__liveproxy.connected);
     await page.evaluate(() => { window.marker = 'before-edit'; });
@@ -161,9 +159,11 @@ liveSuite('livereload compatibility', (env) => {
     await pageWait(page, 'the reloaded page', () => document.getElementById('title').textContent === 'Snippet v2' && !window.marker);
   });
 
-  env.test('a WebSocket to /livereload from a foreign Origin is refused with 403; a loopback Origin is accepted', async () => {
+  env.test('a WebSocket from a foreign or null Origin is refused with 403; a loopback Origin is accepted', async () => {
     assert.match(await upgradeStatus(env.port, '/livereload', 'http://evil.example'), /^HTTP\/1\.1 403\b/);
     assert.match(await upgradeStatus(env.port, '/livereload', 'http://evil.example:' + env.port), /^HTTP\/1\.1 403\b/);
+    assert.match(await upgradeStatus(env.port, '/livereload', 'null'), /^HTTP\/1\.1 403\b/);
+    assert.match(await upgradeStatus(env.port, '/__liveproxy/ws', 'http://evil.example'), /^HTTP\/1\.1 403\b/);
     assert.match(await upgradeStatus(env.port, '/livereload', statik.origin), /^HTTP\/1\.1 101\b/);
   });
 }, FILES);
