@@ -72,6 +72,18 @@ TEST_CASE("one client connection carries many requests", "[integration][net]") {
   CHECK(client.local_port() == local);
 }
 
+TEST_CASE("the proxy keeps its connection to the app alive between requests", "[integration][net]") {
+  test_site site;
+  http_client client(site.port());
+  const auto first = client.get("/conn");
+  const auto second = client.get("/conn");
+  INFO(first.error << second.error);
+  REQUIRE(first.status == 200);
+  REQUIRE(second.status == 200);
+  // Sequential requests: the app sees the same peer address, i.e. one reused upstream connection.
+  CHECK(second.body == first.body);
+}
+
 TEST_CASE("request and response bodies are forwarded intact", "[integration][net]") {
   test_site site;
   std::string big(3 * 1024 * 1024 + 17, '\0');

@@ -14,6 +14,7 @@ Routes:
   /slow?ms=N         answers after N milliseconds
   /chunked-html      an HTML page sent with Transfer-Encoding: chunked
   /greeting          the text from greeting.py (a code module: editing it needs a restart)
+  /conn              "HOST:PORT" of the TCP peer (the proxy's app-side connection)
 
 Environment:
   PORT (or argv[1])          the port to listen on, always on 127.0.0.1
@@ -123,6 +124,8 @@ class handler(http.server.BaseHTTPRequestHandler):
                          b"</head><body><p>chunked body</p>", b"</body></html>"):
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
             self.wfile.write(b"0\r\n\r\n")
+        elif path == "/conn":
+            self.send_body(200, "text/plain", "%s:%d" % self.client_address[:2])
         elif path == "/greeting":
             self.send_body(200, "text/plain", greeting.TEXT)
         else:
