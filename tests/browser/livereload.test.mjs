@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, it } from 'node:test';
+import { after, before } from 'node:test';
 import { APP_FILES, liveSuite, pageWait, waitFor } from './harness.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -150,9 +150,7 @@ liveSuite('livereload compatibility', (env) => {
   });
 
   // liveproxy's /livereload.js is its own client: it must find /__liveproxy/ws from that other script URL.
-  it('the LiveReload snippet pointed at liveproxy (its own /livereload.js) connects and reloads the page', {
-    timeout: 90000,
-  }, async () => {
+  env.test('the LiveReload snippet pointed at liveproxy (its own /livereload.js) connects and reloads the page', async () => {
     const page = await openStatic('/snippet', () => window.__liveproxy && window.__liveproxy.connected);
     await page.evaluate(() => { window.marker = 'before-edit'; });
     env.write('templates/snippet.html', env.read('templates/snippet.html').replace('Snippet v1', 'Snippet v2'));
