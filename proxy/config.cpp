@@ -38,7 +38,8 @@ stylesheets and images -> swap them in place.
 
 The app's port is passed as {port} inside any argument and as $PORT. With --fd,
 liveproxy binds the port itself and hands the listening socket over as fd 3
-({fd} in any argument; LISTEN_FDS=1, LISTEN_PID, LISTEN_FDNAMES=app as systemd does).
+({fd} in any argument; without {fd} in the command, LISTEN_FDS=1, LISTEN_PID and
+LISTEN_FDNAMES=app announce it as systemd socket activation does).
 
 options:
   --port N             front port the browser opens (default 3000; 0 = any free port)

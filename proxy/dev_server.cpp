@@ -76,7 +76,10 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
       pool_(ex, tcp::endpoint(net::ip::make_address(cfg_.app_host), app_port_)),
       supervisor_(ex,
                   supervisor_options{expand_placeholders(cfg_.app_command, app_port_), cfg_.app_host, app_port_,
-                                     cfg_.start_timeout, handoff_ ? handoff_->native_handle() : -1},
+                                     cfg_.start_timeout, handoff_ ? handoff_->native_handle() : -1,
+                                     // {fd} in the command names the socket; LISTEN_FDS would name it twice.
+                                     std::none_of(cfg_.app_command.begin(), cfg_.app_command.end(),
+                                                  [](const std::string& a) { return a.find("{fd}") != std::string::npos; })},
                   supervisor::callbacks{[this](std::uint64_t g) { on_app_ready(g); },
                                         [this](const app_exit& e) { on_app_exit(e); },
                                         [this](std::uint64_t g) { on_start_timeout(g); }}),

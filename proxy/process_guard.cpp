@@ -113,6 +113,8 @@ bool reap(pid_t app, int& app_status, bool& app_done) {
       ::dup2(spec.listen_fd, app_fd);  // dup2 clears FD_CLOEXEC on the copy
     }
     first_closed = app_fd + 1;
+  }
+  if (spec.listen_fd >= 0 && spec.listen_env) {
     // LISTEN_PID must name the process that execs: us.
     char num[24];
     std::strncat(listen_pid_slot, format_uint(num + sizeof num, static_cast<unsigned long>(::getpid())),
@@ -233,7 +235,8 @@ guarded_run spawn_guarded(const spawn_spec& spec) {
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   std::vector<std::string> added = spec.env_add;
-  if (spec.listen_fd >= 0) {
+  const bool listen_env = spec.listen_fd >= 0 && spec.listen_env;
+  if (listen_env) {
     added.emplace_back("LISTEN_FDS=1");
     added.emplace_back("LISTEN_FDNAMES=app");
   }
@@ -250,7 +253,7 @@ guarded_run spawn_guarded(const spawn_spec& spec) {
   std::vector<char*> envp;
   for (auto& kv : env) envp.push_back(kv.data());
   char listen_pid[48] = "LISTEN_PID=";  // the app appends its own pid after fork
-  if (spec.listen_fd >= 0) envp.push_back(listen_pid);
+  if (listen_env) envp.push_back(listen_pid);
   envp.push_back(nullptr);
 
   int out[2], status[2], control[2];

@@ -12,7 +12,9 @@ namespace liveproxy {
 struct spawn_spec {
   std::vector<std::string> argv;     ///< looked up on PATH if argv[0] has no '/'
   std::vector<std::string> env_add;  ///< "NAME=value" entries added to (or replacing in) our environment
-  int listen_fd = -1;                ///< --fd mode: passed to the app as fd 3 with LISTEN_FDS/LISTEN_PID
+  int listen_fd = -1;                ///< --fd mode: passed to the app as fd 3
+  /// With listen_fd: also set LISTEN_FDS=1, LISTEN_PID, LISTEN_FDNAMES (systemd socket activation).
+  bool listen_env = true;
 };
 
 /// The descriptors of one guarded run; all are O_CLOEXEC in liveproxy and owned by the caller.

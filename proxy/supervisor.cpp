@@ -191,6 +191,7 @@ void supervisor::launch() {
                   // Python buffers stdout on a pipe; a dev server's output should appear as it is written.
                   "PYTHONUNBUFFERED=1"};
   spec.listen_fd = opts_.listen_fd;
+  spec.listen_env = opts_.listen_env;
   const guarded_run run = spawn_guarded(spec);
 
   auto c = std::make_shared<child>(ex_);

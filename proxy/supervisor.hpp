@@ -34,6 +34,9 @@ struct supervisor_options {
   std::chrono::milliseconds start_timeout{20'000};
   /// --fd mode: this listening socket is handed to the app as fd 3; the app counts as ready at once.
   int listen_fd = -1;
+  /// With listen_fd: announce it with LISTEN_FDS/LISTEN_PID/LISTEN_FDNAMES too. Off when the command
+  /// names the descriptor itself ({fd}): apps such as gunicorn would then take the socket twice.
+  bool listen_env = true;
 };
 
 /// Owns at most one app process tree at a time. Everything runs on one executor.

@@ -17,6 +17,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
+process_options in_dir(const temp_dir& dir) {
+  process_options o;
+  o.cwd = dir.path();
+  return o;
+}
+
 const header_list html = {{"Accept", "text/html,application/xhtml+xml"}};
 
 std::size_t count(const std::string& hay, std::string_view needle) {
@@ -60,7 +66,7 @@ TEST_CASE("an app that exits at start: held and new requests get a 502 page at o
                                      {"/usr/bin/python3", "-c",
                                       "import sys, time; time.sleep(0.5); print('\\x1b[31mboom-marker-91\\x1b[0m <x>', "
                                       "file=sys.stderr, flush=True); sys.exit(4)"}),
-                          {.cwd = dir.path()});
+                          in_dir(dir));
   // Sent while the app is still starting: held, then answered as soon as it dies.
   const auto held = http_get(proxy.port(), "/", html, 15s);
   REQUIRE(held.ok());
@@ -89,7 +95,7 @@ TEST_CASE("an app that never listens: the start-timeout page names the port and 
   liveproxy_process proxy(proxy_args(dir, {"--start-timeout", "1", "--hold-timeout", "20"},
                                      {"/usr/bin/python3", "-c",
                                       "import time; print('listening-nowhere-77', flush=True); time.sleep(60)"}),
-                          {.cwd = dir.path()});
+                          in_dir(dir));
   const auto res = http_get(proxy.port(), "/", html, 15s);
   REQUIRE(res.ok());
   CHECK(res.status == 502);
@@ -106,7 +112,7 @@ TEST_CASE("an app that crashes later: error page with its traceback, no restart 
           "[integration][crash]") {
   temp_dir dir;
   write_file(dir / "app.py", crashing_app);
-  liveproxy_process proxy(proxy_args(dir, {}, {"/usr/bin/python3", "app.py"}), {.cwd = dir.path()});
+  liveproxy_process proxy(proxy_args(dir, {}, {"/usr/bin/python3", "app.py"}), in_dir(dir));
   REQUIRE(wait_until([&] { return http_get(proxy.port(), "/", {}, 3s).body == "alive"; }, 10s));
   ws_client ws(proxy.port());
   REQUIRE(ws.connected());
@@ -118,11 +124,11 @@ TEST_CASE("an app that crashes later: error page with its traceback, no restart 
   CHECK(page.elapsed < 1s);
   CHECK(page.body.find("The app crashed") != std::string::npos);
   CHECK(page.body.find("crash-marker-CRASH") != std::string::npos);
-  CHECK(page.body.find("app.py:13") != std::string::npos);  // crash_now's raise, as file:line
+  CHECK(page.body.find("app.py:12") != std::string::npos);  // crash_now(): the raise, as file:line
   // The tab is told to reload (it then shows the error page).
   const auto crash_msg = ws.read_json_message(5s);
   REQUIRE(crash_msg);
-  CHECK((*crash_msg)["type"] == "reload");
+  CHECK(crash_msg->at("type") == "reload");
 
   // No restart loop: one run, and it stays that way until something changes.
   std::this_thread::sleep_for(1500ms);
@@ -135,7 +141,7 @@ TEST_CASE("an app that crashes later: error page with its traceback, no restart 
   REQUIRE(proxy.proc().wait_for_output("app ready on port", 10s, mark));
   const auto back = ws.read_json_message(5s);
   REQUIRE(back);
-  CHECK((*back)["type"] == "reload");
+  CHECK(back->at("type") == "reload");
   const auto ok = http_get(proxy.port(), "/", html, 5s);
   CHECK(ok.status == 200);
   CHECK(ok.body == "alive");
@@ -150,7 +156,7 @@ TEST_CASE("a file named in the traceback outside the watched dirs is watched too
                  ")\nimport helper_mod\nhelper_mod.value()\n"
                  "http.server.HTTPServer(('127.0.0.1', int(os.environ['PORT'])), http.server.SimpleHTTPRequestHandler)"
                  ".serve_forever()\n");
-  liveproxy_process proxy(proxy_args(dir, {}, {"/usr/bin/python3", "app.py"}), {.cwd = dir.path()});
+  liveproxy_process proxy(proxy_args(dir, {}, {"/usr/bin/python3", "app.py"}), in_dir(dir));
   REQUIRE(proxy.proc().wait_for_output("before it listened", 10s));
   const auto page = http_get(proxy.port(), "/", html, 5s);
   CHECK(page.status == 502);
@@ -170,7 +176,7 @@ TEST_CASE("Django: a syntax error in settings.py shows the error page, the fix r
                         std::filesystem::copy_options::recursive);
   liveproxy_process proxy(proxy_args(dir, {},
                                      {"/usr/bin/python3", "manage.py", "runserver", "--noreload", "127.0.0.1:{port}"}),
-                          {.cwd = dir.path()});
+                          in_dir(dir));
   REQUIRE(wait_until([&] { return http_get(proxy.port(), "/", html, 5s).status == 200; }, 20s));
   ws_client ws(proxy.port());
   REQUIRE(ws.connected());
@@ -186,12 +192,12 @@ TEST_CASE("Django: a syntax error in settings.py shows the error page, the fix r
   CHECK(page.body.find("settings.py:") != std::string::npos);
   const auto crash_msg = ws.read_json_message(5s);
   REQUIRE(crash_msg);
-  CHECK((*crash_msg)["type"] == "reload");
+  CHECK(crash_msg->at("type") == "reload");
 
   write_file(settings, good);
   const auto back = ws.read_json_message(20s);
   REQUIRE(back);
-  CHECK((*back)["type"] == "reload");
+  CHECK(back->at("type") == "reload");
   const auto ok = http_get(proxy.port(), "/", html, 10s);
   CHECK(ok.status == 200);
   CHECK(ok.body.find("/__liveproxy/client.js") != std::string::npos);

@@ -20,6 +20,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
+process_options in_dir(const temp_dir& dir) {
+  process_options o;
+  o.cwd = dir.path();
+  return o;
+}
+
 std::vector<std::string> proxy_args(const temp_dir& dir, std::vector<std::string> extra, std::vector<std::string> cmd) {
   std::vector<std::string> args = {"--port", "0", "--watch", dir.path().string()};
   args.insert(args.end(), extra.begin(), extra.end());
@@ -41,7 +47,7 @@ std::size_t count(const std::string& hay, std::string_view needle) {
 }
 
 /// An app that serves its pid and leaves a setsid() grandchild behind (out of its process group).
-constexpr std::string_view escaping_app = R"(import http.server, os, subprocess, sys
+constexpr std::string_view escaping_app = R"py(import http.server, os, subprocess, sys
 marker = sys.argv[1]
 pid = os.fork()
 if pid == 0:
@@ -54,7 +60,15 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
         self.wfile.write(body)
 http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
-)";
+)py";
+
+/// The app's processes (Python), leaving out liveproxy and its guard, whose command lines name them too.
+std::vector<pid_t> python_processes(std::string_view needle) {
+  std::vector<pid_t> out;
+  for (pid_t p : processes_with_cmdline(needle))
+    if (cmdline_of(p).starts_with("/usr/bin/python3")) out.push_back(p);
+  return out;
+}
 
 pid_t served_pid(unsigned short port) {
   const auto r = http_get(port, "/", {}, 10s);
@@ -70,9 +84,9 @@ TEST_CASE("runserver with its own reloader: no process left after a restart or a
                         std::filesystem::copy_options::recursive);
   const std::string manage = (dir / "manage.py").string();
   liveproxy_process proxy(proxy_args(dir, {}, {"/usr/bin/python3", manage, "runserver", "127.0.0.1:{port}"}),
-                          {.cwd = dir.path()});
+                          in_dir(dir));
   REQUIRE(wait_until([&] { return http_get(proxy.port(), "/", {}, 5s).status == 200; }, 20s));
-  const auto first = processes_with_cmdline(manage);
+  const auto first = python_processes(manage);
   INFO("first run: " << first.size() << " processes");
   REQUIRE(first.size() >= 2);  // the reloader and its server child
 
@@ -81,7 +95,7 @@ TEST_CASE("runserver with its own reloader: no process left after a restart or a
   CHECK(c.request(boost::beast::http::verb::post, "/__liveproxy/restart").status == 202);
   REQUIRE(proxy.proc().wait_for_output("app ready on port", 20s, mark));
   CHECK(wait_until([&] { return all_gone(first); }, 5s));
-  const auto second = processes_with_cmdline(manage);
+  const auto second = python_processes(manage);
   REQUIRE(second.size() >= 2);
 
   proxy.proc().signal(SIGKILL);
@@ -93,11 +107,11 @@ TEST_CASE("processes that left the app's group with setsid() are stopped too", "
   temp_dir dir;
   write_file(dir / "app.py", escaping_app);
   const std::string marker = "escapee-" + dir.path().filename().string();
-  liveproxy_process proxy(proxy_args(dir, {}, {"/usr/bin/python3", "app.py", marker}), {.cwd = dir.path()});
+  liveproxy_process proxy(proxy_args(dir, {}, {"/usr/bin/python3", "app.py", marker}), in_dir(dir));
   const pid_t app1 = [&] { pid_t p = 0; wait_until([&] { return (p = served_pid(proxy.port())) != 0; }, 10s); return p; }();
   REQUIRE(app1 != 0);
-  REQUIRE(wait_until([&] { return processes_with_cmdline(marker).size() == 2; }, 5s));  // app + escapee
-  const auto first = processes_with_cmdline(marker);
+  REQUIRE(wait_until([&] { return python_processes(marker).size() == 2; }, 5s));  // app + escapee
+  const auto first = python_processes(marker);
 
   // A restart leaves nothing of the first run.
   const auto mark = proxy.proc().output().size();
@@ -107,7 +121,7 @@ TEST_CASE("processes that left the app's group with setsid() are stopped too", "
   CHECK(served_pid(proxy.port()) != app1);
 
   // kill -9 of liveproxy: the guard stops the second run's tree, escapee included.
-  REQUIRE(wait_until([&] { return processes_with_cmdline(marker).size() == 2; }, 5s));
+  REQUIRE(wait_until([&] { return python_processes(marker).size() == 2; }, 5s));
   proxy.proc().signal(SIGKILL);
   REQUIRE(proxy.proc().wait_exit(5s));
   CHECK(wait_until([&] { return processes_with_cmdline(marker).empty(); }, 8s));
@@ -132,7 +146,7 @@ TEST_CASE("POST /__liveproxy/restart restarts the app; other sites and methods m
   temp_dir dir;
   write_file(dir / "app.py", escaping_app);
   liveproxy_process proxy(proxy_args(dir, {}, {"/usr/bin/python3", "app.py", "post-" + dir.path().filename().string()}),
-                          {.cwd = dir.path()});
+                          in_dir(dir));
   pid_t app1 = 0;
   REQUIRE(wait_until([&] { return (app1 = served_pid(proxy.port())) != 0; }, 10s));
   using boost::beast::http::verb;
@@ -165,7 +179,7 @@ TEST_CASE("exit status: the app's own status when it had crashed, 0 when stopped
           "[integration][supervision]") {
   temp_dir dir;
   liveproxy_process crashed(proxy_args(dir, {}, {"/usr/bin/python3", "-c", "import sys; sys.exit(3)"}),
-                            {.cwd = dir.path()});
+                            in_dir(dir));
   REQUIRE(crashed.proc().wait_for_output("exited with status 3", 10s));
   crashed.proc().signal(SIGTERM);
   auto st = crashed.proc().wait_exit(10s);
@@ -174,7 +188,7 @@ TEST_CASE("exit status: the app's own status when it had crashed, 0 when stopped
   CHECK(WEXITSTATUS(*st) == 3);
 
   liveproxy_process killed(proxy_args(dir, {}, {"/usr/bin/python3", "-c", "import os; os.kill(os.getpid(), 11)"}),
-                           {.cwd = dir.path()});
+                           in_dir(dir));
   REQUIRE(killed.proc().wait_for_output("killed by signal 11", 10s));
   killed.proc().signal(SIGINT);
   st = killed.proc().wait_exit(10s);
@@ -187,7 +201,7 @@ TEST_CASE("--restart-on-crash restarts a crashing app with growing delays", "[in
   temp_dir dir;
   liveproxy_process proxy(proxy_args(dir, {"--restart-on-crash"},
                                      {"/usr/bin/python3", "-c", "import sys; print('dying'); sys.exit(1)"}),
-                          {.cwd = dir.path()});
+                          in_dir(dir));
   REQUIRE(proxy.proc().wait_for_output("restarting it in 0.5 s", 10s));
   REQUIRE(proxy.proc().wait_for_output("restarting it in 1 s", 10s));
   REQUIRE(proxy.proc().wait_for_output("restarting it in 2 s", 10s));
@@ -199,7 +213,10 @@ TEST_CASE("--restart-on-crash restarts a crashing app with growing delays", "[in
 
 TEST_CASE("--fd hands gunicorn its listening socket; requests wait through a restart",
           "[integration][supervision]") {
-  if (!std::filesystem::exists("/usr/bin/gunicorn")) SKIP("Debian's gunicorn is not installed");
+  if (!std::filesystem::exists("/usr/bin/gunicorn")) {
+    WARN("Debian's gunicorn is not installed: skipped");
+    return;
+  }
   temp_dir dir;
   write_file(dir / "wsgi_app.py",
              "import os\n"
@@ -209,7 +226,7 @@ TEST_CASE("--fd hands gunicorn its listening socket; requests wait through a res
              "    return [body]\n");
   liveproxy_process proxy(proxy_args(dir, {"--fd"},
                                      {"/usr/bin/gunicorn", "--bind", "fd://{fd}", "--workers", "1", "wsgi_app:application"}),
-                          {.cwd = dir.path()});
+                          in_dir(dir));
   REQUIRE(proxy.proc().wait_for_output("socket handed over", 10s));
   const auto first = http_get(proxy.port(), "/", {}, 15s);
   REQUIRE(first.ok());

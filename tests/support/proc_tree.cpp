@@ -64,6 +64,14 @@ std::vector<pid_t> processes_with_cmdline(std::string_view needle) {
   return found;
 }
 
+std::string cmdline_of(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (char& c : cmd)
+    if (c == '\0') c = ' ';
+  return cmd;
+}
+
 pid_t parent_of(pid_t pid) {
   const auto st = read_stat(pid);
   return st ? st->ppid : 0;

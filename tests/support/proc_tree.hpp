@@ -19,6 +19,8 @@ namespace liveproxy::test {
 
 /// Live (non-zombie) processes whose command line contains needle (e.g. a test's temp dir).
 std::vector<pid_t> processes_with_cmdline(std::string_view needle);
+/// The command line with NULs turned into spaces; empty if there is no such process.
+std::string cmdline_of(pid_t pid);
 /// Live (non-zombie) descendants of pid, at any depth.
 std::vector<pid_t> descendants_of(pid_t pid);
 /// The parent pid from /proc, or 0.
