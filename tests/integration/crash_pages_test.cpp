@@ -86,7 +86,7 @@ TEST_CASE("an app that exits at start: held and new requests get a 502 page at o
   CHECK(again.header("Content-Type").find("text/plain") == 0);
   CHECK(again.body.find("boom-marker-91") != std::string::npos);
   CHECK(again.body.find("\x1b") == std::string::npos);
-  CHECK(proxy.proc().output().find("waiting for a file change") != std::string::npos);
+  CHECK(proxy.proc().wait_for_output("waiting for a file change", 5s));
 }
 
 TEST_CASE("an app that never listens: the start-timeout page names the port and how it is passed",
@@ -104,8 +104,7 @@ TEST_CASE("an app that never listens: the start-timeout page names the port and 
   CHECK(res.body.find("$PORT") != std::string::npos);
   CHECK(res.body.find("{port}") != std::string::npos);
   CHECK(res.body.find("listening-nowhere-77") != std::string::npos);
-  CHECK(proxy.proc().output().find("has not listened on 127.0.0.1:" + std::to_string(proxy.app_port())) !=
-        std::string::npos);
+  CHECK(proxy.proc().wait_for_output("has not listened on 127.0.0.1:" + std::to_string(proxy.app_port()), 5s));
 }
 
 TEST_CASE("an app that crashes later: error page with its traceback, no restart loop, a fix brings it back",
