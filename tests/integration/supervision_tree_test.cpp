@@ -197,7 +197,7 @@ TEST_CASE("exit status: the app's own status when it had crashed; 0 when stopped
   CHECK(WEXITSTATUS(*st) == 128 + 11);
 }
 
-TEST_CASE("--restart-on-crash restarts a crashing app with growing delays", "[integration][supervision]") {
+TEST_CASE("restart on crash: a crashing app is restarted with growing delays", "[integration][supervision]") {
   temp_dir dir;
   liveproxy_process proxy(proxy_args(dir, {"--restart-on-crash"},
                                      {"/usr/bin/python3", "-c", "import sys; print('dying'); sys.exit(1)"}),
@@ -211,7 +211,7 @@ TEST_CASE("--restart-on-crash restarts a crashing app with growing delays", "[in
   CHECK(count(proxy.proc().output(), "starting app (run") >= 3);
 }
 
-TEST_CASE("--fd hands gunicorn its listening socket; requests wait through a restart",
+TEST_CASE("fd mode: gunicorn gets its listening socket and requests wait through a restart",
           "[integration][supervision]") {
   if (!std::filesystem::exists("/usr/bin/gunicorn")) {
     WARN("Debian's gunicorn is not installed: skipped");
