@@ -107,7 +107,7 @@ TEST_CASE("an app that never listens: the start-timeout page names the port and 
   CHECK(proxy.proc().wait_for_output("has not listened on 127.0.0.1:" + std::to_string(proxy.app_port()), 5s));
 }
 
-TEST_CASE("an app that crashes later: error page with its traceback; no restart loop; a fix brings it back",
+TEST_CASE("an app that crashes later: error page with its traceback - no restart loop - a fix brings it back",
           "[integration][crash]") {
   temp_dir dir;
   write_file(dir / "app.py", crashing_app);
@@ -168,7 +168,7 @@ TEST_CASE("a file named in the traceback outside the watched dirs is watched too
   CHECK(http_get(proxy.port(), "/", {}, 5s).status == 200);
 }
 
-TEST_CASE("Django: a syntax error in settings.py shows the error page; the fix reloads the tab",
+TEST_CASE("Django: a syntax error in settings.py shows the error page - the fix reloads the tab",
           "[integration][crash]") {
   temp_dir dir;
   std::filesystem::copy(std::filesystem::path(LIVEPROXY_SOURCE_DIR) / "examples" / "django", dir.path(),

@@ -142,7 +142,7 @@ TEST_CASE("typing rs + Enter restarts the app", "[integration][supervision]") {
   CHECK(proxy.wait_for_output("app ready on port", 10s, mark));
 }
 
-TEST_CASE("POST /__liveproxy/restart restarts the app; other sites and methods may not", "[integration][supervision]") {
+TEST_CASE("POST /__liveproxy/restart restarts the app - other sites and methods may not", "[integration][supervision]") {
   temp_dir dir;
   write_file(dir / "app.py", escaping_app);
   liveproxy_process proxy(proxy_args(dir, {}, {"/usr/bin/python3", "app.py", "post-" + dir.path().filename().string()}),
@@ -175,7 +175,7 @@ TEST_CASE("POST /__liveproxy/restart restarts the app; other sites and methods m
   CHECK(wait_until([&] { return (app2 = served_pid(proxy.port())) != 0 && app2 != app1; }, 10s));
 }
 
-TEST_CASE("exit status: the app's own status when it had crashed; 0 when stopped on request",
+TEST_CASE("exit status: the app's own status when it had crashed - 0 when stopped on request",
           "[integration][supervision]") {
   temp_dir dir;
   liveproxy_process crashed(proxy_args(dir, {}, {"/usr/bin/python3", "-c", "import sys; sys.exit(3)"}),

@@ -55,7 +55,7 @@ TEST_CASE("{port} is replaced anywhere inside an argument", "[unit][config]") {
         std::vector<std::string>{"runserver", "127.0.0.1:8123", "--p=81238123", "plain"});
 }
 
-TEST_CASE("supervision options: start timeout; restart on crash; socket hand-off", "[unit][config]") {
+TEST_CASE("supervision options: start timeout - restart on crash - socket hand-off", "[unit][config]") {
   const auto d = parse({"--", "x"});
   CHECK(d.start_timeout == std::chrono::seconds(20));
   CHECK_FALSE(d.restart_on_crash);

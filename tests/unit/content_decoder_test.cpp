@@ -96,7 +96,7 @@ TEST_CASE("stacked codings are undone last-applied first", "[unit][decode]") {
   CHECK(ok);
 }
 
-TEST_CASE("corrupt and truncated data are reported, unknown codings refused", "[unit][decode]") {
+TEST_CASE("corrupt and truncated data are reported - unknown codings refused", "[unit][decode]") {
   const auto page = sample_page();
   auto body = encode("gzip", page);
   bool ok = true;

@@ -54,7 +54,7 @@ TEST_CASE("traceback parsing ignores colours and ordinary lines", "[unit][crash]
   CHECK(files[0] == source_location{"/a/b.py", 7});
 }
 
-TEST_CASE("ANSI colours become spans; everything else is escaped", "[unit][crash]") {
+TEST_CASE("ANSI colours become spans - everything else is escaped", "[unit][crash]") {
   CHECK(ansi_to_html("plain <b> & 'q'") == "plain &lt;b&gt; &amp; &#39;q&#39;");
   CHECK(ansi_to_html("\x1b[31mred\x1b[0m ok") == "<span class=\"ansi-fg1\">red</span> ok");
   CHECK(ansi_to_html("\x1b[1;92mB\x1b[22mN") == "<span class=\"ansi-bold ansi-fg10\">B</span><span class=\"ansi-fg10\">N</span>");

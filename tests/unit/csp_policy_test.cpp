@@ -39,7 +39,7 @@ TEST_CASE("hash-only and strict-dynamic policies get a nonce of ours", "[unit][c
         "script-src 'self' 'strict-dynamic' 'sha256-B' 'nonce-FRESH'");
 }
 
-TEST_CASE("host lists get exactly our script and socket URLs; 'unsafe-inline' keeps working", "[unit][csp]") {
+TEST_CASE("host lists get exactly our script and socket URLs - 'unsafe-inline' keeps working", "[unit][csp]") {
   std::string nonce;
   CHECK(rewrite("script-src cdn.example 'unsafe-inline'; connect-src api.example", nonce) ==
         "script-src cdn.example 'unsafe-inline' localhost:3000/__liveproxy/client.js; connect-src api.example "

@@ -29,7 +29,7 @@ std::size_t count(const std::string& s, const std::string& what) {
 
 }  // namespace
 
-TEST_CASE("script goes right after the head start tag, in any chunking", "[unit][inject]") {
+TEST_CASE("script goes right after the head start tag - in any chunking", "[unit][inject]") {
   const std::string html = "<!DOCTYPE html><html lang=en><HEAD data-x=\"a>b\"><title>t</title></head><body>hi</body></html>";
   const std::string expected =
       "<!DOCTYPE html><html lang=en><HEAD data-x=\"a>b\">" + tag + "<title>t</title></head><body>hi</body></html>";
@@ -37,7 +37,7 @@ TEST_CASE("script goes right after the head start tag, in any chunking", "[unit]
   CHECK(run(html, chunk) == expected);
 }
 
-TEST_CASE("a head inside comments, scripts and titles does not count", "[unit][inject]") {
+TEST_CASE("a head inside comments - scripts and titles does not count", "[unit][inject]") {
   const std::string html =
       "<!-- <head> --><script>var s = '<head>'; if (a<b) {}</script ><title><head></title><head><meta charset=utf-8>";
   const auto out = run(html, GENERATE(1u, 5u, 4096u));
@@ -45,7 +45,7 @@ TEST_CASE("a head inside comments, scripts and titles does not count", "[unit][i
                    "<meta charset=utf-8>");
 }
 
-TEST_CASE("<header> is not <head>; <body> is the fallback", "[unit][inject]") {
+TEST_CASE("<header> is not <head> - <body> is the fallback", "[unit][inject]") {
   CHECK(run("<html><header>x</header><body class=a><p>hi", 3) == "<html><header>x</header><body class=a>" + tag + "<p>hi");
 }
 

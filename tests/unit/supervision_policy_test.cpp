@@ -28,7 +28,7 @@ app_exit killed(int sig) {
 
 }  // namespace
 
-TEST_CASE("exit status: 0 when stopped on request; else how the app ended", "[unit][supervision]") {
+TEST_CASE("exit status: 0 when stopped on request - else how the app ended", "[unit][supervision]") {
   CHECK(exit_status_for(std::nullopt) == 0);
   CHECK(exit_status_for(exited(0)) == 0);
   CHECK(exit_status_for(exited(1)) == 1);
@@ -58,7 +58,7 @@ TEST_CASE("crash restarts back off exponentially up to a cap", "[unit][supervisi
   CHECK(b.on_crash(1ms) == 500ms);
 }
 
-TEST_CASE("typed lines: rs restarts; anything else does nothing", "[unit][supervision]") {
+TEST_CASE("typed lines: rs restarts - anything else does nothing", "[unit][supervision]") {
   CHECK(command_lines::parse("rs") == command_lines::command::restart);
   CHECK(command_lines::parse("  rs \r") == command_lines::command::restart);
   CHECK(command_lines::parse("rsx") == command_lines::command::none);

@@ -6,7 +6,7 @@
 using liveproxy::watcher::action;
 using liveproxy::watcher::classifier;
 
-TEST_CASE("default classification: css hot swap, page reload, app restart", "[unit][watcher]") {
+TEST_CASE("default classification: css hot swap - page reload - app restart", "[unit][watcher]") {
   const classifier c;
   struct row {
     const char* path;
@@ -67,7 +67,7 @@ TEST_CASE("default classification: css hot swap, page reload, app restart", "[un
   }
 }
 
-TEST_CASE("custom classifier rules: first match wins, no match restarts", "[unit][watcher]") {
+TEST_CASE("custom classifier rules: first match wins - no match restarts", "[unit][watcher]") {
   const classifier c({{"*.md", action::ignore}, {"docs/", action::reload}, {"docs/*.py", action::restart}});
   CHECK(c.classify("README.md") == action::ignore);
   CHECK(c.classify("docs/conf.py") == action::reload);

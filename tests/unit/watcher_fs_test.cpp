@@ -134,7 +134,7 @@ std::string expected_name(backend_kind kind) { return kind == backend_kind::inot
 
 }  // namespace
 
-TEST_CASE("watcher reports create, modify and delete with root-relative and absolute paths", "[fs][watcher]") {
+TEST_CASE("watcher reports create - modify and delete with root-relative and absolute paths", "[fs][watcher]") {
   const backend_kind kind = each_backend();
   temp_dir dir("watcher-basic");
   harness h(opts_for(dir, kind));
@@ -187,7 +187,7 @@ TEST_CASE("an editor's atomic save (ignored temp file renamed over the real one)
   CHECK(std::all_of(paths.begin(), paths.end(), [](const std::string& p) { return p == "views.py" || p == "sentinel.html"; }));
 }
 
-TEST_CASE("new subdirectories are watched, files created in them before the watch are found", "[fs][watcher]") {
+TEST_CASE("new subdirectories are watched - files created in them before the watch are found", "[fs][watcher]") {
   const backend_kind kind = each_backend();
   temp_dir dir("watcher-subdir");
   harness h(opts_for(dir, kind));
@@ -290,7 +290,7 @@ TEST_CASE("extra files are watched even in ignored directories and outside the r
   CHECK_FALSE(h.saw(".venv/lib/site-packages/lib.py"));
 }
 
-TEST_CASE("a 5,000-file burst is one restart batch", "[fs][watcher]") {
+TEST_CASE("a 5 -000-file burst is one restart batch", "[fs][watcher]") {
   const backend_kind kind = each_backend();
   temp_dir dir("watcher-burst");
   options o = opts_for(dir, kind);
@@ -333,7 +333,7 @@ TEST_CASE("a 5,000-file burst is one restart batch", "[fs][watcher]") {
   CHECK(batches.size() <= 3);
 }
 
-TEST_CASE("deleting a directory reports its files; a deleted root is reported and the watcher keeps going",
+TEST_CASE("deleting a directory reports its files - a deleted root is reported and the watcher keeps going",
           "[fs][watcher]") {
   const backend_kind kind = each_backend();
   auto dir = std::make_unique<temp_dir>("watcher-delete");
@@ -373,7 +373,7 @@ TEST_CASE("symlinked directories are not followed and symlink loops are harmless
   REQUIRE(h.wait_for("alias.py"));
 }
 
-TEST_CASE("a kernel queue overflow gives one conservative batch flagged overflow, then watching goes on",
+TEST_CASE("a kernel queue overflow gives one conservative batch flagged overflow - then watching goes on",
           "[fs][watcher]") {
   temp_dir dir("watcher-overflow");
   write_file(dir / "a.py", "x");

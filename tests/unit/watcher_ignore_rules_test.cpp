@@ -22,7 +22,7 @@ void check_rows(const ignore_rules& rules, std::initializer_list<row> rows) {
 
 }  // namespace
 
-TEST_CASE("default ignores cover VCS, dependencies, caches, app output and editor temp files", "[unit][watcher]") {
+TEST_CASE("default ignores cover VCS - dependencies - caches - app output and editor temp files", "[unit][watcher]") {
   const ignore_rules rules;
   check_rows(rules, {
                         {".git", true, true},
@@ -73,7 +73,7 @@ TEST_CASE("default ignores cover VCS, dependencies, caches, app output and edito
                     });
 }
 
-TEST_CASE("gitignore semantics: scoping, negation, anchoring, directory-only, wildcards, escapes", "[unit][watcher]") {
+TEST_CASE("gitignore semantics: scoping - negation - anchoring - directory-only - wildcards - escapes", "[unit][watcher]") {
   ignore_rules rules;
   rules.set_gitignore("",
                       "# a comment\n"
@@ -138,7 +138,7 @@ TEST_CASE("gitignore semantics: scoping, negation, anchoring, directory-only, wi
                     });
 }
 
-TEST_CASE("extra ignores win over .gitignore and defaults; .gitignore can be replaced and removed", "[unit][watcher]") {
+TEST_CASE("extra ignores win over .gitignore and defaults - .gitignore can be replaced and removed", "[unit][watcher]") {
   ignore_rules rules;
   rules.add_extra({"*.generated.py", "!debug.log", "/tmp/"});
   rules.set_gitignore("", "*.py\n");
