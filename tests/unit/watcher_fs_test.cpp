@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <future>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -290,7 +291,7 @@ TEST_CASE("extra files are watched even in ignored directories and outside the r
   CHECK_FALSE(h.saw(".venv/lib/site-packages/lib.py"));
 }
 
-TEST_CASE("a 5 -000-file burst is one restart batch", "[fs][watcher]") {
+TEST_CASE("a 5000-file burst is one restart batch", "[fs][watcher]") {
   const backend_kind kind = each_backend();
   temp_dir dir("watcher-burst");
   options o = opts_for(dir, kind);
@@ -322,13 +323,15 @@ TEST_CASE("a 5 -000-file burst is one restart batch", "[fs][watcher]") {
   REQUIRE(h.wait_for("sentinel.py"));
   const auto batches = h.batches();
   // The burst's first file is css and may go out alone on the leading edge; then one restart.
+  // The leading-edge file is listed again in the restart batch that follows it: count distinct paths.
   std::size_t restarts = 0;
-  std::size_t changes = 0;
+  std::set<std::string> changed;
   for (const auto& b : batches) {
     if (b.strongest == action::restart) ++restarts;
-    for (const auto& c : b.changes) changes += c.rel_path == "sentinel.py" ? 0 : 1;
+    for (const auto& c : b.changes)
+      if (c.rel_path != "sentinel.py") changed.insert(c.rel_path);
   }
-  CHECK(changes == 5000);
+  CHECK(changed.size() == 5000);
   CHECK(restarts == 2);  // the burst and the sentinel
   CHECK(batches.size() <= 3);
 }
