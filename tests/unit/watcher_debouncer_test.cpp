@@ -123,7 +123,7 @@ TEST_CASE("a leading css batch already sent is followed by one restart for code 
   CHECK(b->changes.size() == 2);
 }
 
-TEST_CASE("a 5 -000-file checkout is one restart batch", "[unit][watcher]") {
+TEST_CASE("a 5000-file checkout is one restart batch", "[unit][watcher]") {
   debouncer d(80ms, 30ms);
   auto t = t0;
   for (int i = 0; i < 5000; ++i) {
