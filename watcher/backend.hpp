@@ -18,6 +18,8 @@ class event_sink {
   virtual void on_overflow() = 0;
   /// A group of events read together has been delivered: a good moment to act on what is due.
   virtual void on_flush() = 0;
+  /// Something the user should know (a limit hit, a directory skipped, a fallback), one line, no prefix.
+  virtual void on_message(std::string text) = 0;
 };
 
 /// One way of watching the tree (inotify, polling, ...). Constructed by make_backend().

@@ -7,7 +7,7 @@
 #include "watcher/inotify_backend.hpp"
 #endif
 
-#include <iostream>
+#include <string>
 #include <stdexcept>
 
 namespace liveproxy::watcher {
@@ -26,8 +26,8 @@ std::unique_ptr<backend> make_backend(boost::asio::any_io_executor ex, const opt
       native->start();
       return native;
     } catch (const std::runtime_error& e) {
-      std::cerr << "liveproxy: inotify unavailable (" << e.what() << "); polling every "
-                << fallback_interval.count() << " ms instead\n";
+      sink.on_message(std::string("inotify unavailable (") + e.what() + "); polling every " +
+                      std::to_string(fallback_interval.count()) + " ms instead");
     }
 #endif
     chosen = make_poll_backend(ex, tree, sink, fallback_interval);

@@ -12,7 +12,7 @@
 namespace liveproxy::watcher {
 
 /// Polling when opts.poll_interval is set, else the native backend, started; falls back to polling
-/// (saying why on stderr) when the native one cannot start.
+/// (saying why through the sink) when the native one cannot start.
 std::unique_ptr<backend> make_backend(boost::asio::any_io_executor ex, const options& opts,
                                       std::shared_ptr<watch_tree> tree, event_sink& sink);
 

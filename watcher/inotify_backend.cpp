@@ -24,7 +24,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <iostream>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -87,7 +86,7 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
       const std::string dir = abs.parent_path().string();
       const int wd = ::inotify_add_watch(stream_.native_handle(), dir.c_str(), dir_mask);
       if (wd < 0) {
-        std::cerr << "liveproxy: cannot watch " << abs.string() << ": " << std::strerror(errno) << "\n";
+        say("cannot watch " + abs.string() + ": " + std::strerror(errno));
         continue;
       }
       auto [it, inserted] = by_wd_.try_emplace(wd);
@@ -113,7 +112,7 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
       auto [ec, n] = co_await stream_.async_read_some(net::buffer(buffer_), net::as_tuple(net::use_awaitable));
       if (sink_ == nullptr) co_return;
       if (ec) {
-        std::cerr << "liveproxy: inotify read failed: " << ec.message() << "; file watching stopped\n";
+        say("inotify read failed: " + ec.message() + "; file watching stopped");
         co_return;
       }
       process(n);
@@ -133,6 +132,10 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
       off += sizeof ev + ev.len;
       handle(ev.wd, ev.mask, name);
     }
+  }
+
+  void say(std::string text) {
+    if (sink_ != nullptr) sink_->on_message(std::move(text));
   }
 
   void emit(std::string path, std::string rel) {
@@ -296,21 +299,20 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
       case ENOSPC:
         if (!warned_enospc_) {
           warned_enospc_ = true;
-          std::cerr << "liveproxy: inotify watch limit reached at " << abs
-                    << " (fs.inotify.max_user_watches = " << max_user_watches()
-                    << "); polling the directories that could not be watched every " << fallback_interval_.count()
-                    << " ms. Raise the limit with: sudo sysctl fs.inotify.max_user_watches=524288\n";
+          say("inotify watch limit reached at " + abs + " (fs.inotify.max_user_watches = " + max_user_watches() +
+              "); polling the directories that could not be watched every " +
+              std::to_string(fallback_interval_.count()) +
+              " ms. Raise the limit with: sudo sysctl fs.inotify.max_user_watches=524288");
         }
         return true;
       case EACCES:
         if (!warned_eacces_) {
           warned_eacces_ = true;
-          std::cerr << "liveproxy: skipping " << abs
-                    << ": permission denied (further such directories are skipped silently)\n";
+          say("skipping " + abs + ": permission denied (further such directories are skipped silently)");
         }
         return false;
       default:
-        std::cerr << "liveproxy: cannot watch " << abs << ": " << std::strerror(err) << "\n";
+        say("cannot watch " + abs + ": " + std::strerror(err));
         return false;
     }
   }
@@ -322,8 +324,7 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
   }
 
   void root_gone(int wd) {
-    std::cerr << "liveproxy: watch root " << by_wd_[wd].abs
-              << " was deleted or moved away; its changes are no longer seen\n";
+    say("watch root " + by_wd_[wd].abs + " was deleted or moved away; its changes are no longer seen");
   }
 
   net::posix::stream_descriptor stream_;

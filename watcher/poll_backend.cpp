@@ -11,7 +11,6 @@
 #include <boost/asio/steady_timer.hpp>
 #pragma GCC diagnostic pop
 
-#include <iostream>
 #include <map>
 #include <vector>
 
@@ -82,8 +81,8 @@ class poll_state : public std::enable_shared_from_this<poll_state> {
     for (auto& s : scans_) {
       const bool was_missing = s.missing();
       s.rescan(*tree_, report);
-      if (s.missing() && !was_missing)
-        std::cerr << "liveproxy: watch root " << tree_->root(s.root()) << " is gone; polling until it is back\n";
+      if (s.missing() && !was_missing && sink_ != nullptr)
+        sink_->on_message("watch root " + tree_->root(s.root()) + " is gone; polling until it is back");
     }
     for (auto& [path, state] : extra_) {
       const file_state now = stat_of(path);

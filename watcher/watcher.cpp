@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 #pragma GCC diagnostic pop
 
+#include <iostream>
 #include <utility>
 
 namespace liveproxy::watcher {
@@ -58,6 +59,14 @@ class engine final : public event_sink, public std::enable_shared_from_this<engi
   }
 
   void on_flush() override { deliver(); }
+
+  void on_message(std::string text) override {
+    if (opts_.on_message) {
+      opts_.on_message(text);
+    } else {
+      std::cerr << "liveproxy: " << text << "\n";
+    }
+  }
 
  private:
   // Hands out everything due now, then sleeps until the next due time (no timer when idle).

@@ -25,6 +25,9 @@ struct options {
   std::chrono::milliseconds restart_settle{80};
   /// Browser-only batches go out on the leading edge; later events of the same burst are coalesced for this long.
   std::chrono::milliseconds browser_coalesce{30};
+  /// Where notices go (watch limit reached, unreadable directory, deleted root, backend fallback): one
+  /// line each, without a prefix, on the watcher's executor. Unset: "liveproxy: <text>" on stderr.
+  std::function<void(const std::string&)> on_message;
 };
 
 /// Watches the roots and calls on_batch with each debounced, classified batch.

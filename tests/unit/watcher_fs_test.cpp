@@ -1,18 +1,5 @@
 // Behaviour of the real watcher on real temporary directories, through the real backend.
-#include "watcher/watcher.hpp"
-
-#include "support/temp_dir.hpp"
-#include "support/wait.hpp"
-
-// GCC 12 at -O2 reports a false "potential null pointer dereference" inside Asio's scheduler.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-#pragma GCC diagnostic pop
-
-#include <catch2/catch.hpp>
+#include "watcher_fs_harness.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -27,113 +14,19 @@
 #include <thread>
 #include <vector>
 
-namespace net = boost::asio;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using liveproxy::test::backend_kind;
+using liveproxy::test::each_backend;
+using liveproxy::test::expected_name;
+using liveproxy::test::opts_for;
 using liveproxy::test::temp_dir;
 using liveproxy::test::wait_until;
 using liveproxy::test::write_file;
 using liveproxy::watcher::action;
 using liveproxy::watcher::batch;
 using liveproxy::watcher::options;
-using liveproxy::watcher::watcher;
-
-namespace {
-
-// Runs a watcher on its own io_context thread and records every batch.
-class harness {
- public:
-  explicit harness(options opts) {
-    w_ = std::make_unique<watcher>(io_.get_executor(), std::move(opts), [this](const batch& b) {
-      const std::lock_guard lock(m_);
-      batches_.push_back(b);
-    });
-    w_->start();  // before the loop thread exists, so this is still single-threaded
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~harness() {
-    on_loop([this] { w_->stop(); });
-    work_.reset();
-    io_.stop();
-    thread_.join();
-    w_.reset();
-  }
-  harness(const harness&) = delete;
-  harness& operator=(const harness&) = delete;
-
-  // Runs fn on the watcher's loop and waits for it: the watcher is not thread-safe.
-  template <typename Fn>
-  void on_loop(Fn fn) {
-    std::promise<void> done;
-    net::post(io_, [&] {
-      fn();
-      done.set_value();
-    });
-    done.get_future().wait();
-  }
-
-  std::vector<batch> batches() const {
-    const std::lock_guard lock(m_);
-    return batches_;
-  }
-  std::size_t change_count() const {
-    std::size_t n = 0;
-    for (const auto& b : batches()) n += b.changes.size();
-    return n;
-  }
-  bool saw(const std::string& rel) const {
-    for (const auto& b : batches())
-      for (const auto& c : b.changes)
-        if (c.rel_path == rel) return true;
-    return false;
-  }
-  // Waits until rel has been reported (in any batch so far).
-  bool wait_for(const std::string& rel) const { return wait_until([&] { return saw(rel); }); }
-  std::vector<std::string> all_rel_paths() const {
-    std::vector<std::string> out;
-    for (const auto& b : batches())
-      for (const auto& c : b.changes) out.push_back(c.rel_path);
-    return out;
-  }
-  void clear() {
-    const std::lock_guard lock(m_);
-    batches_.clear();
-  }
-  std::string backend() const { return w_->backend_name(); }
-  void watch_extra(const std::vector<fs::path>& files) {
-    on_loop([&] { w_->watch_extra_files(files); });
-  }
-
- private:
-  net::io_context io_;
-  net::executor_work_guard<net::io_context::executor_type> work_{io_.get_executor()};
-  mutable std::mutex m_;
-  std::vector<batch> batches_;
-  std::unique_ptr<watcher> w_;
-  std::thread thread_;
-};
-
-enum class backend_kind { inotify, poll };
-
-// Fast polling keeps the tests quick; the behaviour under test is the same at any interval.
-constexpr auto test_poll_interval = 20ms;
-
-options opts_for(const temp_dir& dir, backend_kind kind) {
-  options o;
-  o.roots = {dir.path()};
-  if (kind == backend_kind::poll) o.poll_interval = test_poll_interval;
-  return o;
-}
-
-// Every behaviour test runs once per backend.
-backend_kind each_backend() {
-  const auto kind = GENERATE(backend_kind::inotify, backend_kind::poll);
-  return kind;
-}
-
-std::string expected_name(backend_kind kind) { return kind == backend_kind::inotify ? "inotify" : "poll (20 ms)"; }
-
-}  // namespace
+using harness = liveproxy::test::watcher_harness;
 
 TEST_CASE("watcher reports create - modify and delete with root-relative and absolute paths", "[fs][watcher]") {
   const backend_kind kind = each_backend();

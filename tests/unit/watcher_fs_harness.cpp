@@ -1,0 +1,101 @@
+// The [fs] watcher test harness: a loop thread per watcher, batches and notices behind one mutex.
+#include "watcher_fs_harness.hpp"
+
+namespace liveproxy::test {
+
+watcher_harness::watcher_harness(watcher::options opts) {
+  if (!opts.on_message) {
+    opts.on_message = [this](const std::string& text) {
+      const std::lock_guard lock(m_);
+      messages_.push_back(text);
+    };
+  }
+  w_ = std::make_unique<watcher::watcher>(io_.get_executor(), std::move(opts), [this](const watcher::batch& b) {
+    const std::lock_guard lock(m_);
+    batches_.push_back(b);
+  });
+  w_->start();  // before the loop thread exists, so this is still single-threaded
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+watcher_harness::~watcher_harness() {
+  on_loop([this] { w_->stop(); });
+  work_.reset();
+  io_.stop();
+  thread_.join();
+  w_.reset();
+}
+
+std::vector<watcher::batch> watcher_harness::batches() const {
+  const std::lock_guard lock(m_);
+  return batches_;
+}
+
+std::size_t watcher_harness::change_count() const {
+  std::size_t n = 0;
+  for (const auto& b : batches()) n += b.changes.size();
+  return n;
+}
+
+std::size_t watcher_harness::times_seen(const std::string& rel) const {
+  std::size_t n = 0;
+  for (const auto& b : batches())
+    for (const auto& c : b.changes)
+      if (c.rel_path == rel) ++n;
+  return n;
+}
+
+bool watcher_harness::saw(const std::string& rel) const { return times_seen(rel) > 0; }
+
+bool watcher_harness::wait_for(const std::string& rel, std::chrono::milliseconds timeout) const {
+  return wait_until([&] { return saw(rel); }, timeout);
+}
+
+std::vector<std::string> watcher_harness::all_rel_paths() const {
+  std::vector<std::string> out;
+  for (const auto& b : batches())
+    for (const auto& c : b.changes) out.push_back(c.rel_path);
+  return out;
+}
+
+void watcher_harness::clear() {
+  const std::lock_guard lock(m_);
+  batches_.clear();
+}
+
+void watcher_harness::watch_extra(const std::vector<std::filesystem::path>& files) {
+  on_loop([&] { w_->watch_extra_files(files); });
+}
+
+std::vector<std::string> watcher_harness::messages() const {
+  const std::lock_guard lock(m_);
+  return messages_;
+}
+
+bool watcher_harness::wait_for_message(const std::string& needle) const {
+  return wait_until([&] {
+    for (const auto& m : messages())
+      if (m.find(needle) != std::string::npos) return true;
+    return false;
+  });
+}
+
+std::vector<backend_kind> available_backends() { return {backend_kind::inotify, backend_kind::poll}; }
+
+backend_kind each_backend() {
+  const auto kind = GENERATE(Catch::Generators::from_range(available_backends()));
+  return kind;
+}
+
+watcher::options opts_for(const temp_dir& dir, backend_kind kind) {
+  watcher::options o;
+  o.roots = {dir.path()};
+  if (kind == backend_kind::poll) o.poll_interval = test_poll_interval;
+  return o;
+}
+
+std::string expected_name(backend_kind kind) {
+  return kind == backend_kind::inotify ? "inotify" : "poll (" + std::to_string(test_poll_interval.count()) + " ms)";
+}
+
+}  // namespace liveproxy::test
