@@ -20,6 +20,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #pragma GCC diagnostic pop
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -56,7 +57,13 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
  public:
   inotify_state(net::any_io_executor ex, std::shared_ptr<watch_tree> tree, event_sink& sink,
                 std::chrono::milliseconds fallback_interval)
-      : stream_(ex), poll_timer_(ex), tree_(std::move(tree)), sink_(&sink), fallback_interval_(fallback_interval) {}
+      : stream_(ex),
+        poll_timer_(ex),
+        root_timer_(ex),
+        tree_(std::move(tree)),
+        sink_(&sink),
+        fallback_interval_(fallback_interval),
+        roots_(tree_->size()) {}
 
   void start() {
     // Test seam: pretend the kernel's watch limit is this low, to exercise the ENOSPC path without
@@ -73,6 +80,7 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
   void stop() {
     sink_ = nullptr;
     poll_timer_.cancel();
+    root_timer_.cancel();
     boost::system::error_code ec;
     stream_.close(ec);
   }
@@ -105,6 +113,19 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
     std::string abs;
     std::unordered_set<std::string> extra_names;
   };
+
+  // A root that was deleted or moved away is waited for: through a watch on its parent while the
+  // parent exists (parent_wd), else by a cheap existence check every fallback_interval_.
+  struct root_state {
+    int wd = -1;  // the root's own watch, -1 while missing (or polled for lack of watches)
+    bool missing = false;
+    int parent_wd = -1;
+  };
+
+  // What a parent watch listens for while a root is missing: the root's name (re)appearing, and
+  // the parent itself going away.
+  static constexpr std::uint32_t parent_mask =
+      IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_MASK_ADD;
 
   // `self` keeps this object alive while a read is in flight.
   net::awaitable<void> read_loop([[maybe_unused]] std::shared_ptr<inotify_state> self) {
@@ -147,14 +168,19 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
       overflow();
       return;
     }
+    if (parent_waiters_.contains(wd)) parent_event(wd, mask, name);
     const auto it = by_wd_.find(wd);
     if (it == by_wd_.end()) return;
+    const int owner = it->second.root;
+    const bool is_root = owner >= 0 && roots_[static_cast<std::size_t>(owner)].wd == wd;
     if (mask & IN_IGNORED) {
+      // Removed by the kernel (deleted, unmounted) without a DELETE_SELF we acted on.
+      if (is_root) root_gone(static_cast<std::size_t>(owner));
       forget(wd);
       return;
     }
     if (name.empty()) {
-      if ((mask & (IN_DELETE_SELF | IN_MOVE_SELF)) && it->second.root >= 0 && it->second.rel.empty()) root_gone(wd);
+      if ((mask & (IN_DELETE_SELF | IN_MOVE_SELF)) && is_root) root_gone(static_cast<std::size_t>(owner));
       return;
     }
     // Copied: add_tree() below may rehash by_wd_.
@@ -254,6 +280,7 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
   }
 
   void remember(int wd, std::size_t root, const std::string& rel, std::string abs) {
+    if (rel.empty()) roots_[root].wd = wd;
     auto& d = by_wd_[wd];
     // The same inode seen under a new name (a directory moved within the tree) keeps its wd.
     if (!d.abs.empty() && d.abs != abs) by_abs_.erase(d.abs);
@@ -279,15 +306,17 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
       if (it->first != abs && !it->first.starts_with(prefix)) break;
       wds.push_back(it->second);
     }
-    for (const int wd : wds) {
-      // Directories kept for extra files stay watched.
-      if (const auto it = by_wd_.find(wd); it != by_wd_.end() && !it->second.extra_names.empty()) {
-        it->second.root = -1;
-        continue;
-      }
-      ::inotify_rm_watch(stream_.native_handle(), wd);
-      forget(wd);
+    for (const int wd : wds) unwatch(wd);
+  }
+
+  // Removes one directory's watch, unless it is kept for extra files or a missing root's parent.
+  void unwatch(int wd) {
+    if (const auto it = by_wd_.find(wd); it != by_wd_.end() && !it->second.extra_names.empty()) {
+      it->second.root = -1;
+      return;
     }
+    if (!parent_waiters_.contains(wd)) ::inotify_rm_watch(stream_.native_handle(), wd);
+    forget(wd);
   }
 
   // Says what went wrong (once per kind); true when the directory should be polled instead.
@@ -319,16 +348,130 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
 
   void overflow() {
     // Events were dropped by the kernel: rescan so new directories get watches, and tell the consumer.
-    for (std::size_t i = 0; i < tree_->size(); ++i) add_tree(i, "", false);
+    for (std::size_t i = 0; i < tree_->size(); ++i) {
+      if (roots_[i].missing) continue;
+      // The event saying the root went away may have been among the lost ones.
+      if (!is_directory(tree_->root(i))) {
+        root_gone(i);
+        continue;
+      }
+      add_tree(i, "", false);
+    }
     if (sink_ != nullptr) sink_->on_overflow();
   }
 
-  void root_gone(int wd) {
-    say("watch root " + by_wd_[wd].abs + " was deleted or moved away; its changes are no longer seen");
+  static bool is_directory(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  }
+
+  // The root was deleted or moved away: its watches go (a moved root would report under the old
+  // name), and we wait for it to come back.
+  void root_gone(std::size_t i) {
+    auto& r = roots_[i];
+    if (r.missing) return;
+    r.missing = true;
+    r.wd = -1;
+    std::vector<int> wds;
+    for (const auto& [wd, d] : by_wd_)
+      if (d.root == static_cast<int>(i)) wds.push_back(wd);
+    for (const int wd : wds) unwatch(wd);
+    std::erase_if(polled_, [&](const poll_scan& p) { return p.root() == i; });
+    say("watch root " + tree_->root(i) + " is gone; watching for it to come back");
+    wait_for_root(i);
+  }
+
+  // Watches the parent for the root's name, or falls back to the timer when the parent is gone too.
+  void wait_for_root(std::size_t i) {
+    auto& r = roots_[i];
+    if (is_directory(tree_->root(i))) {
+      root_back(i);
+      return;
+    }
+    const std::string parent = std::filesystem::path(tree_->root(i)).parent_path().string();
+    if (r.parent_wd < 0) {
+      const int wd = ::inotify_add_watch(stream_.native_handle(), parent.c_str(), parent_mask);
+      if (wd >= 0) {
+        r.parent_wd = wd;
+        parent_waiters_[wd].insert(i);
+      }
+    }
+    if (r.parent_wd < 0) {
+      schedule_root_check();
+      return;
+    }
+    // Watch first, look second: a root created in between is not missed.
+    if (is_directory(tree_->root(i))) root_back(i);
+  }
+
+  void parent_event(int wd, std::uint32_t mask, std::string_view name) {
+    // Copied: root_back() and release_parent() change the set.
+    const std::unordered_set<std::size_t> waiting = parent_waiters_[wd];
+    if (mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) {
+      // The parent is gone too: look for the root (and its parent) on the timer instead.
+      for (const std::size_t i : waiting) release_parent(i);
+      schedule_root_check();
+      return;
+    }
+    if (!(mask & (IN_CREATE | IN_MOVED_TO)) || !(mask & IN_ISDIR)) return;
+    for (const std::size_t i : waiting) {
+      if (std::filesystem::path(tree_->root(i)).filename() == name) root_back(i);
+    }
+  }
+
+  void release_parent(std::size_t i) {
+    auto& r = roots_[i];
+    if (r.parent_wd < 0) return;
+    const auto it = parent_waiters_.find(r.parent_wd);
+    if (it != parent_waiters_.end()) {
+      it->second.erase(i);
+      if (it->second.empty()) {
+        // A parent that also holds extra files keeps its watch (its mask only grew).
+        if (!by_wd_.contains(r.parent_wd)) ::inotify_rm_watch(stream_.native_handle(), r.parent_wd);
+        parent_waiters_.erase(it);
+      }
+    }
+    r.parent_wd = -1;
+  }
+
+  void root_back(std::size_t i) {
+    auto& r = roots_[i];
+    release_parent(i);
+    r.missing = false;
+    // Everything in it is new to us: reported, like the files of a directory moved in.
+    add_tree(i, "", true);
+    const bool polled =
+        std::any_of(polled_.begin(), polled_.end(), [&](const poll_scan& p) { return p.root() == i && p.dir_rel().empty(); });
+    if (r.wd < 0 && !polled) {
+      // Gone again before we could watch it.
+      r.missing = true;
+      schedule_root_check();
+      return;
+    }
+    say("watch root " + tree_->root(i) + " is back; watching it again");
+  }
+
+  // Armed only while some missing root has no parent to watch: idle otherwise.
+  void schedule_root_check() {
+    if (root_timer_armed_) return;
+    root_timer_armed_ = true;
+    root_timer_.expires_after(fallback_interval_);
+    root_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+      const auto self = weak.lock();
+      if (!self) return;
+      self->root_timer_armed_ = false;
+      if (ec || self->sink_ == nullptr) return;
+      for (std::size_t i = 0; i < self->roots_.size(); ++i) {
+        if (self->roots_[i].missing && self->roots_[i].parent_wd < 0) self->wait_for_root(i);
+      }
+      if (self->sink_ != nullptr) self->sink_->on_flush();
+    });
   }
 
   net::posix::stream_descriptor stream_;
   net::steady_timer poll_timer_;  // armed only while some directory is polled: idle means no wake-ups
+  net::steady_timer root_timer_;  // armed only while a missing root has no parent to watch
+  bool root_timer_armed_ = false;
   std::shared_ptr<watch_tree> tree_;
   event_sink* sink_;  // null once stopped
   std::chrono::milliseconds fallback_interval_;
@@ -337,6 +480,8 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
   std::vector<char> buffer_;
   std::unordered_map<int, dir_watch> by_wd_;
   std::map<std::string, int> by_abs_;  // ordered, so a subtree is a contiguous range
+  std::vector<root_state> roots_;
+  std::unordered_map<int, std::unordered_set<std::size_t>> parent_waiters_;  // parent wd → missing roots
   bool warned_enospc_ = false;
   bool warned_eacces_ = false;
 };

@@ -81,8 +81,9 @@ class poll_state : public std::enable_shared_from_this<poll_state> {
     for (auto& s : scans_) {
       const bool was_missing = s.missing();
       s.rescan(*tree_, report);
-      if (s.missing() && !was_missing && sink_ != nullptr)
-        sink_->on_message("watch root " + tree_->root(s.root()) + " is gone; polling until it is back");
+      if (sink_ == nullptr || s.missing() == was_missing || !s.dir_rel().empty()) continue;
+      sink_->on_message("watch root " + tree_->root(s.root()) +
+                        (s.missing() ? " is gone; polling until it is back" : " is back; watching it again"));
     }
     for (auto& [path, state] : extra_) {
       const file_state now = stat_of(path);
