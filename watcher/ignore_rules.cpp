@@ -41,6 +41,31 @@ void ignore_rules::set_gitignore(std::string_view dir_rel, std::string_view text
 
 void ignore_rules::remove_gitignore(std::string_view dir_rel) { gitignores_.erase(std::string(dir_rel)); }
 
+namespace {
+
+bool at_or_below(std::string_view path, std::string_view dir) {
+  return dir.empty() || path == dir || (path.starts_with(dir) && path.size() > dir.size() && path[dir.size()] == '/');
+}
+
+}  // namespace
+
+std::vector<std::string> ignore_rules::gitignore_dirs_under(std::string_view dir_rel) const {
+  std::vector<std::string> out;
+  for (const auto& entry : gitignores_)
+    if (at_or_below(entry.first, dir_rel)) out.push_back(entry.first);
+  return out;
+}
+
+void ignore_rules::move_gitignores(std::string_view from_dir, std::string_view to_dir) {
+  // Rules already at the destination belonged to what the move replaced.
+  for (const auto& gone : gitignore_dirs_under(to_dir)) gitignores_.erase(gone);
+  for (const auto& dir : gitignore_dirs_under(from_dir)) {
+    auto node = gitignores_.extract(dir);
+    node.key() = std::string(to_dir) + dir.substr(from_dir.size());
+    gitignores_.insert(std::move(node));
+  }
+}
+
 void ignore_rules::rule_set::add_line(std::string_view line) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   // Trailing spaces are dropped unless the last one is escaped with a backslash.

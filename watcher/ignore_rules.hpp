@@ -29,6 +29,10 @@ class ignore_rules {
   void set_gitignore(std::string_view dir_rel, std::string_view text);
   /// Forgets the .gitignore of dir_rel (it was deleted).
   void remove_gitignore(std::string_view dir_rel);
+  /// The directories at or below dir_rel ("" for all) that have .gitignore rules.
+  std::vector<std::string> gitignore_dirs_under(std::string_view dir_rel) const;
+  /// A directory was renamed: the .gitignore rules of from_dir and of everything below it now apply at to_dir.
+  void move_gitignores(std::string_view from_dir, std::string_view to_dir);
 
   /// Is this entry ignored, taking its parent directories as not ignored? (What a recursive walk needs.)
   bool ignored(std::string_view rel_path, bool is_dir) const;

@@ -75,6 +75,19 @@ void watch_tree::reload_gitignore(std::size_t i, std::string_view dir_rel) {
   roots_[i].rules.set_gitignore(dir_rel, text);
 }
 
+void watch_tree::moved(std::size_t from, std::string_view from_rel, std::size_t to, std::string_view to_rel) {
+  if (from == to) {
+    roots_[from].rules.move_gitignores(from_rel, to_rel);
+    return;
+  }
+  // Between roots the rules cannot be handed over: the few .gitignore files are read again.
+  for (const auto& dir : roots_[to].rules.gitignore_dirs_under(to_rel)) roots_[to].rules.remove_gitignore(dir);
+  for (const auto& dir : roots_[from].rules.gitignore_dirs_under(from_rel)) {
+    roots_[from].rules.remove_gitignore(dir);
+    reload_gitignore(to, std::string(to_rel) + dir.substr(from_rel.size()));
+  }
+}
+
 std::error_code watch_tree::list(std::size_t i, std::string_view dir_rel, std::vector<entry>& out) {
   out.clear();
   const std::string abs = abs_path(i, dir_rel);

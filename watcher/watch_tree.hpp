@@ -38,6 +38,9 @@ class watch_tree {
   std::error_code list(std::size_t i, std::string_view dir_rel, std::vector<entry>& out);
   /// Re-reads <dir_rel>/.gitignore of root i (dropping its rules if the file is gone).
   void reload_gitignore(std::size_t i, std::string_view dir_rel);
+  /// A directory moved from from_rel of root from to to_rel of root to: its .gitignore rules (and
+  /// those below it) move along, without reading anything again.
+  void moved(std::size_t from, std::string_view from_rel, std::size_t to, std::string_view to_rel);
 
  private:
   struct root_entry {

@@ -47,6 +47,12 @@ std::size_t watcher_harness::times_seen(const std::string& rel) const {
 
 bool watcher_harness::saw(const std::string& rel) const { return times_seen(rel) > 0; }
 
+bool watcher_harness::saw_under(const std::string& rel) const {
+  for (const auto& p : all_rel_paths())
+    if (p == rel || p.starts_with(rel + "/")) return true;
+  return false;
+}
+
 bool watcher_harness::wait_for(const std::string& rel, std::chrono::milliseconds timeout) const {
   return wait_until([&] { return saw(rel); }, timeout);
 }

@@ -39,6 +39,8 @@ class watcher_harness {
   std::vector<watcher::batch> batches() const;
   std::size_t change_count() const;
   bool saw(const std::string& rel) const;
+  /// Was rel, or anything below the directory rel, reported?
+  bool saw_under(const std::string& rel) const;
   /// How many times rel was reported, over all batches so far.
   std::size_t times_seen(const std::string& rel) const;
   /// Waits until rel has been reported (in any batch so far).

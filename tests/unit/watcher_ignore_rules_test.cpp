@@ -162,3 +162,20 @@ TEST_CASE("ignore_rules without defaults ignores nothing by itself", "[unit][wat
   CHECK_FALSE(rules.ignored_path("node_modules/x.js", false));
   CHECK_FALSE(rules.ignored_path("x.pyc", false));
 }
+
+TEST_CASE("gitignore rules move with a renamed directory and replace those at the destination", "[unit][watcher]") {
+  ignore_rules r;
+  r.set_gitignore("pkg", "*.gen\n");
+  r.set_gitignore("pkg/sub", "local/\n");
+  r.set_gitignore("pkg-x", "*.other\n");
+  r.set_gitignore("app", "*.stale\n");
+  CHECK(r.gitignore_dirs_under("pkg").size() == 2);
+
+  r.move_gitignores("pkg", "app");
+  CHECK(r.ignored("app/x.gen", false));
+  CHECK(r.ignored("app/sub/local", true));
+  CHECK_FALSE(r.ignored("pkg/x.gen", false));
+  CHECK_FALSE(r.ignored("app/x.stale", false));
+  CHECK(r.ignored("pkg-x/y.other", false));
+  CHECK(r.gitignore_dirs_under("pkg").empty());
+}
