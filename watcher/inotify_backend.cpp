@@ -16,6 +16,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #pragma GCC diagnostic pop
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -199,6 +200,11 @@ void inotify_state::handle_dir(const watch_map::dir& d, std::uint32_t mask, std:
     dir_moved_to(root, rel, abs, cookie);
   } else if ((mask & IN_CREATE) && !tree_->ignored(root, rel, true)) {
     add_tree(root, rel, true);
+  } else if ((mask & IN_ATTRIB) && !watches_.contains_path(abs) && !tree_->ignored(root, rel, true) &&
+             std::none_of(polled_.begin(), polled_.end(),
+                          [&](const poll_scan& p) { return p.root() == root && p.dir_rel() == rel; })) {
+    // An unwatched directory whose permissions changed may be readable now.
+    add_tree(root, rel, true);
   }
 }
 
@@ -284,7 +290,7 @@ void inotify_state::unwatch(int wd) {
   watches_.forget(wd);
 }
 
-// Says what went wrong (once per kind); true when the directory should be polled instead.
+// Says what went wrong (once per kind or directory); true when the directory should be polled instead.
 bool inotify_state::watch_failed(const std::string& abs, int err) {
   switch (err) {
     case ENOENT:
@@ -299,14 +305,9 @@ bool inotify_state::watch_failed(const std::string& abs, int err) {
             " ms. Raise the limit with: sudo sysctl fs.inotify.max_user_watches=524288");
       }
       return true;
-    case EACCES:
-      if (!warned_eacces_) {
-        warned_eacces_ = true;
-        say("skipping " + abs + ": permission denied (further such directories are skipped silently)");
-      }
-      return false;
     default:
-      say("cannot watch " + abs + ": " + std::strerror(err));
+      // EACCES and the like: said once per directory, like an unreadable directory when polling.
+      tree_->unreadable(abs, err);
       return false;
   }
 }

@@ -111,7 +111,6 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
   std::unordered_map<int, std::unordered_set<std::size_t>> parent_waiters_;  // parent wd → missing roots
   std::unordered_map<std::uint32_t, pending_move> moves_;                    // by cookie
   bool warned_enospc_ = false;
-  bool warned_eacces_ = false;
 };
 
 }  // namespace liveproxy::watcher

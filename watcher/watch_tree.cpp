@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <stdexcept>
 
 namespace liveproxy::watcher {
@@ -22,7 +23,8 @@ std::string join_rel(std::string_view dir, std::string_view name) {
 }
 
 watch_tree::watch_tree(const std::vector<std::filesystem::path>& roots,
-                       const std::vector<std::string>& extra_ignores) {
+                       const std::vector<std::string>& extra_ignores, notice_fn notice)
+    : notice_(std::move(notice)) {
   std::vector<std::string> canon;
   for (const auto& r : roots) {
     std::error_code ec;
@@ -88,11 +90,23 @@ void watch_tree::moved(std::size_t from, std::string_view from_rel, std::size_t 
   }
 }
 
+void watch_tree::unreadable(const std::string& abs, int err) {
+  if (!unreadable_.insert(abs).second || !notice_) return;
+  notice_("cannot read directory " + abs + " (" + std::strerror(err) +
+          "): changes in it are not seen; everything else is still watched");
+}
+
 std::error_code watch_tree::list(std::size_t i, std::string_view dir_rel, std::vector<entry>& out) {
   out.clear();
   const std::string abs = abs_path(i, dir_rel);
   DIR* dir = ::opendir(abs.c_str());
-  if (dir == nullptr) return {errno, std::generic_category()};
+  if (dir == nullptr) {
+    const int err = errno;
+    // Gone is not worth a notice (deleted while we looked); anything else keeps changes from us.
+    if (err != ENOENT && err != ENOTDIR) unreadable(abs, err);
+    return {err, std::generic_category()};
+  }
+  if (!unreadable_.empty()) unreadable_.erase(abs);
   const int dfd = ::dirfd(dir);
   bool has_gitignore = false;
   while (const dirent* d = ::readdir(dir)) {

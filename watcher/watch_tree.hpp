@@ -5,9 +5,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <unordered_set>
 #include <vector>
 
 namespace liveproxy::watcher {
@@ -21,9 +23,13 @@ class watch_tree {
     entry_type type;
   };
 
+  /// Where notices about the tree go (one line each, no prefix).
+  using notice_fn = std::function<void(const std::string&)>;
+
   /// Canonicalizes the roots, drops duplicates and roots inside other roots; throws std::runtime_error
   /// naming the root when one is missing or not a directory.
-  watch_tree(const std::vector<std::filesystem::path>& roots, const std::vector<std::string>& extra_ignores);
+  watch_tree(const std::vector<std::filesystem::path>& roots, const std::vector<std::string>& extra_ignores,
+             notice_fn notice = {});
 
   std::size_t size() const { return roots_.size(); }
   /// Absolute path of root i, without a trailing '/'.
@@ -34,8 +40,11 @@ class watch_tree {
   /// Is this entry of root i ignored (its parent directories taken as not ignored)?
   bool ignored(std::size_t i, std::string_view rel, bool is_dir) const;
   /// Lists dir_rel of root i into out: (re)loads the directory's .gitignore first, then keeps the
-  /// entries that are not ignored. Symlinks are reported as such, never followed.
+  /// entries that are not ignored. Symlinks are reported as such, never followed. A directory that
+  /// exists but cannot be read is reported (see unreadable()).
   std::error_code list(std::size_t i, std::string_view dir_rel, std::vector<entry>& out);
+  /// Says once per directory that abs could not be read or watched and why, until it can be again.
+  void unreadable(const std::string& abs, int err);
   /// Re-reads <dir_rel>/.gitignore of root i (dropping its rules if the file is gone).
   void reload_gitignore(std::size_t i, std::string_view dir_rel);
   /// A directory moved from from_rel of root from to to_rel of root to: its .gitignore rules (and
@@ -48,6 +57,8 @@ class watch_tree {
     ignore_rules rules;
   };
   std::vector<root_entry> roots_;
+  notice_fn notice_;
+  std::unordered_set<std::string> unreadable_;  // already named, by absolute path
 };
 
 /// "dir/name", or "name" when dir is empty.

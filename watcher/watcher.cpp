@@ -31,7 +31,10 @@ class engine final : public event_sink, public std::enable_shared_from_this<engi
         timer_(ex) {}
 
   void start() {
-    tree_ = std::make_shared<watch_tree>(opts_.roots, opts_.extra_ignores);
+    tree_ = std::make_shared<watch_tree>(opts_.roots, opts_.extra_ignores,
+                                         [weak = weak_from_this()](const std::string& text) {
+                                           if (const auto self = weak.lock()) self->on_message(text);
+                                         });
     backend_ = make_backend(ex_, opts_, tree_, *this);
   }
 
