@@ -299,10 +299,14 @@ bool inotify_state::watch_failed(const std::string& abs, int err) {
     case ENOSPC:
       if (!warned_enospc_) {
         warned_enospc_ = true;
-        say("inotify watch limit reached at " + abs + " (fs.inotify.max_user_watches = " + max_user_watches() +
-            "); polling the directories that could not be watched every " +
+        // Said once, not per directory: a big tree would otherwise print thousands of lines.
+        const std::string limit = max_user_watches();
+        const long current = std::atol(limit.c_str());
+        say("inotify watch limit reached (fs.inotify.max_user_watches = " + limit +
+            "): the directories that could not be watched are polled every " +
             std::to_string(fallback_interval_.count()) +
-            " ms. Raise the limit with: sudo sysctl fs.inotify.max_user_watches=524288");
+            " ms instead; raise the limit with: sudo sysctl fs.inotify.max_user_watches=" +
+            std::to_string(std::max(524288L, 2 * current)));
       }
       return true;
     default:

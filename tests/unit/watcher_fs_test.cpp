@@ -325,3 +325,30 @@ TEST_CASE("directories beyond the inotify watch limit are polled instead", "[fs]
   write_file(dir / "late/second.py", "x");
   CHECK(h.wait_for("late/second.py"));
 }
+
+TEST_CASE("the inotify watch limit is named once with its current value and the polling fallback",
+          "[fs][watcher]") {
+  temp_dir dir("watcher-enospc-message");
+  for (int i = 0; i < 6; ++i) write_file(dir / ("d" + std::to_string(i)) / "x.py", "x");
+  ::setenv("LIVEPROXY_TEST_MAX_INOTIFY_WATCHES", "2", 1);
+  harness h(opts_for(dir, backend_kind::inotify));
+  ::unsetenv("LIVEPROXY_TEST_MAX_INOTIFY_WATCHES");
+  // More directories that cannot get a watch, later: still no second notice.
+  write_file(dir / "late/deeper/new.py", "x");
+  REQUIRE(h.wait_for("late/deeper/new.py"));
+
+  std::ifstream sysctl("/proc/sys/fs/inotify/max_user_watches");
+  long current = 0;
+  REQUIRE(sysctl >> current);
+  const std::string expected = "inotify watch limit reached (fs.inotify.max_user_watches = " +
+                               std::to_string(current) +
+                               "): the directories that could not be watched are polled every 500 ms instead; "
+                               "raise the limit with: sudo sysctl fs.inotify.max_user_watches=" +
+                               std::to_string(std::max(524288L, 2 * current));
+  const auto messages = h.messages();
+  for (const auto& m : messages) UNSCOPED_INFO("notice: " << m);
+  CHECK(std::count(messages.begin(), messages.end(), expected) == 1);
+  CHECK(std::count_if(messages.begin(), messages.end(), [](const std::string& m) {
+          return m.find("max_user_watches") != std::string::npos;
+        }) == 1);
+}
