@@ -19,11 +19,11 @@ bool looks_alive(beast::tcp_stream& s) {
 
 app_pool::app_pool(net::any_io_executor ex, tcp::endpoint app) : ex_(std::move(ex)), app_(std::move(app)) {}
 
-awaitable<std::pair<error_code, std::unique_ptr<app_connection>>> app_pool::acquire(bool fresh_only) {
+awaitable<std::pair<error_code, std::unique_ptr<app_connection>>> app_pool::acquire(bool fresh_only, bool probe) {
   while (!fresh_only && !idle_.empty()) {
     auto c = std::move(idle_.back());
     idle_.pop_back();
-    if (c->generation == generation_ && looks_alive(c->stream)) {
+    if (c->generation == generation_ && (!probe || looks_alive(c->stream))) {
       c->reused = true;
       co_return std::pair{error_code{}, std::move(c)};
     }

@@ -22,7 +22,9 @@ class app_pool {
 
   /// An idle connection of the current run, or a new one. Fails with the connect error.
   /// Held by pointer: moving a beast::tcp_stream allocates.
-  awaitable<std::pair<error_code, std::unique_ptr<app_connection>>> acquire(bool fresh_only = false);
+  /// `probe`: peek at a pooled socket first (a syscall) because the caller could not retry the request
+  /// if the app had closed it; callers that can retry transparently skip it.
+  awaitable<std::pair<error_code, std::unique_ptr<app_connection>>> acquire(bool fresh_only, bool probe);
   /// Returns a connection after a complete exchange with keep-alive.
   void release(std::unique_ptr<app_connection> c);
   /// The app restarted: connections to the old run are useless.

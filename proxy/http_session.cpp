@@ -203,6 +203,9 @@ struct upstream_exchange {
 awaitable<std::optional<error_info>> exchange(session& s, request_parser& parser, bool upgrade, upstream_exchange& ex) {
   auto& req = parser.get();
   const bool has_body = !parser.is_done();
+  // A stale pooled socket shows as "nothing came back"; only these requests may then simply be sent again.
+  const bool safe_to_resend = !has_body && (req.method() == http::verb::get || req.method() == http::verb::head ||
+                                            req.method() == http::verb::options);
   const auto deadline = std::chrono::steady_clock::now() + s.ctx.hold_timeout;
   bool fresh_only = false;
   steady_timer pause(s.client.get_executor());
@@ -219,7 +222,7 @@ awaitable<std::optional<error_info>> exchange(session& s, request_parser& parser
     ex.conn.reset();
     ex.parser.reset();
     ex.buf.clear();
-    auto [cec, conn] = co_await s.ctx.pool.acquire(fresh_only);
+    auto [cec, conn] = co_await s.ctx.pool.acquire(fresh_only, !safe_to_resend);
     if (cec) {
       // Listening a moment ago, refusing now: it is restarting or crashed. Retry until the deadline.
       if (std::chrono::steady_clock::now() >= deadline)
@@ -281,6 +284,9 @@ awaitable<std::optional<error_info>> exchange(session& s, request_parser& parser
 
 /// Lets our script and socket through the page's CSP headers; returns the tag to inject (with a nonce if needed).
 std::string adjust_csp(session& s, http::response_header<>& res, std::string_view host) {
+  // Most pages have no CSP: build nothing for them (this runs on every HTML response).
+  if (res.find("Content-Security-Policy") == res.end() && res.find("Content-Security-Policy-Report-Only") == res.end())
+    return s.ctx.script_tag;
   std::string nonce;
   const csp_targets targets{std::string(host) + "/__liveproxy/client.js",
                             "ws://" + std::string(host) + "/__liveproxy/ws wss://" + std::string(host) + "/__liveproxy/ws"};
