@@ -1,39 +1,69 @@
-// Backend choice and the run-time fallback to polling: the only platform #if of the watcher.
+// Backend choice and the run-time fallbacks: the only platform #if of the watcher.
 #include "watcher/backend_factory.hpp"
 
 #include "watcher/poll_backend.hpp"
+#include "watcher/watchman_backend.hpp"
 
 #if defined(__linux__)
 #include "watcher/inotify_backend.hpp"
 #endif
 
-#include <string>
 #include <stdexcept>
+#include <string>
 
 namespace liveproxy::watcher {
+namespace {
+
+// Used when asked for, and when the native backend is unavailable.
+constexpr std::chrono::milliseconds fallback_interval{500};
+
+#if defined(__linux__)
+constexpr const char* native_name = "inotify";
+#else
+constexpr const char* native_name = "polling";
+#endif
+
+// The native backend for a tree, started; polling when there is none or it cannot start.
+std::unique_ptr<backend> make_native(boost::asio::any_io_executor ex, std::shared_ptr<watch_tree> tree,
+                                     event_sink& sink) {
+#if defined(__linux__)
+  try {
+    auto native = make_inotify_backend(ex, tree, sink, fallback_interval);
+    native->start();
+    return native;
+  } catch (const std::runtime_error& e) {
+    sink.on_message(std::string("inotify unavailable (") + e.what() + "); polling every " +
+                    std::to_string(fallback_interval.count()) + " ms instead");
+  }
+#endif
+  auto polling = make_poll_backend(ex, std::move(tree), sink, fallback_interval);
+  polling->start();
+  return polling;
+}
+
+}  // namespace
 
 std::unique_ptr<backend> make_backend(boost::asio::any_io_executor ex, const options& opts,
                                       std::shared_ptr<watch_tree> tree, event_sink& sink) {
-  // Used when asked for, and when the native backend is unavailable.
-  constexpr std::chrono::milliseconds fallback_interval{500};
-  std::unique_ptr<backend> chosen;
   if (opts.poll_interval) {
-    chosen = make_poll_backend(ex, tree, sink, std::max(*opts.poll_interval, std::chrono::milliseconds{1}));
-  } else {
-#if defined(__linux__)
-    try {
-      auto native = make_inotify_backend(ex, tree, sink, fallback_interval);
-      native->start();
-      return native;
-    } catch (const std::runtime_error& e) {
-      sink.on_message(std::string("inotify unavailable (") + e.what() + "); polling every " +
-                      std::to_string(fallback_interval.count()) + " ms instead");
-    }
-#endif
-    chosen = make_poll_backend(ex, tree, sink, fallback_interval);
+    auto chosen = make_poll_backend(ex, tree, sink, std::max(*opts.poll_interval, std::chrono::milliseconds{1}));
+    chosen->start();
+    return chosen;
   }
-  chosen->start();
-  return chosen;
+  if (opts.use_watchman) {
+    try {
+      auto chosen = make_watchman_backend(
+          ex, tree, sink, opts.watchman_socket,
+          [ex, &sink](std::shared_ptr<watch_tree> t) { return make_native(ex, std::move(t), sink); },
+          fallback_interval);
+      chosen->start();
+      return chosen;
+    } catch (const std::runtime_error& e) {
+      sink.on_message(std::string("--watchman: cannot use watchman (") + e.what() + "); watching with " +
+                      native_name + " instead");
+    }
+  }
+  return make_native(ex, std::move(tree), sink);
 }
 
 }  // namespace liveproxy::watcher

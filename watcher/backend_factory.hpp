@@ -11,8 +11,8 @@
 
 namespace liveproxy::watcher {
 
-/// Polling when opts.poll_interval is set, else the native backend, started; falls back to polling
-/// (saying why through the sink) when the native one cannot start.
+/// Polling when opts.poll_interval is set, else watchman when asked for, else the native backend,
+/// started. Each fallback (watchman to native, native to polling) is said through the sink, with why.
 std::unique_ptr<backend> make_backend(boost::asio::any_io_executor ex, const options& opts,
                                       std::shared_ptr<watch_tree> tree, event_sink& sink);
 

@@ -107,6 +107,17 @@ bool ignore_rules::ignored(std::string_view rel_path, bool is_dir) const {
   return defaults_.decide(rel_path, is_dir).value_or(false);
 }
 
+std::vector<std::string> ignore_rules::negations() const {
+  std::vector<std::string> out;
+  const auto collect = [&](const rule_set& set) {
+    for (const auto& r : set.rules)
+      if (r.negate) out.push_back(r.pattern.glob());
+  };
+  collect(extra_);
+  for (const auto& entry : gitignores_) collect(entry.second);
+  return out;
+}
+
 bool ignore_rules::ignored_path(std::string_view rel_path, bool is_dir) const {
   for (std::size_t slash = rel_path.find('/'); slash != std::string_view::npos;
        slash = rel_path.find('/', slash + 1)) {

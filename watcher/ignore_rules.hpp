@@ -34,6 +34,9 @@ class ignore_rules {
   /// A directory was renamed: the .gitignore rules of from_dir and of everything below it now apply at to_dir.
   void move_gitignores(std::string_view from_dir, std::string_view to_dir);
 
+  /// The patterns of every negation ("!pattern" lines of --ignore and .gitignore files), without the '!'.
+  std::vector<std::string> negations() const;
+
   /// Is this entry ignored, taking its parent directories as not ignored? (What a recursive walk needs.)
   bool ignored(std::string_view rel_path, bool is_dir) const;
   /// Is this path ignored, including because a directory above it is? (Git: a file under an

@@ -90,29 +90,8 @@ class poll_state : public std::enable_shared_from_this<poll_state> {
       if (now == state) continue;
       state = now;
       // A file both extra and in a root is already reported root-relative by the scan.
-      if (!inside_a_root(path)) report(path, path);
+      if (!tree_->covers(path)) report(path, path);
     }
-  }
-
-  bool inside_a_root(const std::string& path) const {
-    for (std::size_t i = 0; i < tree_->size(); ++i) {
-      const std::string& r = tree_->root(i);
-      if (path.starts_with(r == "/" ? r : r + "/")) {
-        // Ignored entries are not scanned, so those still count as outside.
-        const std::string rel = path.substr(r == "/" ? 1 : r.size() + 1);
-        return !tree_ignored(i, rel);
-      }
-    }
-    return false;
-  }
-
-  bool tree_ignored(std::size_t i, const std::string& rel) const {
-    std::size_t slash = 0;
-    while ((slash = rel.find('/', slash)) != std::string::npos) {
-      if (tree_->ignored(i, rel.substr(0, slash), true)) return true;
-      ++slash;
-    }
-    return tree_->ignored(i, rel, false);
   }
 
   net::steady_timer timer_;

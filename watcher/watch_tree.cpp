@@ -24,7 +24,7 @@ std::string join_rel(std::string_view dir, std::string_view name) {
 
 watch_tree::watch_tree(const std::vector<std::filesystem::path>& roots,
                        const std::vector<std::string>& extra_ignores, notice_fn notice)
-    : notice_(std::move(notice)) {
+    : extra_ignores_(extra_ignores), notice_(std::move(notice)) {
   std::vector<std::string> canon;
   for (const auto& r : roots) {
     std::error_code ec;
@@ -58,6 +58,19 @@ std::string watch_tree::abs_path(std::size_t i, std::string_view rel) const {
 
 bool watch_tree::ignored(std::size_t i, std::string_view rel, bool is_dir) const {
   return roots_[i].rules.ignored(rel, is_dir);
+}
+
+bool watch_tree::ignored_path(std::size_t i, std::string_view rel, bool is_dir) const {
+  return roots_[i].rules.ignored_path(rel, is_dir);
+}
+
+bool watch_tree::covers(const std::string& abs) const {
+  for (std::size_t i = 0; i < roots_.size(); ++i) {
+    const std::string& r = roots_[i].path;
+    const std::string prefix = r == "/" ? r : r + "/";
+    if (abs.starts_with(prefix)) return !ignored_path(i, std::string_view(abs).substr(prefix.size()), false);
+  }
+  return false;
 }
 
 void watch_tree::reload_gitignore(std::size_t i, std::string_view dir_rel) {

@@ -39,6 +39,14 @@ class watch_tree {
 
   /// Is this entry of root i ignored (its parent directories taken as not ignored)?
   bool ignored(std::size_t i, std::string_view rel, bool is_dir) const;
+  /// Is this path of root i ignored, also because a directory above it is?
+  bool ignored_path(std::size_t i, std::string_view rel, bool is_dir) const;
+  /// Is abs inside a root and not ignored there, so that watching the roots covers it?
+  bool covers(const std::string& abs) const;
+  /// The --ignore globs.
+  const std::vector<std::string>& extra_ignores() const { return extra_ignores_; }
+  /// The negated patterns of root i (--ignore and the .gitignore files read so far).
+  std::vector<std::string> negations(std::size_t i) const { return roots_[i].rules.negations(); }
   /// Lists dir_rel of root i into out: (re)loads the directory's .gitignore first, then keeps the
   /// entries that are not ignored. Symlinks are reported as such, never followed. A directory that
   /// exists but cannot be read is reported (see unreadable()).
@@ -57,6 +65,7 @@ class watch_tree {
     ignore_rules rules;
   };
   std::vector<root_entry> roots_;
+  std::vector<std::string> extra_ignores_;
   notice_fn notice_;
   std::unordered_set<std::string> unreadable_;  // already named, by absolute path
 };

@@ -21,6 +21,10 @@ struct options {
   std::vector<std::string> extra_ignores;    ///< user --ignore globs (gitignore syntax)
   /// Poll instead of inotify, at this interval (--poll [MS]).
   std::optional<std::chrono::milliseconds> poll_interval;
+  /// Watch through the watchman service (--watchman); when it cannot be used, say why and use inotify.
+  bool use_watchman = false;
+  /// watchman's socket; empty: $WATCHMAN_SOCK, else asked from `watchman get-sockname`.
+  std::string watchman_socket;
   /// Quiet time after the last event before a restart batch is delivered.
   std::chrono::milliseconds restart_settle{80};
   /// Browser-only batches go out on the leading edge; later events of the same burst are coalesced for this long.

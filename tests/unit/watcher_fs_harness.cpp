@@ -1,6 +1,8 @@
 // The [fs] watcher test harness: a loop thread per watcher, batches and notices behind one mutex.
 #include "watcher_fs_harness.hpp"
 
+#include "watcher_watchman_server.hpp"
+
 namespace liveproxy::test {
 
 watcher_harness::watcher_harness(watcher::options opts) {
@@ -47,6 +49,12 @@ std::size_t watcher_harness::times_seen(const std::string& rel) const {
 
 bool watcher_harness::saw(const std::string& rel) const { return times_seen(rel) > 0; }
 
+bool watcher_harness::saw_overflow() const {
+  for (const auto& b : batches())
+    if (b.overflow) return true;
+  return false;
+}
+
 bool watcher_harness::saw_under(const std::string& rel) const {
   for (const auto& p : all_rel_paths())
     if (p == rel || p.starts_with(rel + "/")) return true;
@@ -86,7 +94,10 @@ bool watcher_harness::wait_for_message(const std::string& needle) const {
   });
 }
 
-std::vector<backend_kind> available_backends() { return {backend_kind::inotify, backend_kind::poll}; }
+std::vector<backend_kind> available_backends() {
+  if (!have_watchman()) return {backend_kind::inotify, backend_kind::poll};
+  return {backend_kind::inotify, backend_kind::poll, backend_kind::watchman};
+}
 
 backend_kind each_backend() {
   const auto kind = GENERATE(Catch::Generators::from_range(available_backends()));
@@ -97,11 +108,23 @@ watcher::options opts_for(const temp_dir& dir, backend_kind kind) {
   watcher::options o;
   o.roots = {dir.path()};
   if (kind == backend_kind::poll) o.poll_interval = test_poll_interval;
+  if (kind == backend_kind::watchman) {
+    o.use_watchman = true;
+    o.watchman_socket = shared_watchman().socket();
+  }
   return o;
 }
 
 std::string expected_name(backend_kind kind) {
-  return kind == backend_kind::inotify ? "inotify" : "poll (" + std::to_string(test_poll_interval.count()) + " ms)";
+  switch (kind) {
+    case backend_kind::inotify:
+      return "inotify";
+    case backend_kind::poll:
+      return "poll (" + std::to_string(test_poll_interval.count()) + " ms)";
+    case backend_kind::watchman:
+      return "watchman";
+  }
+  return "?";
 }
 
 }  // namespace liveproxy::test

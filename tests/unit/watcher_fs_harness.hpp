@@ -39,6 +39,8 @@ class watcher_harness {
   std::vector<watcher::batch> batches() const;
   std::size_t change_count() const;
   bool saw(const std::string& rel) const;
+  /// Was some batch flagged overflow (events lost, act conservatively)?
+  bool saw_overflow() const;
   /// Was rel, or anything below the directory rel, reported?
   bool saw_under(const std::string& rel) const;
   /// How many times rel was reported, over all batches so far.
@@ -76,12 +78,13 @@ class watcher_harness {
   std::thread thread_;
 };
 
-enum class backend_kind { inotify, poll };
+enum class backend_kind { inotify, poll, watchman };
 
 /// Fast polling keeps the tests quick; the behaviour under test is the same at any interval.
 inline constexpr std::chrono::milliseconds test_poll_interval{20};
 
-/// Every backend this machine has; a behaviour test calls each_backend() once and runs once per backend.
+/// Every backend this machine has (watchman when its binary is installed; tests start a private
+/// service for it); a behaviour test calls each_backend() once and runs once per backend.
 std::vector<backend_kind> available_backends();
 backend_kind each_backend();
 

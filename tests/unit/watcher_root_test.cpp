@@ -9,6 +9,7 @@ using liveproxy::test::backend_kind;
 using liveproxy::test::each_backend;
 using liveproxy::test::opts_for;
 using liveproxy::test::temp_dir;
+using liveproxy::test::wait_until;
 using liveproxy::test::write_file;
 using harness = liveproxy::test::watcher_harness;
 
@@ -23,14 +24,19 @@ TEST_CASE("a deleted watch root is watched again when it comes back", "[fs][watc
   opts.roots = {root};
   harness h(std::move(opts));
 
+  // watchman cancels the watch of a deleted root without listing its files: the watcher reports
+  // that as lost events (a conservative restart).
+  const auto deletion_seen = [&] {
+    return kind == backend_kind::watchman ? wait_until([&] { return h.saw_overflow(); })
+                                          : h.wait_for("a.py") && h.wait_for("pkg/b.py");
+  };
   SECTION("deleted - its parent stays") {
     fs::remove_all(root);
-    REQUIRE(h.wait_for("a.py"));
-    REQUIRE(h.wait_for("pkg/b.py"));
+    REQUIRE(deletion_seen());
   }
   SECTION("deleted with its parent") {
     fs::remove_all(outer / "parent");
-    REQUIRE(h.wait_for("a.py"));
+    REQUIRE(deletion_seen());
   }
   SECTION("moved away and back") {
     fs::rename(root, outer / "elsewhere");
