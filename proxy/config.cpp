@@ -48,6 +48,8 @@ options:
   --watch DIR          directory to watch, repeatable (default: the current directory)
   --ignore GLOB        extra ignore pattern (gitignore syntax), repeatable
   --poll [MS]          poll the file system instead of inotify (default 500 ms)
+  --watchman           watch through the watchman service (Debian package watchman);
+                       falls back to inotify, saying why, when it cannot be used
   --hold-timeout SECS  how long requests wait for the app to come up (default 30)
   --start-timeout SECS how long a starting app may take to listen before requests
                        get an error page saying so (default 20)
@@ -100,6 +102,8 @@ config parse_command_line(int argc, const char* const* argv) {
         cfg.poll_interval = std::chrono::milliseconds(parse_number<int>(arg, argv[++i], 10, 60'000));
       else
         cfg.poll_interval = std::chrono::milliseconds(500);
+    } else if (arg == "--watchman") {
+      cfg.use_watchman = true;
     } else if (arg == "--hold-timeout") {
       cfg.hold_timeout = std::chrono::milliseconds(static_cast<long>(parse_seconds(arg, value(arg)) * 1000));
     } else if (arg == "--start-timeout") {
@@ -118,6 +122,7 @@ config parse_command_line(int argc, const char* const* argv) {
   for (; i < argc; ++i) cfg.app_command.emplace_back(argv[i]);
   if (cfg.app_command.empty() && !cfg.show_help && !cfg.show_version)
     throw config_error("no app command: liveproxy [options] -- COMMAND [ARGS...] (see --help)");
+  if (cfg.poll_interval && cfg.use_watchman) throw config_error("--poll and --watchman exclude each other: choose one");
   if (cfg.watch_dirs.empty()) cfg.watch_dirs.emplace_back(".");
   for (auto& dir : cfg.watch_dirs) {
     std::error_code ec;

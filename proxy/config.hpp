@@ -25,6 +25,8 @@ struct config {
   std::vector<std::filesystem::path> watch_dirs;
   std::vector<std::string> ignores;
   std::optional<std::chrono::milliseconds> poll_interval;
+  /// --watchman: watch through the watchman service (the watcher falls back to inotify, saying why).
+  bool use_watchman = false;
   std::chrono::milliseconds hold_timeout{30'000};
   /// A run that has not listened on its port by then fails the waiting requests with an explanation.
   std::chrono::milliseconds start_timeout{20'000};

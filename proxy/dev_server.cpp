@@ -40,6 +40,7 @@ watcher::options watch_options(const config& cfg) {
   o.roots = cfg.watch_dirs;
   o.extra_ignores = cfg.ignores;
   o.poll_interval = cfg.poll_interval;
+  o.use_watchman = cfg.use_watchman;
   return o;
 }
 

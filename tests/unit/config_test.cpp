@@ -40,6 +40,15 @@ TEST_CASE("options are parsed and validated", "[unit][config]") {
   CHECK(*parse({"--poll", "250", "--", "x"}).poll_interval == std::chrono::milliseconds(250));
 }
 
+TEST_CASE("--watchman is a flag and excludes --poll", "[unit][config]") {
+  CHECK_FALSE(parse({"--", "x"}).use_watchman);
+  const auto cfg = parse({"--watchman", "--", "x"});
+  CHECK(cfg.use_watchman);
+  CHECK_FALSE(cfg.poll_interval);
+  CHECK_THROWS_WITH(parse({"--watchman", "--poll", "--", "x"}), Catch::Contains("--poll and --watchman"));
+  CHECK(usage_text().find("--watchman") != std::string::npos);
+}
+
 TEST_CASE("bad command lines say what is wrong", "[unit][config]") {
   CHECK_THROWS_WITH(parse({"--port", "70000", "--", "x"}), Catch::Contains("--port") && Catch::Contains("70000"));
   CHECK_THROWS_WITH(parse({"--port"}), Catch::Contains("--port needs a value"));
