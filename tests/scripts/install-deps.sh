@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what liveproxy needs on Debian 12, and only what is missing (safe to run again).
-# usage: install-deps.sh [--tests]   (--tests adds Chromium and the browser-test npm packages)
+# usage: install-deps.sh [--tests]   (--tests adds Chromium, watchman and the browser-test npm packages)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 packages=(g++ cmake make pkg-config libboost1.81-dev libsimdjson-dev catch2 zlib1g-dev libbrotli-dev libzstd-dev
           python3-flask python3-django gunicorn python3-websockets)
 if [[ "${1:-}" == "--tests" ]]; then
-  packages+=(chromium)
+  # watchman: the watcher tests run their behaviour tests against it too (liveproxy --watchman).
+  packages+=(chromium watchman)
   command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 fi
 
