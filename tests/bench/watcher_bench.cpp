@@ -1,5 +1,6 @@
 // Watcher benchmark: time to ready, memory, idle CPU and write->event latency per backend and tree size.
 // Usage: watcher_bench [--idle SECONDS] [--writes N] [--poll-ms MS] [--trees 20000,100000] [--dir /tmp]
+//                      [--watchman yes]   (adds a watchman row: a private watchman service per tree)
 #include "watcher/watcher.hpp"
 
 // GCC 12 at -O2 reports a false "potential null pointer dereference" inside Asio's scheduler.
@@ -9,7 +10,10 @@
 #pragma GCC diagnostic pop
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,7 +43,10 @@ struct settings {
   int poll_ms = 500;
   std::vector<int> trees{20000, 100000};
   fs::path dir = "/tmp";
+  bool watchman = false;
 };
+
+enum class mode { native, poll, watchman };
 
 // 10 files per directory, directories two levels deep (top/sub) so watches are spread as in real trees.
 fs::path make_tree(const fs::path& base, int files) {
@@ -100,11 +107,16 @@ double percentile(std::vector<double> v, double p) {
 }
 
 // Runs one measurement; returns a formatted table row. Runs in a child process for clean memory figures.
-std::string measure(const fs::path& root, int files, bool poll, const settings& s) {
+std::string measure(const fs::path& root, int files, mode m, const settings& s, const std::string& socket) {
+  const bool poll = m == mode::poll;
   net::io_context io;
   liveproxy::watcher::options opts;
   opts.roots = {root};
   if (poll) opts.poll_interval = std::chrono::milliseconds(s.poll_ms);
+  if (m == mode::watchman) {
+    opts.use_watchman = true;
+    opts.watchman_socket = socket;
+  }
   // Latency is measured on the leading edge of browser-only batches; a short coalesce keeps writes independent.
   opts.browser_coalesce = 1ms;
   clock_type::time_point got{};
@@ -162,13 +174,13 @@ std::string measure(const fs::path& root, int files, bool poll, const settings& 
   return row;
 }
 
-std::string in_child(const fs::path& root, int files, bool poll, const settings& s) {
+std::string in_child(const fs::path& root, int files, mode m, const settings& s, const std::string& socket = {}) {
   int fds[2];
   if (::pipe(fds) != 0) return "pipe failed\n";
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::close(fds[0]);
-    const std::string row = measure(root, files, poll, s);
+    const std::string row = measure(root, files, m, s, socket);
     (void)!::write(fds[1], row.data(), row.size());
     ::_exit(0);
   }
@@ -182,6 +194,65 @@ std::string in_child(const fs::path& root, int files, bool poll, const settings&
   return out.empty() ? "measurement failed\n" : out;
 }
 
+bool accepts(const std::string& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const bool ok = fd >= 0 && ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
+  if (fd >= 0) ::close(fd);
+  return ok;
+}
+
+// (utime + stime) seconds and VmRSS MB of another process.
+std::pair<double, double> usage_of(pid_t pid) {
+  double cpu = 0;
+  double rss = 0;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (std::getline(stat, line)) {
+    std::istringstream rest(line.substr(line.rfind(')') + 2));
+    std::string field;
+    for (int i = 3; i <= 15 && rest >> field; ++i) {
+      if (i == 14 || i == 15) cpu += std::atof(field.c_str()) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+    }
+  }
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  while (std::getline(status, line))
+    if (line.starts_with("VmRSS:")) rss = std::atof(line.c_str() + 6) / 1024.0;
+  return {cpu, rss};
+}
+
+// A watchman row: a fresh private service (its own socket and state), so "ready" includes its crawl.
+std::string watchman_row(const fs::path& root, int files, const settings& s) {
+  const fs::path state = s.dir / ("liveproxy-watcher-bench-watchman-" + std::to_string(::getpid()));
+  fs::create_directories(state);
+  const std::string sock = (state / "sock").string();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const std::string a1 = "--sockname=" + sock, a2 = "--statefile=" + (state / "state").string(),
+                      a3 = "--logfile=" + (state / "log").string(), a4 = "--pidfile=" + (state / "pid").string();
+    ::execlp("watchman", "watchman", "--foreground", "--no-save-state", a1.c_str(), a2.c_str(), a3.c_str(),
+             a4.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::string row = "watchman did not start\n";
+  for (int i = 0; i < 500 && !accepts(sock); ++i) ::usleep(10'000);
+  if (accepts(sock)) {
+    row = in_child(root, files, mode::watchman, s, sock);
+    const auto [cpu, rss] = usage_of(pid);
+    char extra[128];
+    std::snprintf(extra, sizeof extra, "%-14s the watchman service itself: %.1f MB RSS, %.2f s CPU in all\n", "",
+                  rss, cpu);
+    row += extra;
+  }
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  fs::remove_all(state);
+  return row;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -192,12 +263,14 @@ int main(int argc, char** argv) {
     else if (a == "--writes") s.writes = std::atoi(argv[i + 1]);
     else if (a == "--poll-ms") s.poll_ms = std::atoi(argv[i + 1]);
     else if (a == "--dir") s.dir = argv[i + 1];
+    else if (a == "--watchman") s.watchman = std::string(argv[i + 1]) == "yes";
     else if (a == "--trees") {
       s.trees.clear();
       std::stringstream ss(argv[i + 1]);
       for (std::string t; std::getline(ss, t, ',');) s.trees.push_back(std::atoi(t.c_str()));
     } else {
-      std::cerr << "usage: watcher_bench [--idle S] [--writes N] [--poll-ms MS] [--trees 20000,100000] [--dir D]\n";
+      std::cerr << "usage: watcher_bench [--idle S] [--writes N] [--poll-ms MS] [--trees 20000,100000] [--dir D]"
+                   " [--watchman yes]\n";
       return 2;
     }
   }
@@ -208,8 +281,12 @@ int main(int argc, char** argv) {
   std::printf("%-14s %8s %9s %9s %9s %10s %8s %8s %8s\n", "backend", "files", "ready s", "RSS MB", "HWM MB",
               "idle CPU s", "p50 ms", "p99 ms", "events");
   for (const auto& [files, root] : trees) {
-    for (const bool poll : {false, true}) {
-      std::fputs(in_child(root, files, poll, s).c_str(), stdout);
+    for (const mode m : {mode::native, mode::poll}) {
+      std::fputs(in_child(root, files, m, s).c_str(), stdout);
+      std::fflush(stdout);
+    }
+    if (s.watchman) {
+      std::fputs(watchman_row(root, files, s).c_str(), stdout);
       std::fflush(stdout);
     }
   }
