@@ -10,7 +10,8 @@ namespace {
 
 // What a parent watch listens for while a root is missing: the root's name (re)appearing, and the
 // parent itself going away. IN_MASK_ADD: the parent may already be watched for extra files.
-constexpr std::uint32_t parent_mask = IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_MASK_ADD;
+constexpr std::uint32_t parent_mask =
+    IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_MASK_ADD;
 
 bool is_directory(const std::string& path) {
   struct stat st {};

@@ -145,7 +145,8 @@ class watchman_state : public std::enable_shared_from_this<watchman_state> {
     for (std::size_t i = 0; i < roots_.size(); ++i) {
       auto& r = roots_[i];
       answer = request_sync(wm::watch_project_command(tree_->root(i)), crawl_timeout);
-      if (!answer.error.empty()) throw std::runtime_error("watchman cannot watch " + tree_->root(i) + ": " + answer.error);
+      if (!answer.error.empty())
+        throw std::runtime_error("watchman cannot watch " + tree_->root(i) + ": " + answer.error);
       r.watch = answer.watch;
       r.relative = answer.relative_path;
       // Rules first: they decide what is reported, and which directories watchman may leave out.

@@ -40,7 +40,7 @@ TEST_CASE("options are parsed and validated", "[unit][config]") {
   CHECK(*parse({"--poll", "250", "--", "x"}).poll_interval == std::chrono::milliseconds(250));
 }
 
-TEST_CASE("--watchman is a flag and excludes --poll", "[unit][config]") {
+TEST_CASE("the watchman flag is a flag and excludes polling", "[unit][config]") {
   CHECK_FALSE(parse({"--", "x"}).use_watchman);
   const auto cfg = parse({"--watchman", "--", "x"});
   CHECK(cfg.use_watchman);

@@ -101,7 +101,8 @@ outcome run_as_nobody(const temp_dir& dir, backend_kind kind) {
   const auto deadline = std::chrono::steady_clock::now() + 60s;
   char buf[4096];
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     pollfd p{fds[0], POLLIN, 0};
     if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
     const ssize_t n = ::read(fds[0], buf, sizeof buf);

@@ -111,7 +111,8 @@ TEST_CASE("watchman PDUs: answers - subscription results - cancellation - errors
 
   REQUIRE(wm::parse_pdu(parser,
                         R"({"unilateral":true,"subscription":"s1","root":"/w","is_fresh_instance":false,"files":[)"
-                        R"({"name":"a.py","exists":true,"new":true,"type":"f"},{"name":"d/b.css","exists":false,"type":"f"},)"
+                        R"({"name":"a.py","exists":true,"new":true,"type":"f"},)"
+                        R"({"name":"d/b.css","exists":false,"type":"f"},)"
                         R"({"name":"ln","exists":true,"type":"l"}]})",
                         p)
               .empty());

@@ -49,7 +49,8 @@ class scoped_env {
 
 }  // namespace
 
-TEST_CASE("--watchman with a socket that leads nowhere says why once and watches with inotify", "[fs][watcher]") {
+TEST_CASE("asked for watchman with a socket that leads nowhere the watcher says why once and uses inotify",
+          "[fs][watcher]") {
   temp_dir dir("watcher-wm-nosocket");
   auto opts = opts_for(dir, backend_kind::inotify);
   opts.use_watchman = true;
@@ -65,7 +66,7 @@ TEST_CASE("--watchman with a socket that leads nowhere says why once and watches
   CHECK(h.wait_for("app.py"));
 }
 
-TEST_CASE("--watchman without the watchman binary says so and watches with inotify", "[fs][watcher]") {
+TEST_CASE("asked for watchman without the watchman binary the watcher says so and uses inotify", "[fs][watcher]") {
   temp_dir dir("watcher-wm-nobinary");
   temp_dir empty_path("watcher-wm-path");
   std::optional<harness> h;
