@@ -9,9 +9,9 @@ namespace liveproxy {
 namespace {
 
 /// An idle keep-alive socket the app has closed reads as EOF (or has stray bytes): do not reuse it.
-bool looks_alive(beast::tcp_stream& s) {
+bool looks_alive(tcp_socket& s) {
   char byte;
-  const auto n = ::recv(s.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  const auto n = ::recv(s.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
@@ -19,26 +19,26 @@ bool looks_alive(beast::tcp_stream& s) {
 
 app_pool::app_pool(net::any_io_executor ex, tcp::endpoint app) : ex_(std::move(ex)), app_(std::move(app)) {}
 
-awaitable<std::pair<error_code, std::unique_ptr<app_connection>>> app_pool::acquire(bool fresh_only, bool probe) {
-  while (!fresh_only && !idle_.empty()) {
+std::unique_ptr<app_connection> app_pool::take_idle(bool probe) {
+  while (!idle_.empty()) {
     auto c = std::move(idle_.back());
     idle_.pop_back();
-    if (c->generation == generation_ && (!probe || looks_alive(c->stream))) {
+    if (c->generation == generation_ && (!probe || looks_alive(c->socket))) {
       c->reused = true;
-      co_return std::pair{error_code{}, std::move(c)};
+      return c;
     }
   }
-  auto c = std::make_unique<app_connection>(app_connection{beast::tcp_stream(ex_), generation_});
-  c->stream.expires_after(limits::app_connect_timeout);
-  auto [ec] = co_await c->stream.async_connect(app_, use_tuple);
-  if (ec) co_return std::pair{ec, std::unique_ptr<app_connection>()};
-  c->stream.socket().set_option(tcp::no_delay(true), ec);
-  co_return std::pair{error_code{}, std::move(c)};
+  return nullptr;
+}
+
+std::unique_ptr<app_connection> app_pool::fresh() {
+  auto c = std::make_unique<app_connection>(app_connection{tcp_socket(ex_), generation_, {}});
+  c->buf.reserve(limits::relay_buffer_bytes);
+  return c;
 }
 
 void app_pool::release(std::unique_ptr<app_connection> c) {
-  if (c->generation != generation_ || idle_.size() >= limits::app_pool_size) return;
-  c->stream.expires_never();
+  if (c->generation != generation_ || idle_.size() >= limits::app_pool_size || !c->socket.is_open()) return;
   c->reused = false;
   idle_.push_back(std::move(c));
 }

@@ -11,8 +11,11 @@ namespace liveproxy {
 
 /// A connection to the app, tagged with the app run it belongs to.
 struct app_connection {
-  beast::tcp_stream stream;
+  tcp_socket socket;
   std::uint64_t generation = 0;
+  /// Read buffer, empty between exchanges; sized once per connection (Beast reads only 512 bytes into an
+  /// empty buffer, and a fresh 64 KiB allocation per request costs more than the request).
+  beast::flat_buffer buf;
   bool reused = false;  ///< came from the pool: may have been closed by the app meanwhile
 };
 
@@ -20,17 +23,19 @@ class app_pool {
  public:
   app_pool(net::any_io_executor ex, tcp::endpoint app);
 
-  /// An idle connection of the current run, or a new one. Fails with the connect error.
-  /// Held by pointer: moving a beast::tcp_stream allocates.
+  /// An idle connection of the current run, or nullptr. No suspension: this is the common case.
   /// `probe`: peek at a pooled socket first (a syscall) because the caller could not retry the request
   /// if the app had closed it; callers that can retry transparently skip it.
-  awaitable<std::pair<error_code, std::unique_ptr<app_connection>>> acquire(bool fresh_only, bool probe);
+  std::unique_ptr<app_connection> take_idle(bool probe);
+  /// A new, not yet connected socket of the current run; connect it to endpoint().
+  std::unique_ptr<app_connection> fresh();
   /// Returns a connection after a complete exchange with keep-alive.
   void release(std::unique_ptr<app_connection> c);
   /// The app restarted: connections to the old run are useless.
   void new_generation(std::uint64_t generation);
 
   std::uint64_t generation() const { return generation_; }
+  const tcp::endpoint& endpoint() const { return app_; }
   std::uint16_t app_port() const { return app_.port(); }
 
  private:

@@ -4,14 +4,16 @@
 #include "proxy/assets.hpp"
 #include "proxy/content_decoder.hpp"
 #include "proxy/csp_policy.hpp"
+#include "proxy/deadline.hpp"
 #include "proxy/html_injector.hpp"
+#include "proxy/http_io.hpp"
 #include "proxy/http_util.hpp"
 #include "proxy/limits.hpp"
 #include "proxy/livereload_protocol.hpp"
 #include "proxy/tunnel.hpp"
 #include "proxy/ws_session.hpp"
 
-#include <boost/beast/http/buffer_body.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 
 #include <array>
 #include <optional>
@@ -20,19 +22,31 @@
 namespace liveproxy {
 namespace {
 
-using request_parser = http::request_parser<http::buffer_body>;
-using response_parser = http::response_parser<http::buffer_body>;
+using request_parser = buffer_parser<true>;
+using response_parser = buffer_parser<false>;
 
 /// What a handled request leaves behind on the browser connection.
 enum class next_step { keep_alive, close, handed_over };
 
 struct session {
-  beast::tcp_stream client;
+  session(tcp_socket socket, proxy_context& context, std::string ip)
+      : client(std::move(socket)), deadline(client.get_executor()), ctx(context), client_ip(std::move(ip)) {}
+
+  tcp_socket client;
+  io_deadline deadline;
   beast::flat_buffer client_buf;
   proxy_context& ctx;
   std::string client_ip;
   std::vector<char> buf = std::vector<char>(limits::relay_buffer_bytes);
+  std::string head;  ///< serialized header of the message being sent, reused
+  std::string out;   ///< injected HTML on its way to the browser, reused
 };
+
+/// What an I/O error means to a person reading the error page.
+std::string describe(const session& s, const error_code& ec) {
+  if (ec == net::error::operation_aborted && s.deadline.fired()) return "timed out";
+  return ec.message();
+}
 
 bool is_http_error(const error_code& ec) { return ec.category() == make_error_code(http::error::bad_target).category(); }
 
@@ -55,7 +69,7 @@ awaitable<next_step> send_simple(session& s, http::status status, std::string_vi
   res.body() = std::move(body);
   res.prepare_payload();
   res.keep_alive(keep_alive);
-  s.client.expires_after(limits::client_write_timeout);
+  s.deadline.expires_after(limits::client_write_timeout, s.client);
   auto [ec, n] = co_await http::async_write(s.client, res, use_tuple);
   co_return ec || !keep_alive ? next_step::close : next_step::keep_alive;
 }
@@ -102,9 +116,9 @@ awaitable<next_step> serve_own(session& s, request_parser& parser) {
                                      "liveproxy: Origin '" + std::string(origin) +
                                          "' may not open the reload socket.\n",
                                      false);
-    s.client.expires_never();
+    s.deadline.expires_never();
     auto ws = std::make_shared<ws_session>(
-        std::move(s.client), s.ctx.hub,
+        beast::tcp_stream(std::move(s.client)), s.ctx.hub,
         livereload_socket ? ws_session::protocol::livereload : ws_session::protocol::native);
     co_await ws_session::run(ws, parser.release());
     co_return next_step::handed_over;
@@ -118,7 +132,7 @@ awaitable<next_step> serve_own(session& s, request_parser& parser) {
     res.prepare_payload();
     if (req.method() == http::verb::head) res.body().clear();
     res.keep_alive(keep);
-    s.client.expires_after(limits::client_write_timeout);
+    s.deadline.expires_after(limits::client_write_timeout, s.client);
     auto [ec, n] = co_await http::async_write(s.client, res, use_tuple);
     co_return ec || !keep ? next_step::close : next_step::keep_alive;
   }
@@ -158,44 +172,53 @@ void prepare_upstream_request(session& s, http::request<http::buffer_body>& req,
 }
 
 /// Writes bytes through a buffer_body serializer; `last` ends the body.
-template <typename Stream, typename Serializer, typename Message>
-awaitable<error_code> write_body(Stream& out, Serializer& sr, Message& msg, const char* data, std::size_t size,
-                                 bool last) {
+template <typename Serializer, typename Message>
+awaitable<error_code> write_body(session& s, tcp_socket& out, Serializer& sr, Message& msg, const char* data,
+                                 std::size_t size, bool last, io_deadline::clock::duration timeout) {
   msg.body().data = size ? const_cast<char*>(data) : nullptr;
   msg.body().size = size;
   msg.body().more = !last;
   if (size == 0 && !last) co_return error_code{};
-  out.expires_after(limits::client_write_timeout);
+  s.deadline.expires_after(timeout, out);
   auto [ec, n] = co_await http::async_write(out, sr, use_tuple);
   if (ec == http::error::need_buffer) ec = {};
   co_return ec;
 }
 
-/// Reads the next piece of a body into buf; returns bytes read.
-template <typename Stream, typename Parser>
-awaitable<std::pair<error_code, std::size_t>> read_body(Stream& in, beast::flat_buffer& in_buf, Parser& p,
-                                                         std::vector<char>& buf, std::chrono::seconds timeout) {
-  p.get().body().data = buf.data();
-  p.get().body().size = buf.size();
-  in.expires_after(timeout);
-  auto [ec, n] = co_await http::async_read(in, in_buf, p, use_tuple);
-  if (ec == http::error::need_buffer) ec = {};
-  co_return std::pair{ec, buf.size() - p.get().body().size};
-}
-
-/// The serialized status line and fields, ending with the blank line.
-std::string header_text(const http::response_header<>& h) {
-  std::string out;
-  http::response_header<>::writer w{h, h.version(), h.result_int()};
-  for (const auto b : w.get()) out.append(static_cast<const char*>(b.data()), b.size());
-  return out;
+/// Reads the next piece of a body into s.buf; returns bytes read.
+template <bool is_request>
+awaitable<std::pair<error_code, std::size_t>> read_body(session& s, tcp_socket& in, beast::flat_buffer& in_buf,
+                                                         buffer_parser<is_request>& p,
+                                                         io_deadline::clock::duration timeout) {
+  p.get().body().data = s.buf.data();
+  p.get().body().size = s.buf.size();
+  s.deadline.expires_after(timeout, in);
+  const auto ec = co_await read_body_some(in, in_buf, p);
+  co_return std::pair{ec, s.buf.size() - p.get().body().size};
 }
 
 struct upstream_exchange {
   std::unique_ptr<app_connection> conn;
-  beast::flat_buffer buf;
   std::optional<response_parser> parser;
+  /// The connection's read buffer: it lives (and keeps its capacity) as long as the pooled connection.
+  beast::flat_buffer& buf() { return conn->buf; }
 };
+
+/// A new connection to the app, within the connect timeout (its own timer: connects are rare, and the
+/// browser's socket must not be closed when the app is slow to accept).
+awaitable<std::pair<error_code, std::unique_ptr<app_connection>>> connect_app(session& s) {
+  using namespace net::experimental::awaitable_operators;
+  auto c = s.ctx.pool.fresh();
+  steady_timer timer(s.client.get_executor());
+  timer.expires_after(limits::app_connect_timeout);
+  s.deadline.expires_never();
+  auto r = co_await (c->socket.async_connect(s.ctx.pool.endpoint(), use_tuple) || timer.async_wait(use_tuple));
+  if (r.index() == 1) co_return std::pair{error_code(net::error::timed_out), nullptr};
+  if (auto ec = std::get<0>(std::get<0>(r))) co_return std::pair{ec, nullptr};
+  error_code ec;
+  c->socket.set_option(tcp::no_delay(true), ec);
+  co_return std::pair{error_code{}, std::move(c)};
+}
 
 /// Waits for the app, sends the request (streaming its body) and reads the response header.
 /// Retries, without the browser noticing, whatever is safe to retry: the app restarting, a stale pooled socket.
@@ -208,46 +231,64 @@ awaitable<std::optional<error_info>> exchange(session& s, request_parser& parser
                                             req.method() == http::verb::options);
   const auto deadline = std::chrono::steady_clock::now() + s.ctx.hold_timeout;
   bool fresh_only = false;
-  steady_timer pause(s.client.get_executor());
   for (;;) {
-    const auto now = std::chrono::steady_clock::now();
-    const auto r = co_await s.ctx.gate.wait(deadline > now ? deadline - now : std::chrono::milliseconds(0));
-    if (r == app_gate::result::failed)
-      co_return app_error(s, 502, "The app is not running", "The app ended and liveproxy is waiting for a change to restart it.");
-    if (r == app_gate::result::timed_out)
-      co_return app_error(s, 504, "The app did not come up in time",
-                          "liveproxy held this request for " + std::to_string(s.ctx.hold_timeout.count() / 1000.0).substr(0, 4) +
-                              " s waiting for the app to listen on port " + std::to_string(s.ctx.pool.app_port()) + ".");
-
-    ex.conn.reset();
-    ex.parser.reset();
-    ex.buf.clear();
-    auto [cec, conn] = co_await s.ctx.pool.acquire(fresh_only, !safe_to_resend);
-    if (cec) {
-      // Listening a moment ago, refusing now: it is restarting or crashed. Retry until the deadline.
-      if (std::chrono::steady_clock::now() >= deadline)
-        co_return app_error(s, 502, "The app refused the connection",
-                            "Connecting to the app on port " + std::to_string(s.ctx.pool.app_port()) + " failed: " + cec.message() + ".");
-      pause.expires_after(limits::app_retry_pause);
-      co_await pause.async_wait(use_tuple);
-      continue;
+    if (!s.ctx.gate.is_open()) {
+      s.deadline.expires_never();  // the hold timeout rules this wait
+      const auto now = std::chrono::steady_clock::now();
+      const auto r = co_await s.ctx.gate.wait(deadline > now ? deadline - now : std::chrono::milliseconds(0));
+      if (r == app_gate::result::failed)
+        co_return app_error(s, 502, "The app is not running",
+                            "The app ended and liveproxy is waiting for a change to restart it.");
+      if (r == app_gate::result::timed_out)
+        co_return app_error(s, 504, "The app did not come up in time",
+                            "liveproxy held this request for " +
+                                std::to_string(s.ctx.hold_timeout.count() / 1000.0).substr(0, 4) +
+                                " s waiting for the app to listen on port " + std::to_string(s.ctx.pool.app_port()) +
+                                ".");
     }
-    ex.conn = std::move(conn);
-    // Room for a whole typical response per read; Beast reads only 512 bytes into an empty buffer.
-    ex.buf.reserve(limits::relay_buffer_bytes);
-    auto& app = ex.conn->stream;
+
+    ex.parser.reset();
+    ex.conn = fresh_only ? nullptr : s.ctx.pool.take_idle(!safe_to_resend);
+    if (!ex.conn) {
+      auto [cec, conn] = co_await connect_app(s);
+      if (cec) {
+        // Listening a moment ago, refusing now: it is restarting or crashed. Retry until the deadline.
+        if (std::chrono::steady_clock::now() >= deadline)
+          co_return app_error(s, 502, "The app refused the connection",
+                              "Connecting to the app on port " + std::to_string(s.ctx.pool.app_port()) +
+                                  " failed: " + cec.message() + ".");
+        steady_timer pause(s.client.get_executor());
+        pause.expires_after(limits::app_retry_pause);
+        co_await pause.async_wait(use_tuple);
+        continue;
+      }
+      ex.conn = std::move(conn);
+    }
+    auto& app = ex.conn->socket;
     http::request_serializer<http::buffer_body> sr{req};
-    app.expires_after(limits::app_idle_timeout);
-    auto [hec, hn] = co_await http::async_write_header(app, sr, use_tuple);
+    error_code hec;
+    if (!has_body) {
+      // The whole request is its header: one write, no serializer.
+      s.head.clear();
+      serialize_header(req.base(), s.head);
+      s.deadline.expires_after(limits::app_idle_timeout, app);
+      std::tie(hec, std::ignore) = co_await net::async_write(app, net::buffer(s.head), use_tuple);
+    } else {
+      s.deadline.expires_after(limits::app_idle_timeout, app);
+      std::tie(hec, std::ignore) = co_await http::async_write_header(app, sr, use_tuple);
+    }
     if (hec) {
-      if (ex.conn->reused) { fresh_only = true; continue; }
-      co_return app_error(s, 502, "Sending the request to the app failed", hec.message());
+      if (ex.conn->reused) {
+        fresh_only = true;
+        continue;
+      }
+      co_return app_error(s, 502, "Sending the request to the app failed", describe(s, hec));
     }
     // Stream the request body: browser -> app.
-    while (!sr.is_done()) {
+    while (has_body && !sr.is_done()) {
       std::size_t n = 0;
       if (!parser.is_done()) {
-        auto [rec, got] = co_await read_body(s.client, s.client_buf, parser, s.buf, std::chrono::duration_cast<std::chrono::seconds>(limits::client_header_timeout));
+        auto [rec, got] = co_await read_body(s, s.client, s.client_buf, parser, limits::client_header_timeout);
         if (rec) {
           error_info gone;  // status 0: the browser went away mid-upload, nobody to answer
           gone.status = 0;
@@ -255,8 +296,8 @@ awaitable<std::optional<error_info>> exchange(session& s, request_parser& parser
         }
         n = got;
       }
-      auto wec = co_await write_body(app, sr, req, s.buf.data(), n, parser.is_done());
-      if (wec) co_return app_error(s, 502, "The app stopped reading the request", wec.message());
+      auto wec = co_await write_body(s, app, sr, req, s.buf.data(), n, parser.is_done(), limits::app_idle_timeout);
+      if (wec) co_return app_error(s, 502, "The app stopped reading the request", describe(s, wec));
     }
     // Response header; 1xx interim responses other than 101 are dropped (we answered Expect ourselves).
     for (;;) {
@@ -264,16 +305,16 @@ awaitable<std::optional<error_info>> exchange(session& s, request_parser& parser
       ex.parser->header_limit(limits::header_bytes);
       ex.parser->body_limit(boost::none);
       if (req.method() == http::verb::head) ex.parser->skip(true);
-      app.expires_after(limits::app_idle_timeout);
-      auto [rec, rn] = co_await http::async_read_header(app, ex.buf, *ex.parser, use_tuple);
+      s.deadline.expires_after(limits::app_idle_timeout, app);
+      const auto rec = co_await read_header(app, ex.buf(), *ex.parser);
       if (rec) {
-        const bool nothing_came = ex.buf.size() == 0 && !ex.parser->got_some();
-        if (nothing_came && !has_body && (ex.conn->reused || !s.ctx.gate.is_open())) {
+        const bool nothing_came = ex.buf().size() == 0 && !ex.parser->got_some();
+        if (nothing_came && !has_body && !s.deadline.fired() && (ex.conn->reused || !s.ctx.gate.is_open())) {
           fresh_only = ex.conn->reused;
           break;  // retry: a stale keep-alive socket, or the app went down under us
         }
         co_return app_error(s, 502, "The app closed the connection without a complete response",
-                            "Reading the response header failed: " + rec.message() + ".");
+                            "Reading the response header failed: " + describe(s, rec) + ".");
       }
       const auto status = ex.parser->get().result_int();
       if (status >= 100 && status < 200 && !(status == 101 && upgrade)) continue;
@@ -309,7 +350,7 @@ std::string adjust_csp(session& s, http::response_header<>& res, std::string_vie
 awaitable<next_step> relay_response(session& s, upstream_exchange& ex, http::verb method, bool client_keep,
                                     unsigned client_version, std::string_view host) {
   auto& rp = *ex.parser;
-  auto& app = ex.conn->stream;
+  auto& app = ex.conn->socket;
   auto& res = rp.get();
   const bool app_keep = rp.keep_alive();
   const bool inject = wants_injection(res, method) && can_decode(res[http::field::content_encoding]);
@@ -324,27 +365,30 @@ awaitable<next_step> relay_response(session& s, upstream_exchange& ex, http::ver
     else keep = false;
   };
   if (!rp.is_done() && !res.has_content_length() && !res.chunked()) frame_unknown_length(res);
-  const auto app_timeout = std::chrono::duration_cast<std::chrono::seconds>(limits::app_idle_timeout);
+  auto release_app = [&] {
+    if (app_keep && ex.buf().size() == 0) s.ctx.pool.release(std::move(ex.conn));
+  };
 
   // Known length, not rewritten: relay raw bytes straight from the socket, header and first bytes in one write.
   const bool no_body = rp.is_done();
   if (!inject && (no_body || (rp.content_length() && !res.chunked()))) {
     res.keep_alive(keep);
     std::uint64_t remaining = no_body ? 0 : *rp.content_length();
-    const auto first = std::min<std::uint64_t>(ex.buf.size(), remaining);
-    const std::string head = header_text(res);
-    const std::array<net::const_buffer, 2> pieces{net::buffer(head), net::buffer(ex.buf.data().data(), first)};
-    s.client.expires_after(limits::client_write_timeout);
+    const auto first = std::min<std::uint64_t>(ex.buf().size(), remaining);
+    s.head.clear();
+    serialize_header(res.base(), s.head);
+    const std::array<net::const_buffer, 2> pieces{net::buffer(s.head), net::buffer(ex.buf().data().data(), first)};
+    s.deadline.expires_after(limits::client_write_timeout, s.client);
     auto [wec, wn] = co_await net::async_write(s.client, pieces, use_tuple);
     if (wec) co_return next_step::close;
-    ex.buf.consume(first);
+    ex.buf().consume(first);
     remaining -= first;
     while (remaining > 0) {
-      app.expires_after(limits::app_idle_timeout);
+      s.deadline.expires_after(limits::app_idle_timeout, app);
       auto [rec, n] = co_await app.async_read_some(
           net::buffer(s.buf.data(), std::min<std::uint64_t>(s.buf.size(), remaining)), use_tuple);
       if (rec) co_return next_step::close;  // mid-body failure: only closing tells the browser
-      s.client.expires_after(limits::client_write_timeout);
+      s.deadline.expires_after(limits::client_write_timeout, s.client);
       auto [ec2, m] = co_await net::async_write(s.client, net::buffer(s.buf.data(), n), use_tuple);
       if (ec2) co_return next_step::close;
       remaining -= n;
@@ -352,17 +396,18 @@ awaitable<next_step> relay_response(session& s, upstream_exchange& ex, http::ver
   } else if (!inject || !body_follows) {
     res.keep_alive(keep);
     http::response_serializer<http::buffer_body> sr{res};
-    s.client.expires_after(limits::client_write_timeout);
+    s.deadline.expires_after(limits::client_write_timeout, s.client);
     auto [hec, hn] = co_await http::async_write_header(s.client, sr, use_tuple);
     if (hec) co_return next_step::close;
     while (!sr.is_done()) {
       std::size_t n = 0;
       if (!rp.is_done()) {
-        auto [rec, got] = co_await read_body(app, ex.buf, rp, s.buf, app_timeout);
+        auto [rec, got] = co_await read_body(s, app, ex.buf(), rp, limits::app_idle_timeout);
         if (rec) co_return next_step::close;  // mid-body failure: only closing tells the browser
         n = got;
       }
-      if (co_await write_body(s.client, sr, res, s.buf.data(), n, rp.is_done())) co_return next_step::close;
+      if (co_await write_body(s, s.client, sr, res, s.buf.data(), n, rp.is_done(), limits::client_write_timeout))
+        co_return next_step::close;
     }
   } else {
     const auto upstream_length = rp.content_length();
@@ -373,7 +418,9 @@ awaitable<next_step> relay_response(session& s, upstream_exchange& ex, http::ver
       res.erase(http::field::content_encoding);
     }
     html_injector injector(adjust_csp(s, res, host));
-    std::string out, decoded;
+    std::string& out = s.out;
+    std::string decoded;
+    out.clear();
     // Decoded HTML through the injector; false when the app's compressed data is corrupt.
     auto transform = [&](std::string_view raw, bool last) {
       if (decoder) {
@@ -388,7 +435,7 @@ awaitable<next_step> relay_response(session& s, upstream_exchange& ex, http::ver
     // Look ahead until the injection point is known, so the length can be stated up front.
     bool ok = true;
     while (ok && !rp.is_done() && !injector.decided() && out.size() < limits::inject_sniff_bytes) {
-      auto [rec, got] = co_await read_body(app, ex.buf, rp, s.buf, app_timeout);
+      auto [rec, got] = co_await read_body(s, app, ex.buf(), rp, limits::app_idle_timeout);
       if (rec) co_return next_step::close;
       ok = transform(std::string_view(s.buf.data(), got), rp.is_done());
     }
@@ -410,30 +457,33 @@ awaitable<next_step> relay_response(session& s, upstream_exchange& ex, http::ver
     if (auto etag = msg[http::field::etag]; !etag.empty() && !etag.starts_with("W/")) msg.erase(http::field::etag);
     msg.keep_alive(keep);
     if (rp.is_done()) {
-      const std::string head = header_text(msg.base());
-      const std::array<net::const_buffer, 2> pieces{net::buffer(head), net::buffer(out)};
-      s.client.expires_after(limits::client_write_timeout);
+      s.head.clear();
+      serialize_header(msg.base(), s.head);
+      const std::array<net::const_buffer, 2> pieces{net::buffer(s.head), net::buffer(out)};
+      s.deadline.expires_after(limits::client_write_timeout, s.client);
       auto [wec, wn] = co_await net::async_write(s.client, pieces, use_tuple);
       if (wec) co_return next_step::close;
-      if (app_keep && ex.buf.size() == 0) s.ctx.pool.release(std::move(ex.conn));
+      release_app();
       co_return keep ? next_step::keep_alive : next_step::close;
     }
     http::response_serializer<http::buffer_body> sr{msg};
-    s.client.expires_after(limits::client_write_timeout);
+    s.deadline.expires_after(limits::client_write_timeout, s.client);
     auto [hec, hn] = co_await http::async_write_header(s.client, sr, use_tuple);
     if (hec) co_return next_step::close;
-    if (co_await write_body(s.client, sr, msg, out.data(), out.size(), rp.is_done())) co_return next_step::close;
+    if (co_await write_body(s, s.client, sr, msg, out.data(), out.size(), rp.is_done(), limits::client_write_timeout))
+      co_return next_step::close;
     while (!sr.is_done()) {
       out.clear();
       if (!rp.is_done()) {
-        auto [rec, got] = co_await read_body(app, ex.buf, rp, s.buf, app_timeout);
+        auto [rec, got] = co_await read_body(s, app, ex.buf(), rp, limits::app_idle_timeout);
         // Mid-body failure or corrupt data after the header went out: only closing tells the browser.
         if (rec || !transform(std::string_view(s.buf.data(), got), rp.is_done())) co_return next_step::close;
       }
-      if (co_await write_body(s.client, sr, msg, out.data(), out.size(), rp.is_done())) co_return next_step::close;
+      if (co_await write_body(s, s.client, sr, msg, out.data(), out.size(), rp.is_done(), limits::client_write_timeout))
+        co_return next_step::close;
     }
   }
-  if (app_keep && ex.buf.size() == 0) s.ctx.pool.release(std::move(ex.conn));
+  release_app();
   co_return keep ? next_step::keep_alive : next_step::close;
 }
 
@@ -449,7 +499,7 @@ awaitable<next_step> forward(session& s, request_parser& parser) {
     // Answer it here: the body then flows straight to the app as it arrives.
     req.erase(http::field::expect);
     static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
-    s.client.expires_after(limits::client_write_timeout);
+    s.deadline.expires_after(limits::client_write_timeout, s.client);
     auto [ec, n] = co_await net::async_write(s.client, net::buffer(cont), use_tuple);
     if (ec) co_return next_step::close;
   }
@@ -464,9 +514,14 @@ awaitable<next_step> forward(session& s, request_parser& parser) {
   if (upgrade && ex.parser->get().result_int() == 101) {
     auto& res = ex.parser->get();
     http::response<http::empty_body> head{std::move(res.base())};
-    s.client.expires_after(limits::client_write_timeout);
+    s.deadline.expires_after(limits::client_write_timeout, s.client);
     auto [ec, n] = co_await http::async_write(s.client, head, use_tuple);
-    if (!ec) co_await run_tunnel(s.client, s.client_buf, ex.conn->stream, ex.buf);
+    s.deadline.expires_never();  // the tunnel times itself
+    if (!ec) {
+      beast::tcp_stream client(std::move(s.client));
+      beast::tcp_stream app(std::move(ex.conn->socket));
+      co_await run_tunnel(client, s.client_buf, app, ex.buf());
+    }
     co_return next_step::close;
   }
   co_return co_await relay_response(s, ex, method, client_keep && parser.is_done(), version, host);
@@ -486,19 +541,14 @@ awaitable<next_step> handle(session& s, request_parser& parser) {
   co_return co_await forward(s, parser);
 }
 
-}  // namespace
-
-awaitable<void> run_http_session(tcp_socket socket, proxy_context& ctx) {
-  error_code ec;
-  socket.set_option(tcp::no_delay(true), ec);
-  const auto remote = socket.remote_endpoint(ec);
-  session s{beast::tcp_stream(std::move(socket)), {}, ctx, ec ? std::string("127.0.0.1") : remote.address().to_string()};
+/// The request loop of one browser connection.
+awaitable<void> serve(session& s) {
   for (;;) {
     request_parser parser;
     parser.header_limit(limits::header_bytes);
     parser.body_limit(limits::request_body_bytes);
-    s.client.expires_after(limits::client_idle_timeout);
-    auto [rec, n] = co_await http::async_read_header(s.client, s.client_buf, parser, use_tuple);
+    s.deadline.expires_after(limits::client_idle_timeout, s.client);
+    const auto rec = co_await read_header(s.client, s.client_buf, parser);
     if (rec) {
       if (rec == http::error::header_limit) {
         co_await send_simple(s, http::status::request_header_fields_too_large, "text/plain; charset=utf-8",
@@ -515,8 +565,23 @@ awaitable<void> run_http_session(tcp_socket socket, proxy_context& ctx) {
     if (step == next_step::handed_over) co_return;
     if (step == next_step::close) break;
   }
-  s.client.socket().shutdown(tcp::socket::shutdown_send, ec);
-  s.client.close();
+  error_code ec;
+  s.client.shutdown(tcp::socket::shutdown_send, ec);
+  s.client.close(ec);
+}
+
+}  // namespace
+
+awaitable<void> run_http_session(tcp_socket socket, proxy_context& ctx) {
+  using namespace net::experimental::awaitable_operators;
+  error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  const auto remote = socket.remote_endpoint(ec);
+  session s(std::move(socket), ctx, ec ? std::string("127.0.0.1") : remote.address().to_string());
+  // Room for a browser's request header (cookies included) in one read.
+  s.client_buf.reserve(8 * 1024);
+  s.deadline.expires_after(limits::client_idle_timeout, s.client);
+  co_await (serve(s) || s.deadline.watch());
 }
 
 }  // namespace liveproxy

@@ -28,33 +28,49 @@ bool header_has_token(std::string_view value, std::string_view token) {
 }
 
 void strip_hop_by_hop(http::fields& f, bool keep_upgrade) {
-  std::vector<std::string> named;
+  // Names listed in Connection, as views into its value (which is erased last). The usual
+  // "Connection: keep-alive" names a field that goes anyway, so most messages list nothing here.
+  std::vector<std::string_view> named;
   for (auto it = f.find(http::field::connection); it != f.end() && it->name() == http::field::connection; ++it) {
     const std::string_view v = it->value();
     std::size_t pos = 0;
     while (pos < v.size()) {
       auto end = v.find(',', pos);
       if (end == std::string_view::npos) end = v.size();
-      std::string item(v.substr(pos, end - pos));
-      item.erase(0, item.find_first_not_of(" \t"));
-      item.erase(item.find_last_not_of(" \t") + 1);
-      if (!item.empty()) named.push_back(item);
+      auto item = v.substr(pos, end - pos);
+      while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+      while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
       pos = end + 1;
+      if (item.empty() || beast::iequals(item, "keep-alive") || beast::iequals(item, "close")) continue;
+      if (beast::iequals(item, "content-length") || beast::iequals(item, "transfer-encoding")) continue;
+      if (keep_upgrade && beast::iequals(item, "upgrade")) continue;
+      named.push_back(item);
     }
   }
-  for (const auto& name : named) {
-    if (beast::iequals(name, "content-length") || beast::iequals(name, "transfer-encoding")) continue;
-    if (keep_upgrade && beast::iequals(name, "upgrade")) continue;
-    f.erase(name);
+  // One pass over the fields (each erase by name would search the whole set again).
+  for (auto it = f.begin(); it != f.end();) {
+    bool drop = false;
+    switch (it->name()) {
+      case http::field::connection:
+        break;
+      case http::field::keep_alive:
+      case http::field::te:
+      case http::field::trailer:
+      case http::field::proxy_authenticate:
+      case http::field::proxy_authorization:
+        drop = true;
+        break;
+      case http::field::upgrade:
+        drop = !keep_upgrade;
+        break;
+      default:
+        drop = it->name() == http::field::unknown && beast::iequals(it->name_string(), "Proxy-Connection");
+        for (std::size_t i = 0; !drop && i < named.size(); ++i) drop = beast::iequals(it->name_string(), named[i]);
+        break;
+    }
+    it = drop ? f.erase(it) : std::next(it);
   }
   f.erase(http::field::connection);
-  f.erase(http::field::keep_alive);
-  f.erase("Proxy-Connection");
-  f.erase(http::field::te);
-  f.erase(http::field::trailer);
-  f.erase(http::field::proxy_authenticate);
-  f.erase(http::field::proxy_authorization);
-  if (!keep_upgrade) f.erase(http::field::upgrade);
 }
 
 bool is_identity_encoded(const http::response_header<>& res) {

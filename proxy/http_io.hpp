@@ -1,0 +1,36 @@
+// HTTP/1.1 reads and header writes on plain sockets: Beast's parser, without a composed operation per read.
+#pragma once
+
+#include "proxy/net.hpp"
+
+#include <boost/beast/http/buffer_body.hpp>
+
+#include <string>
+
+namespace liveproxy {
+
+template <bool is_request>
+using buffer_parser = http::parser<is_request, http::buffer_body>;
+
+/// Reads and parses until `p` holds the whole header. Same errors as Beast's async_read_header:
+/// end_of_stream when the peer closed before sending anything, partial_message when it closed mid-header.
+template <bool is_request>
+awaitable<error_code> read_header(tcp_socket& s, beast::flat_buffer& buf, buffer_parser<is_request>& p);
+
+/// Reads body bytes into p.get().body() (data and size set by the caller). Returns as soon as some bytes
+/// arrived, the body buffer is full, or the message is complete: a streamed response (SSE, a slow page)
+/// is passed on as it comes, not when 64 KiB have gathered.
+template <bool is_request>
+awaitable<error_code> read_body_some(tcp_socket& s, beast::flat_buffer& buf, buffer_parser<is_request>& p);
+
+/// Appends the request line and fields, ending with the blank line.
+void serialize_header(const http::request_header<>& h, std::string& out);
+/// Appends the status line and fields, ending with the blank line.
+void serialize_header(const http::response_header<>& h, std::string& out);
+
+extern template awaitable<error_code> read_header<true>(tcp_socket&, beast::flat_buffer&, buffer_parser<true>&);
+extern template awaitable<error_code> read_header<false>(tcp_socket&, beast::flat_buffer&, buffer_parser<false>&);
+extern template awaitable<error_code> read_body_some<true>(tcp_socket&, beast::flat_buffer&, buffer_parser<true>&);
+extern template awaitable<error_code> read_body_some<false>(tcp_socket&, beast::flat_buffer&, buffer_parser<false>&);
+
+}  // namespace liveproxy
