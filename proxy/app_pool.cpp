@@ -33,7 +33,7 @@ std::unique_ptr<app_connection> app_pool::take_idle(bool probe) {
 
 std::unique_ptr<app_connection> app_pool::fresh() {
   auto c = std::make_unique<app_connection>(app_connection{tcp_socket(ex_), generation_, {}});
-  c->buf.reserve(limits::relay_buffer_bytes);
+  c->buf.reserve(limits::app_read_bytes);
   return c;
 }
 

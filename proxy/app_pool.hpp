@@ -14,7 +14,7 @@ struct app_connection {
   tcp_socket socket;
   std::uint64_t generation = 0;
   /// Read buffer, empty between exchanges; sized once per connection (Beast reads only 512 bytes into an
-  /// empty buffer, and a fresh 64 KiB allocation per request costs more than the request).
+  /// empty buffer, and a fresh allocation per request costs more than a small request).
   beast::flat_buffer buf;
   bool reused = false;  ///< came from the pool: may have been closed by the app meanwhile
 };

@@ -10,6 +10,7 @@
 #include "proxy/http_util.hpp"
 #include "proxy/limits.hpp"
 #include "proxy/livereload_protocol.hpp"
+#include "proxy/splice_relay.hpp"
 #include "proxy/tunnel.hpp"
 #include "proxy/ws_session.hpp"
 
@@ -40,6 +41,7 @@ struct session {
   std::vector<char> buf = std::vector<char>(limits::relay_buffer_bytes);
   std::string head;  ///< serialized header of the message being sent, reused
   std::string out;   ///< injected HTML on its way to the browser, reused
+  splice_pipe pipe;  ///< for large pass-through bodies
 };
 
 /// What an I/O error means to a person reading the error page.
@@ -383,6 +385,10 @@ awaitable<next_step> relay_response(session& s, upstream_exchange& ex, http::ver
     if (wec) co_return next_step::close;
     ex.buf().consume(first);
     remaining -= first;
+    if (remaining >= limits::splice_min_bytes && s.pipe.ready()) {
+      if (co_await splice_body(app, s.client, remaining, s.pipe, s.deadline)) co_return next_step::close;
+      remaining = 0;
+    }
     while (remaining > 0) {
       s.deadline.expires_after(limits::app_idle_timeout, app);
       auto [rec, n] = co_await app.async_read_some(

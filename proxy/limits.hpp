@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 
 namespace liveproxy::limits {
 
@@ -14,6 +15,12 @@ inline constexpr std::size_t header_bytes = 64 * 1024;
 inline constexpr std::uint64_t request_body_bytes = 4ull * 1024 * 1024 * 1024;
 /// Chunk size of the streaming relay buffers.
 inline constexpr std::size_t relay_buffer_bytes = 64 * 1024;
+/// First read of an app response: header plus a small body in one read; a larger body is spliced after it.
+inline constexpr std::size_t app_read_bytes = 16 * 1024;
+/// Known-length bodies with at least this much left after the first read are spliced, not copied.
+inline constexpr std::uint64_t splice_min_bytes = 16 * 1024;
+/// Pipe size asked for splicing (a 100 KB asset in one round); the kernel may grant less.
+inline constexpr std::size_t splice_pipe_bytes = 256 * 1024;
 /// HTML is scanned for the injection point this far before headers are committed (then: chunked).
 inline constexpr std::size_t inject_sniff_bytes = 256 * 1024;
 
