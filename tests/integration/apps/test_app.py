@@ -15,6 +15,9 @@ Routes:
   /chunked-html      an HTML page sent with Transfer-Encoding: chunked
   /greeting          the text from greeting.py (a code module: editing it needs a restart)
   /conn              "HOST:PORT" of the TCP peer (the proxy's app-side connection)
+  /stream?go=NAME    text/event-stream, chunked: one event, then (once the file STATE_DIR/NAME exists, at most
+                     20 s later) a second one and the end, so a test can tell an event arrived before the next
+  /bytes?n=N         N bytes of a fixed pattern (byte i = i * 7 mod 251), with Content-Length
 
 Environment:
   PORT (or argv[1])          the port to listen on, always on 127.0.0.1
@@ -124,6 +127,27 @@ class handler(http.server.BaseHTTPRequestHandler):
                          b"</head><body><p>chunked body</p>", b"</body></html>"):
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
             self.wfile.write(b"0\r\n\r\n")
+        elif path == "/stream":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-cache")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+
+            def chunk(data):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                self.wfile.flush()
+
+            chunk(b"data: one\n\n")
+            go = os.path.join(STATE_DIR or HERE, os.path.basename(query.get("go", ["go"])[0]))
+            deadline = time.monotonic() + 20
+            while not os.path.exists(go) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            chunk(b"data: two\n\n")
+            self.wfile.write(b"0\r\n\r\n")
+        elif path == "/bytes":
+            n = int(query.get("n", ["0"])[0])
+            self.send_body(200, "application/octet-stream", bytes((i * 7) % 251 for i in range(n)))
         elif path == "/conn":
             self.send_body(200, "text/plain", "%s:%d" % self.client_address[:2])
         elif path == "/greeting":
