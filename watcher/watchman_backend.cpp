@@ -229,8 +229,10 @@ class watchman_state : public std::enable_shared_from_this<watchman_state> {
         } else if (!commands_.empty()) {
           const answer_fn on_answer = std::move(commands_.front().second);
           commands_.pop_front();
-          on_answer(p);
+          // The next queued command goes out before this answer is acted on: a command the answer
+          // queues (a root back: subscribe) is then sent by request() only if it is alone, never twice.
           if (!commands_.empty()) send_front();
+          on_answer(p);
         }
       }
       if (sink_ != nullptr) sink_->on_flush();

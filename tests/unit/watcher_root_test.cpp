@@ -47,7 +47,8 @@ TEST_CASE("a deleted watch root is watched again when it comes back", "[fs][watc
   }
   REQUIRE(h.wait_for_message(root.string() + " is gone"));
 
-  // It comes back with new content: what is in it is reported, and then watched.
+  // It comes back with new content: what is in it is reported, and then watched; from here on no
+  // batch may claim lost events.
   h.clear();
   write_file(root / "new/c.py", "x");
   REQUIRE(h.wait_for("new/c.py"));
@@ -58,4 +59,9 @@ TEST_CASE("a deleted watch root is watched again when it comes back", "[fs][watc
   write_file(root / "new/deeper/d.html", "x");
   REQUIRE(h.wait_for("new/deeper/d.html"));
   for (const auto& p : h.all_rel_paths()) CHECK_FALSE(p.starts_with("elsewhere"));
+  // Coming back is not lost events: a second listing of the root (watchman answering a duplicate
+  // subscribe) would arrive as an unexpected fresh instance. The sentinel comes after it.
+  write_file(root / "sentinel.py", "x");
+  REQUIRE(h.wait_for("sentinel.py"));
+  CHECK_FALSE(h.saw_overflow());
 }

@@ -1,4 +1,5 @@
 // The watchman backend's own behaviour: saying why it falls back, version-control storms, rules it is given.
+#include "watcher_fake_watchman.hpp"
 #include "watcher_fs_harness.hpp"
 #include "watcher_watchman_server.hpp"
 
@@ -11,6 +12,7 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using liveproxy::test::backend_kind;
 using liveproxy::test::each_backend;
+using liveproxy::test::fake_watchman;
 using liveproxy::test::have_watchman;
 using liveproxy::test::opts_for;
 using liveproxy::test::temp_dir;
@@ -131,4 +133,31 @@ TEST_CASE("a .gitignore negation re-includes a directory ignored by default", "[
   write_file(dir / "sentinel2.py", "x");
   REQUIRE(h.wait_for("sentinel2.py"));
   CHECK_FALSE(h.saw_under(".venv"));
+}
+
+TEST_CASE("a root watchman cancelled is subscribed to once when it is back - no lost-events batch after",
+          "[fs][watcher]") {
+  temp_dir dir("watcher-wm-resubscribe");
+  fake_watchman fake;
+  liveproxy::watcher::options o;
+  o.roots = {dir.path()};
+  o.use_watchman = true;
+  o.watchman_socket = fake.socket();
+  harness h(std::move(o));
+  REQUIRE(h.backend() == "watchman");
+  REQUIRE(fake.count("subscribe") == 1);
+
+  // What watchman sends when the root is deleted; it is still there, so it is back at the next check.
+  fake.send(R"({"unilateral":true,"subscription":")" + fake.subscription() + R"(","canceled":true})");
+  REQUIRE(h.wait_for_message(" is gone"));
+  REQUIRE(wait_until([&] { return h.saw_overflow(); }));  // what changed meanwhile is unknown
+  h.clear();
+  REQUIRE(h.wait_for_message(" is back"));
+  // A duplicate subscribe would go out together with the first (a bounded wait for what must not happen);
+  // its fresh listing would then be taken for lost events.
+  CHECK_FALSE(wait_until([&] { return fake.count("subscribe") > 2; }, 300ms));
+  CHECK(fake.count("subscribe") == 2);
+  fake.send_files({"sentinel.py"});
+  REQUIRE(h.wait_for("sentinel.py"));
+  CHECK_FALSE(h.saw_overflow());
 }
