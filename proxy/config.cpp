@@ -1,6 +1,8 @@
 // Command-line parsing. Hand-written: the grammar is small and the errors must name the option.
 #include "proxy/config.hpp"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <string_view>
 
@@ -27,14 +29,39 @@ double parse_seconds(std::string_view opt, std::string_view text) {
   throw config_error(std::string(opt) + ": expected seconds (e.g. 30 or 0.5), got '" + std::string(text) + "'");
 }
 
+// Longest waits --settle and --coalesce accept: beyond this a change seems not to have been seen.
+constexpr int max_wait_ms = 10'000;
+
+std::string_view basename_of(std::string_view path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
 }  // namespace
+
+bool runs_server_javascript(const std::vector<std::string>& app_command) {
+  static constexpr std::array<std::string_view, 11> runtimes = {
+      "node", "nodejs", "deno", "bun", "tsx", "ts-node", "nodemon", "npm", "npx", "yarn", "pnpm"};
+  std::size_t i = 0;
+  // `env [-i] [VAR=value...] node ...`, as in a #! line: the command is the first word after them.
+  if (!app_command.empty() && basename_of(app_command[0]) == "env") {
+    for (++i; i < app_command.size(); ++i) {
+      const std::string& word = app_command[i];
+      if (!word.starts_with('-') && word.find('=') == std::string::npos) break;
+    }
+  }
+  if (i >= app_command.size()) return false;
+  return std::find(runtimes.begin(), runtimes.end(), basename_of(app_command[i])) != runtimes.end();
+}
 
 std::string usage_text() {
   return R"(usage: liveproxy [options] -- COMMAND [ARGS...]
 
 Runs COMMAND as your app on a private port, proxies the browser to it, and reloads
 the browser when files change: code -> restart the app, templates -> reload the page,
-stylesheets and images -> swap them in place.
+stylesheets and images -> swap them in place. When COMMAND is node, deno, bun,
+npm or the like, its scripts (*.js, *.ts...) are code too, except under public/,
+static/, assets/ and templates/.
 
 The app's port is passed as {port} inside any argument and as $PORT. With --fd,
 liveproxy binds the port itself and hands the listening socket over as fd 3
@@ -50,6 +77,11 @@ options:
   --poll [MS]          poll the file system instead of inotify (default 500 ms)
   --watchman           watch through the watchman service (Debian package watchman);
                        falls back to inotify, saying why, when it cannot be used
+  --settle MS          quiet time after a code change before the app restarts (default )" +
+         std::to_string(watcher::debouncer::default_restart_settle.count()) + R"()
+  --coalesce MS        stylesheet and page changes go to the browser at once; those right after
+                       are collected for MS and sent together (default )" +
+         std::to_string(watcher::debouncer::default_browser_coalesce.count()) + R"()
   --hold-timeout SECS  how long requests wait for the app to come up (default 30)
   --start-timeout SECS how long a starting app may take to listen before requests
                        get an error page saying so (default 20)
@@ -104,6 +136,10 @@ config parse_command_line(int argc, const char* const* argv) {
         cfg.poll_interval = std::chrono::milliseconds(500);
     } else if (arg == "--watchman") {
       cfg.use_watchman = true;
+    } else if (arg == "--settle") {
+      cfg.restart_settle = std::chrono::milliseconds(parse_number<int>(arg, value(arg), 0, max_wait_ms));
+    } else if (arg == "--coalesce") {
+      cfg.browser_coalesce = std::chrono::milliseconds(parse_number<int>(arg, value(arg), 0, max_wait_ms));
     } else if (arg == "--hold-timeout") {
       cfg.hold_timeout = std::chrono::milliseconds(static_cast<long>(parse_seconds(arg, value(arg)) * 1000));
     } else if (arg == "--start-timeout") {
@@ -120,6 +156,7 @@ config parse_command_line(int argc, const char* const* argv) {
     }
   }
   for (; i < argc; ++i) cfg.app_command.emplace_back(argv[i]);
+  cfg.js_runs_on_server = runs_server_javascript(cfg.app_command);
   if (cfg.app_command.empty() && !cfg.show_help && !cfg.show_version)
     throw config_error("no app command: liveproxy [options] -- COMMAND [ARGS...] (see --help)");
   if (cfg.poll_interval && cfg.use_watchman) throw config_error("--poll and --watchman exclude each other: choose one");

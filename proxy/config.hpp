@@ -1,6 +1,8 @@
 // Run-time configuration: what the command line (and later liveproxy.json) says.
 #pragma once
 
+#include "watcher/debouncer.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -27,6 +29,10 @@ struct config {
   std::optional<std::chrono::milliseconds> poll_interval;
   /// --watchman: watch through the watchman service (the watcher falls back to inotify, saying why).
   bool use_watchman = false;
+  /// --settle MS: quiet time after a code change before the app restarts.
+  std::chrono::milliseconds restart_settle{watcher::debouncer::default_restart_settle};
+  /// --coalesce MS: browser-only changes after the first of a burst are collected this long.
+  std::chrono::milliseconds browser_coalesce{watcher::debouncer::default_browser_coalesce};
   std::chrono::milliseconds hold_timeout{30'000};
   /// A run that has not listened on its port by then fails the waiting requests with an explanation.
   std::chrono::milliseconds start_timeout{20'000};
@@ -35,12 +41,19 @@ struct config {
   /// --fd: bind the app's listening socket ourselves and hand it over as fd 3 (systemd LISTEN_FDS).
   bool socket_handoff = false;
   std::vector<std::string> app_command;  ///< argv with {port} placeholders still in place
+  /// The app command runs JavaScript on the server (see runs_server_javascript): its scripts restart it.
+  bool js_runs_on_server = false;
   bool show_help = false;
   bool show_version = false;
 };
 
 /// Parses argv. Throws config_error naming the offending option.
 config parse_command_line(int argc, const char* const* argv);
+
+/// Is the app a server-side JavaScript runtime or package manager? The basename of argv[0] (of the
+/// command after `env`, its flags and VAR=value assignments) is one of node, nodejs, deno, bun, tsx,
+/// ts-node, nodemon, npm, npx, yarn, pnpm. A shell wrapper (sh -c "node ...") is not looked into.
+bool runs_server_javascript(const std::vector<std::string>& app_command);
 
 /// The --help text.
 std::string usage_text();

@@ -41,6 +41,10 @@ watcher::options watch_options(const config& cfg) {
   o.extra_ignores = cfg.ignores;
   o.poll_interval = cfg.poll_interval;
   o.use_watchman = cfg.use_watchman;
+  o.restart_settle = cfg.restart_settle;
+  o.browser_coalesce = cfg.browser_coalesce;
+  // A node (deno, bun...) app's own scripts are its code: they restart it, except under public/ and the like.
+  if (cfg.js_runs_on_server) o.rules = watcher::classifier::default_rules(true);
   return o;
 }
 

@@ -20,10 +20,12 @@ class classifier {
     action act;
   };
 
-  /// The built-in rules (see classifier.cpp for the precedence and why).
-  static const std::vector<rule>& default_rules();
+  /// The built-in rules (see classifier.cpp for the precedence and why). js_runs_on_server: the app
+  /// itself is JavaScript (node, deno, bun...), so scripts outside templates/, static/, public/ and
+  /// assets/ restart it instead of reloading the page.
+  static const std::vector<rule>& default_rules(bool js_runs_on_server = false);
 
-  /// Uses the built-in rules.
+  /// Uses the built-in rules for an app that is not JavaScript.
   classifier();
   explicit classifier(const std::vector<rule>& rules);
 

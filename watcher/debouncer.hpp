@@ -29,6 +29,11 @@ class debouncer {
 
   /// Upper bound on how long changes to already-pending paths may hold a batch back.
   static constexpr std::chrono::milliseconds default_max_delay{2000};
+  /// Quiet time before a restart batch (--settle): long enough for an editor's save or a formatter
+  /// run to finish, short enough not to be felt.
+  static constexpr std::chrono::milliseconds default_restart_settle{80};
+  /// How long later browser-only changes of a burst are collected after the leading edge (--coalesce).
+  static constexpr std::chrono::milliseconds default_browser_coalesce{30};
 
   debouncer(duration restart_settle, duration browser_coalesce, duration max_delay = default_max_delay);
 

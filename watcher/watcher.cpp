@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 #pragma GCC diagnostic pop
 
+#include <algorithm>
 #include <iostream>
 #include <utility>
 
@@ -27,7 +28,11 @@ class engine final : public event_sink, public std::enable_shared_from_this<engi
       : ex_(ex),
         opts_(std::move(opts)),
         on_batch_(std::move(on_batch)),
-        debouncer_(opts_.restart_settle, opts_.browser_coalesce),
+        classifier_(opts_.rules.empty() ? classifier() : classifier(opts_.rules)),
+        // A settle time longer than the usual cap on waiting is what the user asked for: the cap grows.
+        debouncer_(opts_.restart_settle, opts_.browser_coalesce,
+                   std::max({std::chrono::milliseconds(debouncer::default_max_delay), opts_.restart_settle,
+                             opts_.browser_coalesce})),
         timer_(ex) {}
 
   void start() {

@@ -2,6 +2,8 @@
 #pragma once
 
 #include "watcher/change.hpp"
+#include "watcher/classifier.hpp"
+#include "watcher/debouncer.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -25,10 +27,13 @@ struct options {
   bool use_watchman = false;
   /// watchman's socket; empty: $WATCHMAN_SOCK, else asked from `watchman get-sockname`.
   std::string watchman_socket;
+  /// What each change means, first match wins; empty: classifier::default_rules(). Plain data, so
+  /// the proxy can pick the set for a JavaScript app and a config file can supply its own.
+  std::vector<classifier::rule> rules;
   /// Quiet time after the last event before a restart batch is delivered.
-  std::chrono::milliseconds restart_settle{80};
+  std::chrono::milliseconds restart_settle{debouncer::default_restart_settle};
   /// Browser-only batches go out on the leading edge; later events of the same burst are coalesced for this long.
-  std::chrono::milliseconds browser_coalesce{30};
+  std::chrono::milliseconds browser_coalesce{debouncer::default_browser_coalesce};
   /// Where notices go (watch limit reached, unreadable directory, deleted root, backend fallback): one
   /// line each, without a prefix, on the watcher's executor. Unset: "liveproxy: <text>" on stderr.
   std::function<void(const std::string&)> on_message;

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <string>
 #include <vector>
 
 using namespace liveproxy;
@@ -77,4 +78,71 @@ TEST_CASE("supervision options: start timeout - restart on crash - socket hand-o
   CHECK_THROWS_AS(parse({"--start-timeout", "--", "x"}), config_error);
   CHECK(expand_placeholders({"gunicorn", "--bind", "fd://{fd}", "p{port}"}, 4100) ==
         std::vector<std::string>{"gunicorn", "--bind", "fd://3", "p4100"});
+}
+
+TEST_CASE("debounce timing: --settle and --coalesce in milliseconds, validated", "[unit][config]") {
+  const auto d = parse({"--", "x"});
+  CHECK(d.restart_settle == std::chrono::milliseconds(80));
+  CHECK(d.browser_coalesce == std::chrono::milliseconds(30));
+  const auto cfg = parse({"--settle", "250", "--coalesce", "0", "--", "x"});
+  CHECK(cfg.restart_settle == std::chrono::milliseconds(250));
+  CHECK(cfg.browser_coalesce == std::chrono::milliseconds(0));
+  CHECK(parse({"--settle", "10000", "--", "x"}).restart_settle == std::chrono::milliseconds(10000));
+
+  CHECK_THROWS_WITH(parse({"--settle", "soon", "--", "x"}),
+                    Catch::Contains("--settle") && Catch::Contains("0 to 10000") && Catch::Contains("'soon'"));
+  CHECK_THROWS_WITH(parse({"--settle", "-5", "--", "x"}), Catch::Contains("--settle"));
+  CHECK_THROWS_WITH(parse({"--settle", "10001", "--", "x"}), Catch::Contains("--settle"));
+  CHECK_THROWS_WITH(parse({"--settle", "1.5", "--", "x"}), Catch::Contains("--settle"));
+  CHECK_THROWS_WITH(parse({"--coalesce", "20000", "--", "x"}), Catch::Contains("--coalesce"));
+  CHECK_THROWS_WITH(parse({"--coalesce"}), Catch::Contains("--coalesce needs a value"));
+  CHECK_THROWS_AS(parse({"--settle", "--", "x"}), config_error);
+
+  const std::string usage = usage_text();
+  CHECK(usage.find("--settle MS") != std::string::npos);
+  CHECK(usage.find("restarts (default 80)") != std::string::npos);
+  CHECK(usage.find("--coalesce MS") != std::string::npos);
+  CHECK(usage.find("together (default 30)") != std::string::npos);
+}
+
+TEST_CASE("an app command that runs server-side JavaScript is recognised", "[unit][config]") {
+  const std::vector<std::vector<std::string>> javascript = {
+      {"node", "server.js"},
+      {"/usr/bin/node", "examples/node/server.js"},
+      {"nodejs", "app.js"},
+      {"deno", "run", "--allow-net", "main.ts"},
+      {"bun", "run", "index.ts"},
+      {"tsx", "watch", "src/server.ts"},
+      {"ts-node", "src/server.ts"},
+      {"nodemon", "app.js"},
+      {"npm", "run", "dev"},
+      {"npx", "next", "dev", "-p", "{port}"},
+      {"yarn", "start"},
+      {"pnpm", "dev"},
+      {"/usr/bin/env", "node", "server.js"},
+      {"env", "NODE_ENV=development", "PORT={port}", "node", "server.js"},
+      {"env", "-i", "node", "server.js"},
+  };
+  for (const auto& cmd : javascript) {
+    INFO(cmd[0] << " " << (cmd.size() > 1 ? cmd[1] : ""));
+    CHECK(runs_server_javascript(cmd));
+  }
+  const std::vector<std::vector<std::string>> other = {
+      {"python3", "app.py"},
+      {"/usr/bin/python3", "manage.py", "runserver"},
+      {"gunicorn", "app:application"},
+      {"ruby", "node.rb"},         // only the program counts, not its arguments
+      {"nodeapp"},                 // a name that merely starts with "node"
+      {"/opt/node/bin/python3"},   // nor a directory called node
+      {"env", "python3", "app.py"},
+      {"env", "FOO=1"},
+      {"sh", "-c", "node server.js"},  // shells are not looked into
+      {},
+  };
+  for (const auto& cmd : other) {
+    INFO((cmd.empty() ? std::string("(empty)") : cmd[0]));
+    CHECK_FALSE(runs_server_javascript(cmd));
+  }
+  CHECK(parse({"--", "node", "server.js"}).js_runs_on_server);
+  CHECK_FALSE(parse({"--", "python3", "app.py"}).js_runs_on_server);
 }

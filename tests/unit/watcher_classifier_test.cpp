@@ -67,6 +67,47 @@ TEST_CASE("default classification: css hot swap - page reload - app restart", "[
   }
 }
 
+TEST_CASE("classification for server-side JavaScript: scripts restart - served directories still reload",
+          "[unit][watcher]") {
+  const classifier c(classifier::default_rules(true));
+  struct row {
+    const char* path;
+    action expected;
+  };
+  const row rows[] = {
+      {"server.js", action::restart},
+      {"src/app.mjs", action::restart},
+      {"lib/config.cjs", action::restart},
+      {"src/main.ts", action::restart},
+      {"src/util.mts", action::restart},
+      {"src/util.cts", action::restart},
+      {"components/App.jsx", action::restart},  // server-side rendering
+      {"components/App.tsx", action::restart},
+      {"package.json", action::restart},
+      {"public/app.js", action::reload},  // served as is: runs in the browser
+      {"static/js/main.mjs", action::reload},
+      {"assets/widget.tsx", action::reload},
+      {"templates/partial.js", action::reload},
+      {"public/style.css", action::css},
+      {"style.css", action::css},
+      {"public/logo.svg", action::css},
+      {"img/x.png", action::css},
+      {"public/index.html", action::reload},
+      {"views/index.ejs", action::reload},
+      {"views/layout.hbs", action::reload},
+      {"fonts/a.woff2", action::reload},
+      {"public/robots.txt", action::reload},
+      {"/srv/app/node_modules/x/index.js", action::restart},  // extra files: absolute
+  };
+  for (const auto& r : rows) {
+    INFO(r.path);
+    CHECK(c.classify(r.path) == r.expected);
+  }
+  // The other set is unchanged: for a Python or Ruby app, a script is browser code.
+  CHECK(classifier().classify("server.js") == action::reload);
+  CHECK(classifier(classifier::default_rules(false)).classify("src/main.ts") == action::reload);
+}
+
 TEST_CASE("custom classifier rules: first match wins - no match restarts", "[unit][watcher]") {
   const classifier c({{"*.md", action::ignore}, {"docs/", action::reload}, {"docs/*.py", action::restart}});
   CHECK(c.classify("README.md") == action::ignore);

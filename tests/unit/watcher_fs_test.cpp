@@ -55,6 +55,26 @@ TEST_CASE("watcher reports create - modify and delete with root-relative and abs
   CHECK(h.batches()[0].strongest == action::css);
 }
 
+TEST_CASE("the watcher classifies with the rules in its options", "[fs][watcher]") {
+  const backend_kind kind = each_backend();
+  temp_dir dir("watcher-rules");
+  write_file(dir / "server.js", "old\n");
+  write_file(dir / "public/app.js", "old\n");
+  options o = opts_for(dir, kind);
+  o.rules = liveproxy::watcher::classifier::default_rules(true);
+  harness h(std::move(o));
+
+  write_file(dir / "server.js", "new\n");
+  REQUIRE(h.wait_for("server.js"));
+  REQUIRE(h.batches().size() == 1);
+  CHECK(h.batches()[0].strongest == action::restart);
+  h.clear();
+  write_file(dir / "public/app.js", "new\n");
+  REQUIRE(h.wait_for("public/app.js"));
+  REQUIRE(h.batches().size() == 1);
+  CHECK(h.batches()[0].strongest == action::reload);
+}
+
 TEST_CASE("an editor's atomic save (ignored temp file renamed over the real one) is one change", "[fs][watcher]") {
   const backend_kind kind = each_backend();
   temp_dir dir("watcher-atomic");
