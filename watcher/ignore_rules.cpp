@@ -25,21 +25,22 @@ void ignore_rules::add_extra(const std::vector<std::string>& globs) {
   for (const auto& g : globs) extra_.add_line(g);
 }
 
-void ignore_rules::set_gitignore(std::string_view dir_rel, std::string_view text) {
+bool ignore_rules::set_gitignore(std::string_view dir_rel, std::string_view text) {
+  std::string key(dir_rel);
+  if (const auto it = gitignores_.find(key); it != gitignores_.end() && it->second.text == text) return false;
   rule_set set;
+  set.text = text;
   while (!text.empty()) {
     const auto nl = text.find('\n');
     set.add_line(text.substr(0, nl));
     text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
   }
-  if (set.rules.empty()) {
-    gitignores_.erase(std::string(dir_rel));
-  } else {
-    gitignores_.insert_or_assign(std::string(dir_rel), std::move(set));
-  }
+  if (set.rules.empty()) return gitignores_.erase(key) > 0;
+  gitignores_.insert_or_assign(std::move(key), std::move(set));
+  return true;
 }
 
-void ignore_rules::remove_gitignore(std::string_view dir_rel) { gitignores_.erase(std::string(dir_rel)); }
+bool ignore_rules::remove_gitignore(std::string_view dir_rel) { return gitignores_.erase(std::string(dir_rel)) > 0; }
 
 namespace {
 

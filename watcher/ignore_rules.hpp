@@ -26,9 +26,10 @@ class ignore_rules {
   /// Adds root-relative globs in gitignore syntax that win over everything else.
   void add_extra(const std::vector<std::string>& globs);
   /// Sets (or replaces) the rules of the .gitignore file in dir_rel ("" for the root) from its text.
-  void set_gitignore(std::string_view dir_rel, std::string_view text);
-  /// Forgets the .gitignore of dir_rel (it was deleted).
-  void remove_gitignore(std::string_view dir_rel);
+  /// Returns whether that changed anything (false when the text is the one already in use).
+  bool set_gitignore(std::string_view dir_rel, std::string_view text);
+  /// Forgets the .gitignore of dir_rel (it was deleted). Returns whether it had rules.
+  bool remove_gitignore(std::string_view dir_rel);
   /// The directories at or below dir_rel ("" for all) that have .gitignore rules.
   std::vector<std::string> gitignore_dirs_under(std::string_view dir_rel) const;
   /// A directory was renamed: the .gitignore rules of from_dir and of everything below it now apply at to_dir.
@@ -50,6 +51,7 @@ class ignore_rules {
   };
   struct rule_set {
     std::vector<rule> rules;
+    std::string text;  // as read, to tell a rewrite with the same rules from a change
     /// true = ignored, false = re-included, nullopt = no line matched. rel_path is relative to the set's base.
     std::optional<bool> decide(std::string_view rel_path, bool is_dir) const;
     void add_line(std::string_view line);

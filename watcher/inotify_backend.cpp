@@ -82,6 +82,15 @@ void inotify_state::stop() {
   stream_.close(ec);
 }
 
+bool inotify_state::at_or_under(const std::string& path, const std::string& dir) {
+  return dir.empty() || path == dir || (path.size() > dir.size() && path.starts_with(dir) && path[dir.size()] == '/');
+}
+
+std::string inotify_state::name() const {
+  if (polled_.empty()) return "inotify";
+  return "inotify, polling " + std::to_string(polled_.size()) + (polled_.size() == 1 ? " directory" : " directories");
+}
+
 void inotify_state::watch_extra_files(const std::vector<std::filesystem::path>& files) {
   if (!stream_.is_open()) return;
   for (const auto& f : files) {
@@ -166,8 +175,8 @@ void inotify_state::handle(int wd, std::uint32_t mask, std::uint32_t cookie, std
     const auto root = static_cast<std::size_t>(d.root);
     std::string rel = join_rel(d.rel, name);
     if (name == ".gitignore") {
-      // Rules for entries seen from now on; existing watches stay as they are.
-      tree_->reload_gitignore(root, d.rel);
+      // The rules of this directory and everything below it: what is watched follows them.
+      if (tree_->reload_gitignore(root, d.rel)) rules_changed(root, d.rel);
       return;
     }
     // A rename reports both names: the old one on IN_MOVED_FROM, the new one on IN_MOVED_TO.
@@ -191,18 +200,22 @@ void inotify_state::handle_dir(const watch_map::dir& d, std::uint32_t mask, std:
   const std::string rel = join_rel(d.rel, name);
   if (mask & IN_DELETE) {
     drop_subtree(abs);
-    // Its files were reported as they were deleted; the directory itself is no change.
+    // Its watched files were reported as they were deleted; the polled ones are now. The directory
+    // itself is no change.
+    unpoll(root, rel, true);
     return;
   }
   if (mask & IN_MOVED_FROM) {
     dir_moved_from(root, rel, abs, cookie);
+    // Polled, it has no watches to carry over: its files are gone from here (and, moved within the
+    // tree, found at the new place).
+    unpoll(root, rel, true);
   } else if (mask & IN_MOVED_TO) {
     dir_moved_to(root, rel, abs, cookie);
   } else if ((mask & IN_CREATE) && !tree_->ignored(root, rel, true)) {
     add_tree(root, rel, true);
   } else if ((mask & IN_ATTRIB) && !watches_.contains_path(abs) && !tree_->ignored(root, rel, true) &&
-             std::none_of(polled_.begin(), polled_.end(),
-                          [&](const poll_scan& p) { return p.root() == root && p.dir_rel() == rel; })) {
+             !is_polled(root, rel)) {
     // An unwatched directory whose permissions changed may be readable now.
     add_tree(root, rel, true);
   }
@@ -224,6 +237,9 @@ void inotify_state::add_tree(std::size_t root, const std::string& rel, bool repo
       continue;
     }
     remember(wd, root, dir, std::move(abs));
+    // Polled for lack of a watch until now (watches were freed): the watch takes over, and what is
+    // below it is watched or polled on its own.
+    std::erase_if(polled_, [&](const poll_scan& p) { return p.root() == root && p.dir_rel() == dir; });
     if (tree_->list(root, dir, entries)) continue;
     for (const auto& e : entries) {
       std::string child = join_rel(dir, e.name);
@@ -248,21 +264,49 @@ int inotify_state::add_watch(const std::string& abs) {
 
 // A directory that could not get a watch is polled, with everything below it.
 void inotify_state::poll_instead(std::size_t root, const std::string& rel, bool report) {
+  // Already polled, itself or with a directory above it: every overflow's rescan meets the watch
+  // limit again for the same directories.
+  if (is_polled(root, rel)) return;
+  // What was polled below it is covered now.
+  std::erase_if(polled_, [&](const poll_scan& p) { return p.root() == root && at_or_under(p.dir_rel(), rel); });
   polled_.emplace_back(root, rel);
   polled_.back().rescan(
       *tree_, [this](const std::string& path, const std::string& r) { emit(path, r); }, report);
-  if (polled_.size() == 1) schedule_poll();
+  schedule_poll();
+}
+
+bool inotify_state::is_polled(std::size_t root, const std::string& rel) const {
+  return std::any_of(polled_.begin(), polled_.end(),
+                     [&](const poll_scan& p) { return p.root() == root && at_or_under(rel, p.dir_rel()); });
+}
+
+// Stops polling rel and what is below it (deleted, moved away or ignored now); with report, one last
+// scan first reports its files as gone.
+void inotify_state::unpoll(std::size_t root, const std::string& rel, bool report) {
+  const auto going = [&](const poll_scan& p) { return p.root() == root && at_or_under(p.dir_rel(), rel); };
+  if (report) {
+    for (auto& p : polled_)
+      if (going(p)) p.rescan(*tree_, [this](const std::string& path, const std::string& r) { emit(path, r); });
+  }
+  std::erase_if(polled_, going);
 }
 
 void inotify_state::schedule_poll() {
+  if (poll_timer_armed_ || polled_.empty()) return;
+  poll_timer_armed_ = true;
   poll_timer_.expires_after(fallback_interval_);
   poll_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
     const auto self = weak.lock();
-    if (ec || !self || self->sink_ == nullptr) return;
+    if (!self) return;
+    self->poll_timer_armed_ = false;
+    if (ec || self->sink_ == nullptr) return;
     for (auto& p : self->polled_) {
       p.rescan(*self->tree_, [&](const std::string& path, const std::string& rel) { self->emit(path, rel); });
     }
     if (self->sink_ == nullptr) return;
+    // Gone without an event we acted on (lost in an overflow): its files were reported by the scan.
+    // A missing root is the root watch's business.
+    std::erase_if(self->polled_, [](const poll_scan& p) { return p.missing() && !p.dir_rel().empty(); });
     self->sink_->on_flush();
     if (self->sink_ != nullptr) self->schedule_poll();
   });
@@ -349,7 +393,7 @@ class inotify_backend final : public backend {
   void watch_extra_files(const std::vector<std::filesystem::path>& files) override {
     state_->watch_extra_files(files);
   }
-  std::string name() const override { return "inotify"; }
+  std::string name() const override { return state_->name(); }
 
  private:
   std::shared_ptr<inotify_state> state_;

@@ -40,9 +40,14 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
   void start();
   void stop();
   void watch_extra_files(const std::vector<std::filesystem::path>& files);
+  /// "inotify", and how many directories are polled for lack of watches, if any.
+  std::string name() const;
 
  private:
   using clock = std::chrono::steady_clock;
+
+  // Is the root-relative path dir itself or inside it? ("" is the root, which holds everything.)
+  static bool at_or_under(const std::string& path, const std::string& dir);
 
   // A root that was deleted or moved away is waited for: through a watch on its parent while the
   // parent exists (parent_wd), else by a cheap existence check every fallback_interval_.
@@ -72,12 +77,17 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
   void add_tree(std::size_t root, const std::string& rel, bool report);
   int add_watch(const std::string& abs);
   void poll_instead(std::size_t root, const std::string& rel, bool report);
+  bool is_polled(std::size_t root, const std::string& rel) const;
+  void unpoll(std::size_t root, const std::string& rel, bool report);
   void schedule_poll();
   void remember(int wd, std::size_t root, const std::string& rel, std::string abs);
   void drop_subtree(const std::string& abs);
   void unwatch(int wd);
   bool watch_failed(const std::string& abs, int err);
   void overflow();
+
+  // inotify_rules.cpp: the watches follow .gitignore edits.
+  void rules_changed(std::size_t root, const std::string& dir_rel);
 
   // inotify_roots.cpp: a watch root deleted or moved away, and back.
   void root_gone(std::size_t i);
@@ -98,12 +108,13 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
   boost::asio::steady_timer poll_timer_;  // armed only while some directory is polled: idle means no wake-ups
   boost::asio::steady_timer root_timer_;  // armed only while a missing root has no parent to watch
   boost::asio::steady_timer move_timer_;  // armed only while a directory move waits for its other half
+  bool poll_timer_armed_ = false;
   bool root_timer_armed_ = false;
   bool move_timer_armed_ = false;
   std::shared_ptr<watch_tree> tree_;
   event_sink* sink_;  // null once stopped
   std::chrono::milliseconds fallback_interval_;
-  std::vector<poll_scan> polled_;
+  std::vector<poll_scan> polled_;  // each for a subtree; none inside another
   int watch_cap_ = 0;
   std::vector<char> buffer_;
   watch_map watches_;

@@ -46,7 +46,8 @@ void poll_scan::rescan(watch_tree& tree, const on_change_fn& on_change, bool rep
       if (it == files_.end() || !(it->second == state)) on_change(tree.abs_path(root_, rel), rel);
     }
     for (const auto& [rel, state] : files_) {
-      if (!now.contains(rel)) on_change(tree.abs_path(root_, rel), rel);
+      // Out of sight because a directory above it is ignored now (a .gitignore edit): not a change.
+      if (!now.contains(rel) && !tree.ignored_path(root_, rel, false)) on_change(tree.abs_path(root_, rel), rel);
     }
   }
   scanned_ = true;

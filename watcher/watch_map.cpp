@@ -13,6 +13,11 @@ watch_map::dir* watch_map::find(int wd) {
   return it == by_wd_.end() ? nullptr : &it->second;
 }
 
+const watch_map::dir* watch_map::find_path(const std::string& abs) const {
+  const auto it = by_abs_.find(abs);
+  return it == by_abs_.end() ? nullptr : find(it->second);
+}
+
 void watch_map::remember(int wd, std::size_t root, std::string rel, std::string abs) {
   auto& d = by_wd_[wd];
   if (!d.abs.empty() && d.abs != abs) {

@@ -25,6 +25,8 @@ class watch_map {
   const dir* find(int wd) const;
   dir* find(int wd);
   bool contains_path(const std::string& abs) const { return by_abs_.contains(abs); }
+  /// The directory watched at abs, or null.
+  const dir* find_path(const std::string& abs) const;
   std::size_t size() const { return by_wd_.size(); }
 
   /// Records that wd watches abs (rel under root). The same wd under a new path (the kernel

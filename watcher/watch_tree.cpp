@@ -73,13 +73,10 @@ bool watch_tree::covers(const std::string& abs) const {
   return false;
 }
 
-void watch_tree::reload_gitignore(std::size_t i, std::string_view dir_rel) {
+bool watch_tree::reload_gitignore(std::size_t i, std::string_view dir_rel) {
   const std::string path = abs_path(i, join_rel(dir_rel, ".gitignore"));
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    roots_[i].rules.remove_gitignore(dir_rel);
-    return;
-  }
+  if (fd < 0) return roots_[i].rules.remove_gitignore(dir_rel);
   std::string text;
   char buf[4096];
   // .gitignore files are small; a runaway one is cut off rather than read whole.
@@ -87,7 +84,7 @@ void watch_tree::reload_gitignore(std::size_t i, std::string_view dir_rel) {
   for (ssize_t n; text.size() < max_size && (n = ::read(fd, buf, sizeof buf)) > 0;)
     text.append(buf, static_cast<std::size_t>(n));
   ::close(fd);
-  roots_[i].rules.set_gitignore(dir_rel, text);
+  return roots_[i].rules.set_gitignore(dir_rel, text);
 }
 
 void watch_tree::moved(std::size_t from, std::string_view from_rel, std::size_t to, std::string_view to_rel) {

@@ -53,8 +53,9 @@ class watch_tree {
   std::error_code list(std::size_t i, std::string_view dir_rel, std::vector<entry>& out);
   /// Says once per directory that abs could not be read or watched and why, until it can be again.
   void unreadable(const std::string& abs, int err);
-  /// Re-reads <dir_rel>/.gitignore of root i (dropping its rules if the file is gone).
-  void reload_gitignore(std::size_t i, std::string_view dir_rel);
+  /// Re-reads <dir_rel>/.gitignore of root i (dropping its rules if the file is gone). Returns
+  /// whether the rules changed.
+  bool reload_gitignore(std::size_t i, std::string_view dir_rel);
   /// A directory moved from from_rel of root from to to_rel of root to: its .gitignore rules (and
   /// those below it) move along, without reading anything again.
   void moved(std::size_t from, std::string_view from_rel, std::size_t to, std::string_view to_rel);

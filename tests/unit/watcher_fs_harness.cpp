@@ -3,6 +3,11 @@
 
 #include "watcher_watchman_server.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <fstream>
+
 namespace liveproxy::test {
 
 watcher_harness::watcher_harness(watcher::options opts) {
@@ -75,6 +80,35 @@ std::vector<std::string> watcher_harness::all_rel_paths() const {
 void watcher_harness::clear() {
   const std::lock_guard lock(m_);
   batches_.clear();
+}
+
+std::string watcher_harness::backend() {
+  std::string name;
+  on_loop([&] { name = w_->backend_name(); });
+  return name;
+}
+
+void watcher_harness::overflow_inotify_queue(const std::filesystem::path& file_a, const std::filesystem::path& file_b,
+                                             const std::function<void()>& while_full) {
+  std::promise<void> release;
+  std::promise<void> holding;
+  std::thread holder([&] {
+    on_loop([&] {
+      holding.set_value();
+      release.get_future().wait();
+    });
+  });
+  holding.get_future().wait();
+  std::ifstream limit_file("/proc/sys/fs/inotify/max_queued_events");
+  int limit = 16384;
+  limit_file >> limit;
+  // Alternating names, because the kernel merges identical consecutive events.
+  const std::string a = file_a.string();
+  const std::string b = file_b.string();
+  for (int i = 0; i < limit + 100; ++i) ::utimensat(AT_FDCWD, i % 2 ? a.c_str() : b.c_str(), nullptr, 0);
+  if (while_full) while_full();
+  release.set_value();
+  holder.join();
 }
 
 void watcher_harness::watch_extra(const std::vector<std::filesystem::path>& files) {

@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -49,7 +50,12 @@ class watcher_harness {
   bool wait_for(const std::string& rel, std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
   std::vector<std::string> all_rel_paths() const;
   void clear();
-  std::string backend() const { return w_->backend_name(); }
+  /// watcher::backend_name(), asked on the watcher's loop (it can change while running).
+  std::string backend();
+  /// Overflows the kernel's inotify queue: holds the watcher's loop, floods the queue with attribute
+  /// changes of two files of a watched directory, runs while_full (its events are lost), releases.
+  void overflow_inotify_queue(const std::filesystem::path& file_a, const std::filesystem::path& file_b,
+                              const std::function<void()>& while_full = {});
   void watch_extra(const std::vector<std::filesystem::path>& files);
 
   /// The notices the watcher gave so far, in order.

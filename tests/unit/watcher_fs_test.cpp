@@ -164,18 +164,29 @@ TEST_CASE("ignored paths produce nothing", "[fs][watcher]") {
   CHECK(paths == std::vector<std::string>{"sentinel.py"});
 }
 
-TEST_CASE("a .gitignore written while running applies to later changes", "[fs][watcher]") {
+TEST_CASE("a .gitignore written while running applies to later changes - directory patterns too", "[fs][watcher]") {
   const backend_kind kind = each_backend();
   temp_dir dir("watcher-gitignore-live");
+  write_file(dir / ".gitignore", "cache/\n");
+  write_file(dir / "cache/a.py", "x");
+  write_file(dir / "build/b.py", "x");
   harness h(opts_for(dir, kind));
-  write_file(dir / ".gitignore", "*.gen\n");
+
+  // From now on build/ is ignored (it was watched) and cache/ is not (it was never watched).
+  write_file(dir / ".gitignore", "*.gen\nbuild/\n");
   write_file(dir / "first.py", "x");
   REQUIRE(h.wait_for("first.py"));
   write_file(dir / "x.gen", "y");
+  write_file(dir / "build/b.py", "y");
+  write_file(dir / "build/sub/c.py", "y");
+  write_file(dir / "cache/new.py", "y");
   write_file(dir / "sentinel.py", "x");
   REQUIRE(h.wait_for("sentinel.py"));
+  CHECK(h.wait_for("cache/new.py"));
   CHECK_FALSE(h.saw("x.gen"));
   CHECK_FALSE(h.saw(".gitignore"));
+  // Neither a change under it nor its files dropping out of sight (polling) counts.
+  for (const auto& p : h.all_rel_paths()) CHECK_FALSE(p.starts_with("build/"));
 }
 
 TEST_CASE("extra files are watched even in ignored directories and outside the roots", "[fs][watcher]") {
@@ -297,35 +308,20 @@ TEST_CASE("a kernel queue overflow gives one conservative batch flagged overflow
   write_file(dir / "b.py", "x");
   harness h(opts_for(dir, backend_kind::inotify));
 
-  // Hold the loop so the kernel queue fills, then flood it with cheap attribute events; alternating
-  // names, because the kernel merges identical consecutive events.
-  std::promise<void> release;
-  std::promise<void> holding;
-  std::thread holder([&] {
-    h.on_loop([&] {
-      holding.set_value();
-      release.get_future().wait();
-    });
-  });
-  holding.get_future().wait();
-  std::ifstream limit_file("/proc/sys/fs/inotify/max_queued_events");
-  int limit = 16384;
-  limit_file >> limit;
-  const auto a = (dir / "a.py").string();
-  const auto b = (dir / "b.py").string();
-  for (int i = 0; i < limit + 100; ++i) ::utimensat(AT_FDCWD, i % 2 ? a.c_str() : b.c_str(), nullptr, 0);
-  release.set_value();
-  holder.join();
-
-  REQUIRE(wait_until([&] {
-    const auto bs = h.batches();
-    return std::any_of(bs.begin(), bs.end(), [](const batch& x) { return x.overflow; });
-  }));
-  for (const auto& x : h.batches())
-    if (x.overflow) CHECK(x.strongest == action::restart);
-  h.clear();
-  write_file(dir / "after.py", "x");
-  REQUIRE(h.wait_for("after.py"));
+  // A directory made while events are lost: only the rescan after the overflow can find and watch it.
+  h.overflow_inotify_queue(dir / "a.py", dir / "b.py", [&] { write_file(dir / "made_meanwhile/first.py", "x"); });
+  REQUIRE(wait_until([&] { return h.saw_overflow(); }));
+  write_file(dir / "made_meanwhile/later.py", "x");
+  REQUIRE(h.wait_for("made_meanwhile/later.py"));
+  write_file(dir / "sentinel.py", "x");
+  REQUIRE(h.wait_for("sentinel.py"));
+  std::size_t overflows = 0;
+  for (const auto& x : h.batches()) {
+    if (!x.overflow) continue;
+    ++overflows;
+    CHECK(x.strongest == action::restart);
+  }
+  CHECK(overflows == 1);
 }
 
 TEST_CASE("directories beyond the inotify watch limit are polled instead", "[fs][watcher]") {
@@ -335,7 +331,7 @@ TEST_CASE("directories beyond the inotify watch limit are polled instead", "[fs]
   ::setenv("LIVEPROXY_TEST_MAX_INOTIFY_WATCHES", "3", 1);
   harness h(opts_for(dir, backend_kind::inotify));
   ::unsetenv("LIVEPROXY_TEST_MAX_INOTIFY_WATCHES");
-  CHECK(h.backend() == "inotify");
+  CHECK(h.backend() == "inotify, polling 3 directories");
 
   for (int i = 0; i < 5; ++i) write_file(dir / ("d" + std::to_string(i)) / "x.py", "y");
   for (int i = 0; i < 5; ++i) CHECK(h.wait_for("d" + std::to_string(i) + "/x.py"));
@@ -344,6 +340,36 @@ TEST_CASE("directories beyond the inotify watch limit are polled instead", "[fs]
   CHECK(h.wait_for("late/new.py"));
   write_file(dir / "late/second.py", "x");
   CHECK(h.wait_for("late/second.py"));
+}
+
+TEST_CASE("a directory polled for lack of watches is polled once however many overflows - and no more once gone",
+          "[fs][watcher]") {
+  temp_dir dir("watcher-enospc-overflow");
+  write_file(dir / "a.py", "x");
+  write_file(dir / "b.py", "x");
+  for (int i = 0; i < 5; ++i) write_file(dir / ("d" + std::to_string(i)) / "x.py", "x");
+  ::setenv("LIVEPROXY_TEST_MAX_INOTIFY_WATCHES", "3", 1);
+  harness h(opts_for(dir, backend_kind::inotify));
+  ::unsetenv("LIVEPROXY_TEST_MAX_INOTIFY_WATCHES");
+  // The root and two directories have watches.
+  REQUIRE(h.backend() == "inotify, polling 3 directories");
+
+  // Each overflow's rescan meets the watch limit again for the same directories.
+  for (int round = 0; round < 2; ++round) {
+    h.clear();
+    h.overflow_inotify_queue(dir / "a.py", dir / "b.py");
+    REQUIRE(wait_until([&] { return h.saw_overflow(); }));
+    CHECK(h.backend() == "inotify, polling 3 directories");
+  }
+  h.clear();
+  write_file(dir / "d4/x.py", "edited");
+  CHECK(h.wait_for("d4/x.py"));
+
+  // Deleted: their files are reported gone, polled or not, and nothing is polled any more.
+  h.clear();
+  for (int i = 0; i < 5; ++i) fs::remove_all(dir / ("d" + std::to_string(i)));
+  for (int i = 0; i < 5; ++i) CHECK(h.wait_for("d" + std::to_string(i) + "/x.py"));
+  CHECK(wait_until([&] { return h.backend() == "inotify"; }));
 }
 
 TEST_CASE("the inotify watch limit is named once with its current value and the polling fallback",
