@@ -1,6 +1,8 @@
 // The small interface every watching backend implements, and how it reports to the watcher.
 #pragma once
 
+#include "watcher/file_event.hpp"
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -12,8 +14,8 @@ class event_sink {
  public:
   virtual ~event_sink() = default;
   /// A file changed (created, written, deleted, renamed, attributes). rel_path is relative to its
-  /// root, or the absolute path for an extra file.
-  virtual void on_change(std::string path, std::string rel_path) = 0;
+  /// root, or the absolute path for an extra file. ev: created or removed when the backend knows.
+  virtual void on_change(std::string path, std::string rel_path, file_event ev) = 0;
   /// Events were lost (queue overflow); the backend has rescanned and keeps going.
   virtual void on_overflow() = 0;
   /// A group of events read together has been delivered: a good moment to act on what is due.

@@ -2,11 +2,15 @@
 #pragma once
 
 #include "watcher/change.hpp"
+#include "watcher/file_event.hpp"
 
+#include <array>
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace liveproxy::watcher {
 
@@ -21,6 +25,10 @@ namespace liveproxy::watcher {
 ///   file rewritten forever cannot starve the app, while a long checkout (new paths all the time,
 ///   however slow the disk) still gives one batch.
 /// - Changes are de-duplicated by path; a batch acts on its strongest member.
+/// - A path created in the pending batch and removed (deleted, renamed away) before it is due was a
+///   temporary file (an atomic save through "tmpXXXX" or sed's "sedXXXXXX"): it leaves the batch as
+///   if it had never been seen. So that no leading-edge batch has named it first, a batch holding a
+///   path created in it is never due on the leading edge; it waits browser_coalesce like a trailing one.
 class debouncer {
  public:
   using clock = std::chrono::steady_clock;
@@ -37,8 +45,8 @@ class debouncer {
 
   debouncer(duration restart_settle, duration browser_coalesce, duration max_delay = default_max_delay);
 
-  /// Records a change seen at `now` (act must not be ignore).
-  void add(change c, time_point now);
+  /// Records a change seen at `now` (an ignore one is dropped); ev says what happened to the path.
+  void add(change c, time_point now, file_event ev = file_event::changed);
   /// Records that events were lost at `now`: the next batch is a conservative restart with overflow set.
   void add_overflow(time_point now);
 
@@ -47,22 +55,36 @@ class debouncer {
   /// When take_due will next return a batch; nullopt when nothing is pending (no timer needed).
   std::optional<time_point> next_due() const;
 
-  bool idle() const { return pending_.changes.empty() && !pending_.overflow; }
+  bool idle() const { return live_ == 0 && !pending_.overflow; }
 
  private:
+  // Per pending change, by position in pending_.changes.
+  struct slot {
+    bool created = false;  // its first event in this batch made it: it may be a temporary file
+    bool dropped = false;  // a temporary file gone again: left out when the batch is taken
+  };
+
   void note(time_point now);
+  void drop(std::size_t pos);
+  action strongest_live() const;
 
   duration restart_settle_;
   duration browser_coalesce_;
   duration max_delay_;
 
   batch pending_;
-  std::unordered_map<std::string, std::size_t> index_;  // path → position in pending_.changes
-  bool leading_ = false;                                 // pending_ is a leading-edge batch, due now
-  time_point first_{};                                   // first change of the pending batch
-  time_point last_new_{};                                // latest change adding a path to the batch
-  time_point last_{};                                    // latest change of the burst
+  std::vector<slot> slots_;
+  std::unordered_map<std::string, std::size_t> index_;  // path → position, for changes not dropped
+  std::size_t live_ = 0;                                 // changes not dropped
+  std::size_t created_ = 0;                              // of those, created in this batch
+  std::array<std::size_t, 4> live_by_action_{};          // so a drop need not rescan for the strongest
+  bool leading_ = false;             // the burst began with a browser-only change that was not created
+  time_point first_{};               // first change of the pending batch
+  time_point last_new_{};            // latest change adding a path to the batch
+  time_point last_{};                // latest change of the burst
   bool seen_any_ = false;
+  time_point before_last_{};         // last_ and seen_any_ before the pending batch began: put back
+  bool before_seen_any_ = false;     // when dropping a temporary file leaves the batch empty
 };
 
 }  // namespace liveproxy::watcher

@@ -36,6 +36,11 @@ constexpr std::uint32_t dir_mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM 
 // Room for a few thousand events per read; one read is one flush to the debouncer.
 constexpr std::size_t read_buffer_size = 64 * 1024;
 
+// How many created files may wait for their close, and for how long they count as created: a
+// temporary file is renamed away microseconds after it is written, well within the batch it is in.
+constexpr std::size_t max_fresh = 4096;
+constexpr std::chrono::seconds fresh_window{2};
+
 std::string max_user_watches() {
   std::ifstream in("/proc/sys/fs/inotify/max_user_watches");
   std::string v;
@@ -140,8 +145,29 @@ void inotify_state::say(std::string text) {
   if (sink_ != nullptr) sink_->on_message(std::move(text));
 }
 
-void inotify_state::emit(std::string path, std::string rel) {
-  if (sink_ != nullptr) sink_->on_change(std::move(path), std::move(rel));
+void inotify_state::emit(std::string path, std::string rel, file_event ev) {
+  if (sink_ != nullptr) sink_->on_change(std::move(path), std::move(rel), ev);
+}
+
+void inotify_state::remember_created(const std::string& abs) {
+  // Bounded: names created and never written and closed (hard links, mknod) would otherwise pile up.
+  if (fresh_.size() >= max_fresh) fresh_.clear();
+  fresh_[abs] = clock::now();
+}
+
+// A file made by creat() or open(O_CREAT) counts as created until it is closed after writing, with
+// the events in between (sed's fchmod of its temporary file): a temporary renamed away before its
+// batch is due can then be left out. A rename onto a name is a change of that name.
+file_event inotify_state::event_kind(const std::string& abs, std::uint32_t mask) {
+  if (mask & (IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO)) {
+    fresh_.erase(abs);
+    return (mask & IN_MOVED_TO) ? file_event::changed : file_event::removed;
+  }
+  const auto it = fresh_.find(abs);
+  if (it == fresh_.end()) return file_event::changed;
+  const bool recent = clock::now() - it->second < fresh_window;
+  if ((mask & IN_CLOSE_WRITE) || !recent) fresh_.erase(it);
+  return recent ? file_event::created : file_event::changed;
 }
 
 void inotify_state::handle(int wd, std::uint32_t mask, std::uint32_t cookie, std::string_view name) {
@@ -179,13 +205,19 @@ void inotify_state::handle(int wd, std::uint32_t mask, std::uint32_t cookie, std
       if (tree_->reload_gitignore(root, d.rel)) rules_changed(root, d.rel);
       return;
     }
-    // A rename reports both names: the old one on IN_MOVED_FROM, the new one on IN_MOVED_TO.
-    if (!tree_->ignored(root, rel, false) && (!(mask & IN_CREATE) || is_symlink(abs))) {
-      emit(abs, std::move(rel));
+    if (!tree_->ignored(root, rel, false)) {
+      if (!(mask & IN_CREATE)) {
+        // A rename reports both names: the old one on IN_MOVED_FROM, the new one on IN_MOVED_TO.
+        emit(abs, std::move(rel), event_kind(abs, mask));
+      } else if (is_symlink(abs)) {
+        emit(abs, std::move(rel), file_event::created);  // no close follows
+      } else {
+        remember_created(abs);  // reported once written and closed
+      }
       return;
     }
   }
-  if ((mask & ~IN_CREATE) && d.extra_names.contains(std::string(name))) emit(abs, abs);
+  if ((mask & ~IN_CREATE) && d.extra_names.contains(std::string(name))) emit(abs, abs, event_kind(abs, mask));
 }
 
 void inotify_state::handle_dir(const watch_map::dir& d, std::uint32_t mask, std::uint32_t cookie,
@@ -248,7 +280,7 @@ void inotify_state::add_tree(std::size_t root, const std::string& rel, bool repo
       } else if (report && e.name != ".gitignore" &&
                  (e.type == watch_tree::entry_type::file || e.type == watch_tree::entry_type::symlink)) {
         std::string path = tree_->abs_path(root, child);
-        emit(std::move(path), std::move(child));
+        emit(std::move(path), std::move(child), file_event::created);
       }
     }
   }
@@ -271,7 +303,7 @@ void inotify_state::poll_instead(std::size_t root, const std::string& rel, bool 
   std::erase_if(polled_, [&](const poll_scan& p) { return p.root() == root && at_or_under(p.dir_rel(), rel); });
   polled_.emplace_back(root, rel);
   polled_.back().rescan(
-      *tree_, [this](const std::string& path, const std::string& r) { emit(path, r); }, report);
+      *tree_, [this](const std::string& path, const std::string& r, file_event ev) { emit(path, r, ev); }, report);
   schedule_poll();
 }
 
@@ -286,7 +318,8 @@ void inotify_state::unpoll(std::size_t root, const std::string& rel, bool report
   const auto going = [&](const poll_scan& p) { return p.root() == root && at_or_under(p.dir_rel(), rel); };
   if (report) {
     for (auto& p : polled_)
-      if (going(p)) p.rescan(*tree_, [this](const std::string& path, const std::string& r) { emit(path, r); });
+      if (going(p))
+        p.rescan(*tree_, [this](const std::string& path, const std::string& r, file_event ev) { emit(path, r, ev); });
   }
   std::erase_if(polled_, going);
 }
@@ -301,7 +334,8 @@ void inotify_state::schedule_poll() {
     self->poll_timer_armed_ = false;
     if (ec || self->sink_ == nullptr) return;
     for (auto& p : self->polled_) {
-      p.rescan(*self->tree_, [&](const std::string& path, const std::string& rel) { self->emit(path, rel); });
+      p.rescan(*self->tree_,
+               [&](const std::string& path, const std::string& rel, file_event ev) { self->emit(path, rel, ev); });
     }
     if (self->sink_ == nullptr) return;
     // Gone without an event we acted on (lost in an overflow): its files were reported by the scan.

@@ -17,7 +17,7 @@ constexpr std::chrono::milliseconds pair_window{20};
 void inotify_state::dir_moved_from(std::size_t root, const std::string& rel, const std::string& abs,
                                    std::uint32_t cookie) {
   // Its files were not enumerated, so the directory itself stands for them.
-  if (!tree_->ignored(root, rel, true)) emit(abs, rel);
+  if (!tree_->ignored(root, rel, true)) emit(abs, rel, file_event::removed);
   auto wds = watches_.subtree(abs);
   if (wds.empty()) return;  // an ignored directory: nothing to carry over
   moves_[cookie] = pending_move{std::move(wds), root, rel, abs, clock::now() + pair_window, false};
@@ -41,7 +41,7 @@ void inotify_state::dir_moved_to(std::size_t root, const std::string& rel, const
   // The same inodes, so the same watches: only their paths change. No rescan, no lost events.
   watches_.move(m.wds, m.abs, abs, root, rel);
   tree_->moved(m.root, m.rel, root, rel);
-  emit(abs, rel);
+  emit(abs, rel, file_event::changed);
   // What was watched at the old place may be ignored at the new one (anchored or nested rules):
   // parents first, so that dropping one drops its subtree once.
   std::vector<std::pair<std::string, std::string>> moved;  // (rel, abs)

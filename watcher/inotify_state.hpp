@@ -73,7 +73,9 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
   void handle(int wd, std::uint32_t mask, std::uint32_t cookie, std::string_view name);
   void handle_dir(const watch_map::dir& d, std::uint32_t mask, std::uint32_t cookie, std::string_view name);
   void say(std::string text);
-  void emit(std::string path, std::string rel);
+  void emit(std::string path, std::string rel, file_event ev);
+  void remember_created(const std::string& abs);
+  file_event event_kind(const std::string& abs, std::uint32_t mask);
   void add_tree(std::size_t root, const std::string& rel, bool report);
   int add_watch(const std::string& abs);
   void poll_instead(std::size_t root, const std::string& rel, bool report);
@@ -122,6 +124,7 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
   std::unordered_map<int, std::unordered_set<std::size_t>> parent_waiters_;  // parent wd → missing roots
   std::unordered_map<std::uint32_t, pending_move> moves_;                    // by cookie
   bool warned_enospc_ = false;
+  std::unordered_map<std::string, clock::time_point> fresh_;  // files created, not yet written and closed
 };
 
 }  // namespace liveproxy::watcher

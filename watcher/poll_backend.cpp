@@ -75,8 +75,8 @@ class poll_state : public std::enable_shared_from_this<poll_state> {
   }
 
   void poll() {
-    const auto report = [this](const std::string& path, const std::string& rel) {
-      if (sink_ != nullptr) sink_->on_change(path, rel);
+    const auto report = [this](const std::string& path, const std::string& rel, file_event ev) {
+      if (sink_ != nullptr) sink_->on_change(path, rel, ev);
     };
     for (auto& s : scans_) {
       const bool was_missing = s.missing();
@@ -88,9 +88,12 @@ class poll_state : public std::enable_shared_from_this<poll_state> {
     for (auto& [path, state] : extra_) {
       const file_state now = stat_of(path);
       if (now == state) continue;
+      const file_event ev = state.mtime_ns < 0 ? file_event::created
+                            : now.mtime_ns < 0 ? file_event::removed
+                                               : file_event::changed;
       state = now;
       // A file both extra and in a root is already reported root-relative by the scan.
-      if (!tree_->covers(path)) report(path, path);
+      if (!tree_->covers(path)) report(path, path, ev);
     }
   }
 

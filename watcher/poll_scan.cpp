@@ -39,15 +39,20 @@ void poll_scan::rescan(watch_tree& tree, const on_change_fn& on_change, bool rep
     }
   }
   if (!scanned_ && report_first) {
-    for (const auto& entry : now) on_change(tree.abs_path(root_, entry.first), entry.first);
+    for (const auto& entry : now) on_change(tree.abs_path(root_, entry.first), entry.first, file_event::created);
   } else if (scanned_) {
     for (const auto& [rel, state] : now) {
       const auto it = files_.find(rel);
-      if (it == files_.end() || !(it->second == state)) on_change(tree.abs_path(root_, rel), rel);
+      if (it == files_.end()) {
+        on_change(tree.abs_path(root_, rel), rel, file_event::created);
+      } else if (!(it->second == state)) {
+        on_change(tree.abs_path(root_, rel), rel, file_event::changed);
+      }
     }
     for (const auto& [rel, state] : files_) {
       // Out of sight because a directory above it is ignored now (a .gitignore edit): not a change.
-      if (!now.contains(rel) && !tree.ignored_path(root_, rel, false)) on_change(tree.abs_path(root_, rel), rel);
+      if (!now.contains(rel) && !tree.ignored_path(root_, rel, false))
+        on_change(tree.abs_path(root_, rel), rel, file_event::removed);
     }
   }
   scanned_ = true;

@@ -1,6 +1,7 @@
 // A stat snapshot of a subtree and the diff between two scans: the heart of polling.
 #pragma once
 
+#include "watcher/file_event.hpp"
 #include "watcher/watch_tree.hpp"
 
 #include <cstdint>
@@ -15,13 +16,13 @@ namespace liveproxy::watcher {
 /// backend for directories it could not get a watch on.
 class poll_scan {
  public:
-  using on_change_fn = std::function<void(const std::string& path, const std::string& rel_path)>;
+  using on_change_fn = std::function<void(const std::string& path, const std::string& rel_path, file_event ev)>;
 
   poll_scan(std::size_t root, std::string dir_rel) : root_(root), dir_rel_(std::move(dir_rel)) {}
 
   /// Walks the subtree (skipping ignored entries, not following symlinks) and calls on_change for
-  /// each difference from the previous scan. The first scan only records, unless report_first
-  /// (for a directory that just appeared: everything in it is new).
+  /// each difference from the previous scan: created, changed or removed. The first scan only
+  /// records, unless report_first (for a directory that just appeared: everything in it is created).
   void rescan(watch_tree& tree, const on_change_fn& on_change, bool report_first = false);
 
   std::size_t root() const { return root_; }

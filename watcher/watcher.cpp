@@ -55,11 +55,11 @@ class engine final : public event_sink, public std::enable_shared_from_this<engi
 
   std::string backend_name() const { return backend_ ? backend_->name() : "none"; }
 
-  void on_change(std::string path, std::string rel_path) override {
+  void on_change(std::string path, std::string rel_path, file_event ev) override {
     if (stopped_) return;
     const action act = classifier_.classify(rel_path);
     if (act == action::ignore) return;
-    debouncer_.add(change{std::move(path), std::move(rel_path), act}, debouncer::clock::now());
+    debouncer_.add(change{std::move(path), std::move(rel_path), act}, debouncer::clock::now(), ev);
   }
 
   void on_overflow() override {

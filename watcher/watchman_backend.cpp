@@ -299,7 +299,10 @@ class watchman_state : public std::enable_shared_from_this<watchman_state> {
       if (f.type == 'd' || f.name == ".gitignore" || f.name.ends_with("/.gitignore")) continue;
       // The subscription left out only what is ignored anyway; our rules decide the rest.
       if (tree_->ignored_path(i, f.name, false)) continue;
-      sink_->on_change(tree_->abs_path(i, f.name), f.name);
+      // Created and gone again within one result (an atomic save's temporary file): nothing to report.
+      if (!f.exists && f.is_new) continue;
+      const file_event ev = !f.exists ? file_event::removed : f.is_new ? file_event::created : file_event::changed;
+      sink_->on_change(tree_->abs_path(i, f.name), f.name, ev);
     }
     if (rules_changed && excluded(i) != roots_[i].excluded) resubscribe(i);
   }

@@ -207,6 +207,8 @@ std::string parse_pdu(simdjson::dom::parser& parser, std::string_view text, pdu&
         entry.name = std::string(name);
         bool exists = true;
         if (!o["exists"].get(exists)) entry.exists = exists;
+        bool is_new = false;
+        if (!o["new"].get(is_new)) entry.is_new = is_new;
         std::string_view type;
         if (!o["type"].get(type) && !type.empty()) entry.type = type.front();
         out.files.push_back(std::move(entry));

@@ -42,6 +42,7 @@ std::vector<std::string> excluded_dir_names(const std::vector<std::string>& defa
 struct file {
   std::string name;  ///< relative to the subscription's relative_root
   bool exists = true;
+  bool is_new = false;  ///< created since the previous result ("new"; with !exists: created and gone again)
   char type = 'f';  ///< 'f' file, 'd' directory, 'l' symlink, ...
 };
 

@@ -10,6 +10,7 @@ using liveproxy::watcher::action;
 using liveproxy::watcher::batch;
 using liveproxy::watcher::change;
 using liveproxy::watcher::debouncer;
+using liveproxy::watcher::file_event;
 
 namespace {
 
@@ -196,4 +197,136 @@ TEST_CASE("ignore-classified changes are dropped", "[unit][watcher]") {
   d.add(ch("README.md", action::ignore), t0);
   CHECK(d.idle());
   CHECK_FALSE(d.next_due());
+}
+
+TEST_CASE("a file created and renamed away before its batch is due is left out - the real file leads",
+          "[unit][watcher]") {
+  debouncer d(80ms, 30ms);
+  // tempfile / sed -i: write tmpAbC123 (no extension: it would restart), rename it over site.css.
+  d.add(ch("tmpAbC123", action::restart), t0, file_event::created);
+  d.add(ch("tmpAbC123", action::restart), t0, file_event::removed);
+  CHECK(d.idle());
+  CHECK_FALSE(d.next_due());
+  d.add(ch("site.css", action::css), t0);
+  auto b = d.take_due(t0);  // still the leading edge: the temporary file left no trace
+  REQUIRE(b);
+  CHECK(b->strongest == action::css);
+  REQUIRE(b->changes.size() == 1);
+  CHECK(b->changes[0].rel_path == "site.css");
+  CHECK_FALSE(d.next_due());
+}
+
+TEST_CASE("the same save split over two reads: the temporary file never reaches a batch", "[unit][watcher]") {
+  debouncer d(80ms, 30ms);
+  d.add(ch("tmpAbC123", action::restart), t0, file_event::created);
+  CHECK_FALSE(d.take_due(t0));
+  d.add(ch("tmpAbC123", action::restart), t0 + 1ms, file_event::removed);
+  d.add(ch("site.css", action::css), t0 + 1ms);
+  auto [b, at] = run_until_batch(d, t0 + 1ms);
+  REQUIRE(b);
+  CHECK(at == t0 + 1ms);
+  CHECK(b->strongest == action::css);
+  REQUIRE(b->changes.size() == 1);
+  CHECK(b->changes[0].rel_path == "site.css");
+}
+
+TEST_CASE("a created browser file is never a leading edge - so no batch names a temporary file",
+          "[unit][watcher]") {
+  debouncer d(80ms, 30ms);
+  // sed -i static/style.css: its temporary file under static/ would reload the page.
+  d.add(ch("static/sed4xQ1z", action::reload), t0, file_event::created);
+  CHECK_FALSE(d.take_due(t0));
+  CHECK(d.next_due() == t0 + 30ms);
+  d.add(ch("static/sed4xQ1z", action::reload), t0 + 1ms, file_event::removed);
+  d.add(ch("static/style.css", action::css), t0 + 1ms);
+  auto b = d.take_due(t0 + 1ms);
+  REQUIRE(b);
+  CHECK(b->strongest == action::css);
+  REQUIRE(b->changes.size() == 1);
+  CHECK(b->changes[0].rel_path == "static/style.css");
+
+  // A new file that stays is sent once the coalesce window has passed.
+  d.add(ch("static/new.css", action::css), t0 + 1s, file_event::created);
+  CHECK_FALSE(d.take_due(t0 + 1s));
+  auto [later, at] = run_until_batch(d, t0 + 1s);
+  REQUIRE(later);
+  CHECK(at == t0 + 1s + 30ms);
+  CHECK(later->changes.size() == 1);
+}
+
+TEST_CASE("a created file arriving with a leading change holds it back until it is known to stay",
+          "[unit][watcher]") {
+  debouncer d(80ms, 30ms);
+  d.add(ch("a.css", action::css), t0);
+  d.add(ch("static/tmp9", action::reload), t0, file_event::created);
+  CHECK_FALSE(d.take_due(t0));
+  SECTION("it goes away: the leading edge is back") {
+    d.add(ch("static/tmp9", action::reload), t0, file_event::removed);
+    auto b = d.take_due(t0);
+    REQUIRE(b);
+    CHECK(b->strongest == action::css);
+    CHECK(b->changes.size() == 1);
+  }
+  SECTION("it stays: both go out after the coalesce window") {
+    auto [b, at] = run_until_batch(d, t0);
+    REQUIRE(b);
+    CHECK(at == t0 + 30ms);
+    CHECK(b->strongest == action::reload);
+    CHECK(b->changes.size() == 2);
+  }
+}
+
+TEST_CASE("dropping a temporary file keeps the rest of its batch and lowers the strongest action",
+          "[unit][watcher]") {
+  debouncer d(80ms, 30ms);
+  d.add(ch("a.css", action::css), t0);
+  REQUIRE(d.take_due(t0));
+  d.add(ch("b.css", action::css), t0 + 5ms);
+  d.add(ch("tmpXyZ", action::restart), t0 + 6ms, file_event::created);
+  d.add(ch("tmpXyZ", action::restart), t0 + 7ms, file_event::removed);
+  d.add(ch("c.html", action::reload), t0 + 8ms);
+  auto [b, at] = run_until_batch(d, t0 + 5ms);
+  REQUIRE(b);
+  CHECK(at == t0 + 38ms);  // browser coalesce, not the restart settle
+  CHECK(b->strongest == action::reload);
+  REQUIRE(b->changes.size() == 2);
+  CHECK(b->changes[0].rel_path == "b.css");
+  CHECK(b->changes[1].rel_path == "c.html");
+}
+
+TEST_CASE("removing a file that existed before the batch is a change - also one created in an earlier batch",
+          "[unit][watcher]") {
+  debouncer d(80ms, 30ms);
+  d.add(ch("views.py", action::restart), t0, file_event::removed);
+  auto [b, at] = run_until_batch(d, t0);
+  REQUIRE(b);
+  CHECK(b->strongest == action::restart);
+  CHECK(b->changes.size() == 1);
+
+  d.add(ch("new.py", action::restart), t0 + 1s, file_event::created);
+  REQUIRE(run_until_batch(d, t0 + 1s).first);
+  d.add(ch("new.py", action::restart), t0 + 2s, file_event::removed);
+  auto [gone, when] = run_until_batch(d, t0 + 2s);
+  REQUIRE(gone);
+  CHECK(gone->changes.size() == 1);
+  CHECK(gone->changes[0].rel_path == "new.py");
+
+  // Written, then removed in the same batch, it existed before: the removal is reported.
+  d.add(ch("old.py", action::restart), t0 + 3s);
+  d.add(ch("old.py", action::restart), t0 + 3s, file_event::removed);
+  auto [both, t] = run_until_batch(d, t0 + 3s);
+  REQUIRE(both);
+  CHECK(both->changes.size() == 1);
+}
+
+TEST_CASE("a temporary file does not drop an overflow", "[unit][watcher]") {
+  debouncer d(80ms, 30ms);
+  d.add(ch("tmpA", action::restart), t0, file_event::created);
+  d.add_overflow(t0);
+  d.add(ch("tmpA", action::restart), t0, file_event::removed);
+  auto [b, at] = run_until_batch(d, t0);
+  REQUIRE(b);
+  CHECK(b->overflow);
+  CHECK(b->strongest == action::restart);
+  CHECK(b->changes.empty());
 }

@@ -1,8 +1,11 @@
 // Behaviour of the real watcher on real temporary directories, through the real backend.
 #include "watcher_fs_harness.hpp"
 
+#include "support/process.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
@@ -99,6 +102,77 @@ TEST_CASE("an editor's atomic save (ignored temp file renamed over the real one)
   const auto paths = h.all_rel_paths();
   CHECK(std::count(paths.begin(), paths.end(), "views.py") == 1);
   CHECK(std::all_of(paths.begin(), paths.end(), [](const std::string& p) { return p == "views.py" || p == "sentinel.html"; }));
+}
+
+TEST_CASE("an atomic save through a temporary file with an unignored name is one css change of the real file",
+          "[fs][watcher]") {
+  const backend_kind kind = each_backend();
+  temp_dir dir("watcher-atomic-temp");
+  write_file(dir / "site.css", "body { color: red }\n");
+  harness h(opts_for(dir, kind));
+
+  SECTION("Python tempfile style: tmpAbC123 written, closed, renamed over") {
+    write_file(dir / "tmpAbC123", "body { color: blue }\n");
+    fs::rename(dir / "tmpAbC123", dir / "site.css");
+  }
+  SECTION("sed style: the temporary file's permissions are copied before it is closed") {
+    const auto tmp = (dir / "sedX4bQ9z").string();
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    REQUIRE(fd >= 0);
+    const std::string text = "body { color: blue }\n";
+    REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+    ::fchmod(fd, 0644);
+    ::close(fd);
+    fs::rename(tmp, dir / "site.css");
+  }
+  SECTION("sed -i itself") {
+    liveproxy::test::process sed({"sed", "-i", "s/red/blue/", (dir / "site.css").string()});
+    REQUIRE(sed.wait_exit(10s) == 0);
+  }
+  REQUIRE(h.wait_for("site.css"));
+  // A sentinel written afterwards proves everything before it has been processed.
+  write_file(dir / "sentinel.html", "x");
+  REQUIRE(h.wait_for("sentinel.html"));
+  std::size_t naming_it = 0;
+  for (const auto& b : h.batches()) {
+    CHECK(b.strongest != action::restart);
+    for (const auto& c : b.changes) {
+      INFO("reported: " << c.rel_path);
+      CHECK((c.rel_path == "site.css" || c.rel_path == "sentinel.html"));
+      if (c.rel_path == "site.css") {
+        ++naming_it;
+        CHECK(b.strongest == action::css);
+      }
+    }
+  }
+  CHECK(naming_it == 1);
+}
+
+TEST_CASE("a file replaced by one of the same size and modification time is a change (a new inode)",
+          "[fs][watcher]") {
+  const backend_kind kind = each_backend();
+  temp_dir dir("watcher-inode");
+  const auto target = (dir / "views.py").string();
+  write_file(target, "v1\n");
+  harness h(opts_for(dir, kind));
+
+  // What `cp -p` or an rsync of an older revision does: only the inode tells the files apart.
+  struct stat before {};
+  REQUIRE(::stat(target.c_str(), &before) == 0);
+  const auto tmp = (dir / "views.py.tmp").string();  // ignored by default: only views.py is reported
+  write_file(tmp, "v2\n");
+  const timespec times[2] = {{0, UTIME_OMIT}, before.st_mtim};
+  REQUIRE(::utimensat(AT_FDCWD, tmp.c_str(), times, 0) == 0);
+  fs::rename(tmp, target);
+  struct stat after {};
+  REQUIRE(::stat(target.c_str(), &after) == 0);
+  REQUIRE(after.st_size == before.st_size);
+  REQUIRE(after.st_mtim.tv_sec == before.st_mtim.tv_sec);
+  REQUIRE(after.st_mtim.tv_nsec == before.st_mtim.tv_nsec);
+  REQUIRE(after.st_ino != before.st_ino);
+
+  REQUIRE(h.wait_for("views.py"));
+  CHECK(h.times_seen("views.py") == 1);
 }
 
 TEST_CASE("new subdirectories are watched - files created in them before the watch are found", "[fs][watcher]") {
