@@ -10,11 +10,8 @@
 #include <algorithm>
 #include <fstream>
 #include <filesystem>
-#include <future>
-#include <mutex>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace fs = std::filesystem;

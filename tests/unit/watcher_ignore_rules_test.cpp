@@ -179,3 +179,16 @@ TEST_CASE("gitignore rules move with a renamed directory and replace those at th
   CHECK(r.ignored("pkg-x/y.other", false));
   CHECK(r.gitignore_dirs_under("pkg").empty());
 }
+
+TEST_CASE("setting a .gitignore says whether the rules changed", "[unit][watcher]") {
+  ignore_rules r;
+  CHECK(r.set_gitignore("", "build/\n"));
+  CHECK_FALSE(r.set_gitignore("", "build/\n"));  // rewritten with the same text
+  CHECK(r.set_gitignore("", "build/\ndist/\n"));
+  CHECK_FALSE(r.set_gitignore("sub", "# only a comment\n"));  // no rules, and none before
+  CHECK(r.remove_gitignore(""));
+  CHECK_FALSE(r.remove_gitignore(""));
+  CHECK(r.set_gitignore("", "x\n"));
+  CHECK(r.set_gitignore("", ""));  // emptied: its rules are gone
+  CHECK_FALSE(r.ignored("x", false));
+}

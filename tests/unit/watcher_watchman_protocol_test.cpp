@@ -119,8 +119,10 @@ TEST_CASE("watchman PDUs: answers - subscription results - cancellation - errors
   CHECK(p.unilateral);
   CHECK(p.subscription == "s1");
   REQUIRE(p.files.size() == 3);
+  CHECK(p.files[0].is_new);
   CHECK(p.files[1].name == "d/b.css");
   CHECK_FALSE(p.files[1].exists);
+  CHECK_FALSE(p.files[1].is_new);
   CHECK(p.files[2].type == 'l');
 
   REQUIRE(wm::parse_pdu(parser, R"({"subscription":"s1","canceled":true,"unilateral":true})", p).empty());

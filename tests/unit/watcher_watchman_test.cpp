@@ -161,3 +161,24 @@ TEST_CASE("a root watchman cancelled is subscribed to once when it is back - no 
   REQUIRE(h.wait_for("sentinel.py"));
   CHECK_FALSE(h.saw_overflow());
 }
+
+TEST_CASE("a file watchman saw created and gone within one result is not reported", "[fs][watcher]") {
+  temp_dir dir("watcher-wm-transient");
+  fake_watchman fake;
+  liveproxy::watcher::options o;
+  o.roots = {dir.path()};
+  o.use_watchman = true;
+  o.watchman_socket = fake.socket();
+  harness h(std::move(o));
+  REQUIRE(h.backend() == "watchman");
+
+  // An atomic save within watchman's settle period: the temporary file, then the file it replaced.
+  fake.send(R"({"unilateral":true,"subscription":")" + fake.subscription() +
+            R"(","files":[{"name":"tmpAbC123","exists":false,"new":true,"type":"f"},)"
+            R"({"name":"site.css","exists":true,"new":false,"type":"f"}]})");
+  REQUIRE(h.wait_for("site.css"));
+  fake.send_files({"sentinel.html"});
+  REQUIRE(h.wait_for("sentinel.html"));
+  CHECK(h.all_rel_paths() == std::vector<std::string>{"site.css", "sentinel.html"});
+  CHECK(h.batches()[0].strongest == liveproxy::watcher::action::css);
+}
