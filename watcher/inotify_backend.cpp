@@ -152,22 +152,30 @@ void inotify_state::emit(std::string path, std::string rel, file_event ev) {
 void inotify_state::remember_created(const std::string& abs) {
   // Bounded: names created and never written and closed (hard links, mknod) would otherwise pile up.
   if (fresh_.size() >= max_fresh) fresh_.clear();
-  fresh_[abs] = clock::now();
+  fresh_[abs] = fresh_file{clock::now(), false};
 }
 
 // A file made by creat() or open(O_CREAT) counts as created until it is closed after writing, with
-// the events in between (sed's fchmod of its temporary file): a temporary renamed away before its
-// batch is due can then be left out. A rename onto a name is a change of that name.
-file_event inotify_state::event_kind(const std::string& abs, std::uint32_t mask) {
-  if (mask & (IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO)) {
-    fresh_.erase(abs);
-    return (mask & IN_MOVED_TO) ? file_event::changed : file_event::removed;
-  }
+// the events in between (sed's fchmod of its temporary file): the debouncer can then leave out a
+// temporary renamed away before its batch is due. One renamed away or deleted before anything was
+// reported of it is nothing to report. A rename onto a name is a change of that name.
+std::optional<file_event> inotify_state::event_kind(const std::string& abs, std::uint32_t mask) {
   const auto it = fresh_.find(abs);
+  const bool fresh = it != fresh_.end() && clock::now() - it->second.since < fresh_window;
+  if (mask & (IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO)) {
+    const bool unreported = fresh && !it->second.reported;
+    if (it != fresh_.end()) fresh_.erase(it);
+    if (mask & IN_MOVED_TO) return file_event::changed;
+    if (unreported) return std::nullopt;
+    return file_event::removed;
+  }
   if (it == fresh_.end()) return file_event::changed;
-  const bool recent = clock::now() - it->second < fresh_window;
-  if ((mask & IN_CLOSE_WRITE) || !recent) fresh_.erase(it);
-  return recent ? file_event::created : file_event::changed;
+  if (!fresh || (mask & IN_CLOSE_WRITE)) {
+    fresh_.erase(it);
+  } else {
+    it->second.reported = true;
+  }
+  return fresh ? file_event::created : file_event::changed;
 }
 
 void inotify_state::handle(int wd, std::uint32_t mask, std::uint32_t cookie, std::string_view name) {
@@ -208,7 +216,7 @@ void inotify_state::handle(int wd, std::uint32_t mask, std::uint32_t cookie, std
     if (!tree_->ignored(root, rel, false)) {
       if (!(mask & IN_CREATE)) {
         // A rename reports both names: the old one on IN_MOVED_FROM, the new one on IN_MOVED_TO.
-        emit(abs, std::move(rel), event_kind(abs, mask));
+        if (const auto ev = event_kind(abs, mask)) emit(abs, std::move(rel), *ev);
       } else if (is_symlink(abs)) {
         emit(abs, std::move(rel), file_event::created);  // no close follows
       } else {
@@ -217,7 +225,9 @@ void inotify_state::handle(int wd, std::uint32_t mask, std::uint32_t cookie, std
       return;
     }
   }
-  if ((mask & ~IN_CREATE) && d.extra_names.contains(std::string(name))) emit(abs, abs, event_kind(abs, mask));
+  if ((mask & ~IN_CREATE) && d.extra_names.contains(std::string(name))) {
+    if (const auto ev = event_kind(abs, mask)) emit(abs, abs, *ev);
+  }
 }
 
 void inotify_state::handle_dir(const watch_map::dir& d, std::uint32_t mask, std::uint32_t cookie,
@@ -339,7 +349,7 @@ void inotify_state::schedule_poll() {
     }
     if (self->sink_ == nullptr) return;
     // Gone without an event we acted on (lost in an overflow): its files were reported by the scan.
-    // A missing root is the root watch's business.
+    // A polled root stays: the scan sees it come back.
     std::erase_if(self->polled_, [](const poll_scan& p) { return p.missing() && !p.dir_rel().empty(); });
     self->sink_->on_flush();
     if (self->sink_ != nullptr) self->schedule_poll();

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -75,7 +76,7 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
   void say(std::string text);
   void emit(std::string path, std::string rel, file_event ev);
   void remember_created(const std::string& abs);
-  file_event event_kind(const std::string& abs, std::uint32_t mask);
+  std::optional<file_event> event_kind(const std::string& abs, std::uint32_t mask);
   void add_tree(std::size_t root, const std::string& rel, bool report);
   int add_watch(const std::string& abs);
   void poll_instead(std::size_t root, const std::string& rel, bool report);
@@ -124,7 +125,12 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
   std::unordered_map<int, std::unordered_set<std::size_t>> parent_waiters_;  // parent wd → missing roots
   std::unordered_map<std::uint32_t, pending_move> moves_;                    // by cookie
   bool warned_enospc_ = false;
-  std::unordered_map<std::string, clock::time_point> fresh_;  // files created, not yet written and closed
+  // A file created and not yet written and closed: since when, and whether an event of it was reported.
+  struct fresh_file {
+    clock::time_point since;
+    bool reported = false;
+  };
+  std::unordered_map<std::string, fresh_file> fresh_;  // by absolute path
 };
 
 }  // namespace liveproxy::watcher

@@ -122,6 +122,20 @@ TEST_CASE("an atomic save through a temporary file with an unignored name is one
     ::close(fd);
     fs::rename(tmp, dir / "site.css");
   }
+  SECTION("renamed over before it is closed") {
+    // On the watcher's loop, so that every event of the save is read at once (checked after: Catch's
+    // assertions belong to the test's thread).
+    bool saved = false;
+    h.on_loop([&] {
+      const auto tmp = (dir / "tmpQ7w2Er").string();
+      const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+      const std::string text = "body { color: blue }\n";
+      saved = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+              ::rename(tmp.c_str(), (dir / "site.css").c_str()) == 0;
+      if (fd >= 0) ::close(fd);
+    });
+    REQUIRE(saved);
+  }
   SECTION("sed -i itself") {
     liveproxy::test::process sed({"sed", "-i", "s/red/blue/", (dir / "site.css").string()});
     REQUIRE(sed.wait_exit(10s) == 0);
