@@ -8,6 +8,17 @@
 namespace liveproxy::watcher {
 
 void inotify_state::rules_changed(std::size_t root, const std::string& dir_rel) {
+  // Listing a directory reads its .gitignore: one changed with this one (a checkout) is met during
+  // the walk, and its own event will then find nothing new. So walk again until no rules change.
+  // Bounded, in case .gitignore files keep being rewritten meanwhile.
+  for (int pass = 0; pass < 4; ++pass) {
+    const std::uint64_t before = tree_->rules_generation();
+    rewatch(root, dir_rel);
+    if (tree_->rules_generation() == before) return;
+  }
+}
+
+void inotify_state::rewatch(std::size_t root, const std::string& dir_rel) {
   const std::string abs = tree_->abs_path(root, dir_rel);
   const auto in_tree = [&](const std::string& a) {
     const watch_map::dir* d = watches_.find_path(a);

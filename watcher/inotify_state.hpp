@@ -91,6 +91,7 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
 
   // inotify_rules.cpp: the watches follow .gitignore edits.
   void rules_changed(std::size_t root, const std::string& dir_rel);
+  void rewatch(std::size_t root, const std::string& dir_rel);
 
   // inotify_roots.cpp: a watch root deleted or moved away, and back.
   void root_gone(std::size_t i);

@@ -76,7 +76,7 @@ bool watch_tree::covers(const std::string& abs) const {
 bool watch_tree::reload_gitignore(std::size_t i, std::string_view dir_rel) {
   const std::string path = abs_path(i, join_rel(dir_rel, ".gitignore"));
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return roots_[i].rules.remove_gitignore(dir_rel);
+  if (fd < 0) return counted(roots_[i].rules.remove_gitignore(dir_rel));
   std::string text;
   char buf[4096];
   // .gitignore files are small; a runaway one is cut off rather than read whole.
@@ -84,7 +84,7 @@ bool watch_tree::reload_gitignore(std::size_t i, std::string_view dir_rel) {
   for (ssize_t n; text.size() < max_size && (n = ::read(fd, buf, sizeof buf)) > 0;)
     text.append(buf, static_cast<std::size_t>(n));
   ::close(fd);
-  return roots_[i].rules.set_gitignore(dir_rel, text);
+  return counted(roots_[i].rules.set_gitignore(dir_rel, text));
 }
 
 void watch_tree::moved(std::size_t from, std::string_view from_rel, std::size_t to, std::string_view to_rel) {
@@ -141,7 +141,7 @@ std::error_code watch_tree::list(std::size_t i, std::string_view dir_rel, std::v
   if (has_gitignore) {
     reload_gitignore(i, dir_rel);
   } else {
-    roots_[i].rules.remove_gitignore(dir_rel);
+    counted(roots_[i].rules.remove_gitignore(dir_rel));
   }
   std::string rel;
   std::erase_if(out, [&](const entry& e) {

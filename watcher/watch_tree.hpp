@@ -56,6 +56,9 @@ class watch_tree {
   /// Re-reads <dir_rel>/.gitignore of root i (dropping its rules if the file is gone). Returns
   /// whether the rules changed.
   bool reload_gitignore(std::size_t i, std::string_view dir_rel);
+  /// Counts the .gitignore changes met so far (also while listing): a walk that must see every rule
+  /// change compares it before and after.
+  std::uint64_t rules_generation() const { return rules_generation_; }
   /// A directory moved from from_rel of root from to to_rel of root to: its .gitignore rules (and
   /// those below it) move along, without reading anything again.
   void moved(std::size_t from, std::string_view from_rel, std::size_t to, std::string_view to_rel);
@@ -69,6 +72,12 @@ class watch_tree {
   std::vector<std::string> extra_ignores_;
   notice_fn notice_;
   std::unordered_set<std::string> unreadable_;  // already named, by absolute path
+  std::uint64_t rules_generation_ = 0;
+
+  bool counted(bool changed) {
+    if (changed) ++rules_generation_;
+    return changed;
+  }
 };
 
 /// "dir/name", or "name" when dir is empty.

@@ -31,8 +31,7 @@ class engine final : public event_sink, public std::enable_shared_from_this<engi
         classifier_(opts_.rules.empty() ? classifier() : classifier(opts_.rules)),
         // A settle time longer than the usual cap on waiting is what the user asked for: the cap grows.
         debouncer_(opts_.restart_settle, opts_.browser_coalesce,
-                   std::max({std::chrono::milliseconds(debouncer::default_max_delay), opts_.restart_settle,
-                             opts_.browser_coalesce})),
+                   std::max({debouncer::default_max_delay, opts_.restart_settle, opts_.browser_coalesce})),
         timer_(ex) {}
 
   void start() {

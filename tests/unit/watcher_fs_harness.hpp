@@ -17,6 +17,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <exception>
 #include <filesystem>
 #include <functional>
 #include <future>
@@ -63,15 +64,20 @@ class watcher_harness {
   /// Waits until some notice contains needle.
   bool wait_for_message(const std::string& needle) const;
 
-  /// Runs fn on the watcher's loop and waits for it: the watcher is not thread-safe.
+  /// Runs fn on the watcher's loop and waits for it: the watcher is not thread-safe. What fn throws
+  /// is thrown here, on the test's thread (fn must not use Catch's assertions).
   template <typename Fn>
   void on_loop(Fn fn) {
     std::promise<void> done;
     boost::asio::post(io_, [&] {
-      fn();
-      done.set_value();
+      try {
+        fn();
+        done.set_value();
+      } catch (...) {
+        done.set_exception(std::current_exception());
+      }
     });
-    done.get_future().wait();
+    done.get_future().get();
   }
 
  private:

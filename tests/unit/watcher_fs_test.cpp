@@ -274,6 +274,30 @@ TEST_CASE("a .gitignore written while running applies to later changes - directo
   for (const auto& p : h.all_rel_paths()) CHECK_FALSE(p.starts_with("build/"));
 }
 
+TEST_CASE("two .gitignore files changed at once (a checkout) both apply", "[fs][watcher]") {
+  const backend_kind kind = each_backend();
+  temp_dir dir("watcher-gitignore-two");
+  write_file(dir / "sub/out/x.py", "x");
+  harness h(opts_for(dir, kind));
+
+  // Both written before the watcher reads a single event; the outer one first.
+  h.on_loop([&] {
+    write_file(dir / ".gitignore", "*.gen\n");
+    write_file(dir / "sub/.gitignore", "out/\n");
+  });
+  write_file(dir / "first.py", "x");
+  REQUIRE(h.wait_for("first.py"));
+  write_file(dir / "sub/out/x.py", "y");
+  write_file(dir / "sub/out/deeper/y.py", "y");
+  write_file(dir / "sub/z.gen", "y");
+  write_file(dir / "sentinel.py", "x");
+  REQUIRE(h.wait_for("sentinel.py"));
+  for (const auto& p : h.all_rel_paths()) {
+    INFO("reported: " << p);
+    CHECK((p == "first.py" || p == "sentinel.py"));
+  }
+}
+
 TEST_CASE("extra files are watched even in ignored directories and outside the roots", "[fs][watcher]") {
   const backend_kind kind = each_backend();
   temp_dir dir("watcher-extra");
