@@ -9,20 +9,16 @@
 namespace liveproxy {
 namespace {
 
-/// Reads once more into buf. On EOF the parser learns of it (a close-delimited body ends there).
+/// What a read of n bytes with result ec means to the parser; on EOF the parser learns of it (a
+/// close-delimited body ends there). A plain function: each coroutine call costs a frame allocation.
 template <bool is_request>
-awaitable<error_code> fill(tcp_socket& s, beast::flat_buffer& buf, buffer_parser<is_request>& p) {
-  const auto size = beast::read_size(buf, 65536);
-  if (size == 0) co_return http::error::buffer_overflow;
-  auto [ec, n] = co_await s.async_read_some(buf.prepare(size), use_tuple);
+error_code after_read(error_code ec, std::size_t n, beast::flat_buffer& buf, buffer_parser<is_request>& p) {
   buf.commit(n);
-  if (ec == net::error::eof) {
-    if (!p.got_some()) co_return http::error::end_of_stream;
-    error_code eof_ec;
-    p.put_eof(eof_ec);
-    co_return eof_ec;
-  }
-  co_return ec;
+  if (ec != net::error::eof) return ec;
+  if (!p.got_some()) return http::error::end_of_stream;
+  error_code eof_ec;
+  p.put_eof(eof_ec);
+  return eof_ec;
 }
 
 /// Feeds what is buffered to the parser. need_more is not an error here.
@@ -66,21 +62,29 @@ awaitable<error_code> read_header(tcp_socket& s, beast::flat_buffer& buf, buffer
   for (;;) {
     if (auto ec = parse(buf, p)) co_return ec;
     if (p.is_header_done()) co_return error_code{};
-    if (auto ec = co_await fill(s, buf, p)) co_return ec;
+    const auto size = beast::read_size(buf, 65536);
+    if (size == 0) co_return http::error::buffer_overflow;
+    auto [rec, n] = co_await s.async_read_some(buf.prepare(size), use_tuple);
+    if (auto ec = after_read(rec, n, buf, p)) co_return ec;
   }
 }
 
 template <bool is_request>
-awaitable<error_code> read_body_some(tcp_socket& s, beast::flat_buffer& buf, buffer_parser<is_request>& p) {
+awaitable<std::pair<error_code, std::size_t>> read_body_some(tcp_socket& s, beast::flat_buffer& buf,
+                                                             buffer_parser<is_request>& p, char* data,
+                                                             std::size_t size) {
   p.eager(true);
   auto& body = p.get().body();
-  const auto room = body.size;
+  body.data = data;
+  body.size = size;
   for (;;) {
-    const auto ec = parse(buf, p);
-    if (ec == http::error::need_buffer) co_return error_code{};
-    if (ec) co_return ec;
-    if (p.is_done() || body.size < room || body.size == 0) co_return error_code{};
-    if (auto rec = co_await fill(s, buf, p)) co_return rec;
+    auto ec = parse(buf, p);
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec || p.is_done() || body.size < size || body.size == 0) co_return std::pair{ec, size - body.size};
+    const auto want = beast::read_size(buf, 65536);
+    if (want == 0) co_return std::pair{error_code(http::error::buffer_overflow), std::size_t{0}};
+    auto [rec, n] = co_await s.async_read_some(buf.prepare(want), use_tuple);
+    if (auto rec2 = after_read(rec, n, buf, p)) co_return std::pair{rec2, size - body.size};
   }
 }
 
@@ -106,7 +110,10 @@ void serialize_header(const http::response_header<>& h, std::string& out) {
 
 template awaitable<error_code> read_header<true>(tcp_socket&, beast::flat_buffer&, buffer_parser<true>&);
 template awaitable<error_code> read_header<false>(tcp_socket&, beast::flat_buffer&, buffer_parser<false>&);
-template awaitable<error_code> read_body_some<true>(tcp_socket&, beast::flat_buffer&, buffer_parser<true>&);
-template awaitable<error_code> read_body_some<false>(tcp_socket&, beast::flat_buffer&, buffer_parser<false>&);
+template awaitable<std::pair<error_code, std::size_t>> read_body_some<true>(tcp_socket&, beast::flat_buffer&,
+                                                                           buffer_parser<true>&, char*, std::size_t);
+template awaitable<std::pair<error_code, std::size_t>> read_body_some<false>(tcp_socket&, beast::flat_buffer&,
+                                                                            buffer_parser<false>&, char*,
+                                                                            std::size_t);
 
 }  // namespace liveproxy

@@ -6,6 +6,7 @@
 #include <boost/beast/http/buffer_body.hpp>
 
 #include <string>
+#include <utility>
 
 namespace liveproxy {
 
@@ -17,11 +18,13 @@ using buffer_parser = http::parser<is_request, http::buffer_body>;
 template <bool is_request>
 awaitable<error_code> read_header(tcp_socket& s, beast::flat_buffer& buf, buffer_parser<is_request>& p);
 
-/// Reads body bytes into p.get().body() (data and size set by the caller). Returns as soon as some bytes
-/// arrived, the body buffer is full, or the message is complete: a streamed response (SSE, a slow page)
-/// is passed on as it comes, not when 64 KiB have gathered.
+/// Reads body bytes into [data, data + size) and returns how many came. Returns as soon as some bytes
+/// arrived, the space is full, or the message is complete: a streamed response (SSE, a slow page) is
+/// passed on as it comes, not when 64 KiB have gathered.
 template <bool is_request>
-awaitable<error_code> read_body_some(tcp_socket& s, beast::flat_buffer& buf, buffer_parser<is_request>& p);
+awaitable<std::pair<error_code, std::size_t>> read_body_some(tcp_socket& s, beast::flat_buffer& buf,
+                                                             buffer_parser<is_request>& p, char* data,
+                                                             std::size_t size);
 
 /// Appends the request line and fields, ending with the blank line.
 void serialize_header(const http::request_header<>& h, std::string& out);
@@ -30,7 +33,11 @@ void serialize_header(const http::response_header<>& h, std::string& out);
 
 extern template awaitable<error_code> read_header<true>(tcp_socket&, beast::flat_buffer&, buffer_parser<true>&);
 extern template awaitable<error_code> read_header<false>(tcp_socket&, beast::flat_buffer&, buffer_parser<false>&);
-extern template awaitable<error_code> read_body_some<true>(tcp_socket&, beast::flat_buffer&, buffer_parser<true>&);
-extern template awaitable<error_code> read_body_some<false>(tcp_socket&, beast::flat_buffer&, buffer_parser<false>&);
+extern template awaitable<std::pair<error_code, std::size_t>> read_body_some<true>(tcp_socket&, beast::flat_buffer&,
+                                                                                  buffer_parser<true>&, char*,
+                                                                                  std::size_t);
+extern template awaitable<std::pair<error_code, std::size_t>> read_body_some<false>(tcp_socket&, beast::flat_buffer&,
+                                                                                   buffer_parser<false>&, char*,
+                                                                                   std::size_t);
 
 }  // namespace liveproxy
