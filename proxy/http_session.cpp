@@ -2,15 +2,11 @@
 #include "proxy/http_session.hpp"
 
 #include "proxy/assets.hpp"
-#include "proxy/content_decoder.hpp"
-#include "proxy/csp_policy.hpp"
-#include "proxy/deadline.hpp"
-#include "proxy/html_injector.hpp"
-#include "proxy/http_io.hpp"
+#include "proxy/client_connection.hpp"
 #include "proxy/http_util.hpp"
 #include "proxy/limits.hpp"
 #include "proxy/livereload_protocol.hpp"
-#include "proxy/splice_relay.hpp"
+#include "proxy/response_relay.hpp"
 #include "proxy/tunnel.hpp"
 #include "proxy/ws_session.hpp"
 
@@ -21,34 +17,36 @@
 #include <vector>
 
 namespace liveproxy {
-namespace {
 
-using request_parser = buffer_parser<true>;
-using response_parser = buffer_parser<false>;
-
-/// What a handled request leaves behind on the browser connection.
-enum class next_step { keep_alive, close, handed_over };
-
-struct session {
-  session(tcp_socket socket, proxy_context& context, std::string ip)
-      : client(std::move(socket)), deadline(client.get_executor()), ctx(context), client_ip(std::move(ip)) {}
-
-  tcp_socket client;
-  io_deadline deadline;
-  beast::flat_buffer client_buf;
-  proxy_context& ctx;
-  std::string client_ip;
-  std::vector<char> buf = std::vector<char>(limits::relay_buffer_bytes);
-  std::string head;  ///< serialized header of the message being sent, reused
-  std::string out;   ///< injected HTML on its way to the browser, reused
-  splice_pipe pipe;  ///< for large pass-through bodies
-};
-
-/// What an I/O error means to a person reading the error page.
-std::string describe(const session& s, const error_code& ec) {
+std::string describe(const client_connection& s, const error_code& ec) {
   if (ec == net::error::operation_aborted && s.deadline.fired()) return "timed out";
   return ec.message();
 }
+
+awaitable<next_step> send_simple(client_connection& s, http::status status, std::string_view content_type, std::string body,
+                                 bool keep_alive, unsigned version) {
+  http::response<http::string_body> res{status, version};
+  res.set(http::field::server, "liveproxy");
+  res.set(http::field::content_type, content_type);
+  res.set(http::field::cache_control, "no-store");
+  res.body() = std::move(body);
+  res.prepare_payload();
+  res.keep_alive(keep_alive);
+  s.deadline.expires_after(limits::client_write_timeout, s.client);
+  auto [ec, n] = co_await http::async_write(s.client, res, use_tuple);
+  co_return ec || !keep_alive ? next_step::close : next_step::keep_alive;
+}
+
+error_info app_error(client_connection& s, unsigned status, std::string title, std::string message) {
+  error_info info = s.ctx.app_failure();
+  info.status = status;
+  info.title = std::move(title);
+  info.message = std::move(message);
+  return info;
+}
+
+namespace {
+
 
 bool is_http_error(const error_code& ec) { return ec.category() == make_error_code(http::error::bad_target).category(); }
 
@@ -62,22 +60,8 @@ std::string_view path_of(std::string_view target) {
   return q == std::string_view::npos ? target : target.substr(0, q);
 }
 
-awaitable<next_step> send_simple(session& s, http::status status, std::string_view content_type, std::string body,
-                                 bool keep_alive, unsigned version = 11) {
-  http::response<http::string_body> res{status, version};
-  res.set(http::field::server, "liveproxy");
-  res.set(http::field::content_type, content_type);
-  res.set(http::field::cache_control, "no-store");
-  res.body() = std::move(body);
-  res.prepare_payload();
-  res.keep_alive(keep_alive);
-  s.deadline.expires_after(limits::client_write_timeout, s.client);
-  auto [ec, n] = co_await http::async_write(s.client, res, use_tuple);
-  co_return ec || !keep_alive ? next_step::close : next_step::keep_alive;
-}
-
 /// Answers with an error page: HTML (with our client, so the tab recovers) or plain text.
-awaitable<next_step> send_error(session& s, const http::request_header<>& req, error_info info, bool keep_alive) {
+awaitable<next_step> send_error(client_connection& s, const http::request_header<>& req, error_info info, bool keep_alive) {
   const auto status = static_cast<http::status>(info.status);
   if (accepts_html(req))
     co_return co_await send_simple(s, status, "text/html; charset=utf-8",
@@ -85,16 +69,8 @@ awaitable<next_step> send_error(session& s, const http::request_header<>& req, e
   co_return co_await send_simple(s, status, "text/plain; charset=utf-8", render_error_text(info), keep_alive);
 }
 
-error_info app_error(session& s, unsigned status, std::string title, std::string message) {
-  error_info info = s.ctx.app_failure();
-  info.status = status;
-  info.title = std::move(title);
-  info.message = std::move(message);
-  return info;
-}
-
 /// Our own endpoints under /__liveproxy/. They check Host (and Origin for the socket).
-awaitable<next_step> serve_own(session& s, request_parser& parser) {
+awaitable<next_step> serve_own(client_connection& s, request_parser& parser) {
   auto& req = parser.get();
   const bool keep = req.keep_alive() && parser.is_done();
   const auto host = req[http::field::host];
@@ -158,7 +134,7 @@ awaitable<next_step> serve_own(session& s, request_parser& parser) {
 }
 
 /// Rewrites the browser's request header for the app.
-void prepare_upstream_request(session& s, http::request<http::buffer_body>& req, bool upgrade) {
+void prepare_upstream_request(client_connection& s, http::request<http::buffer_body>& req, bool upgrade) {
   const std::string host(req[http::field::host]);
   strip_hop_by_hop(req.base(), upgrade);
   req.version(11);
@@ -173,39 +149,9 @@ void prepare_upstream_request(session& s, http::request<http::buffer_body>& req,
   if (!upgrade) req.set(http::field::accept_encoding, "identity");
 }
 
-/// Writes bytes through a buffer_body serializer; `last` ends the body.
-template <typename Serializer, typename Message>
-awaitable<error_code> write_body(session& s, tcp_socket& out, Serializer& sr, Message& msg, const char* data,
-                                 std::size_t size, bool last, io_deadline::clock::duration timeout) {
-  msg.body().data = size ? const_cast<char*>(data) : nullptr;
-  msg.body().size = size;
-  msg.body().more = !last;
-  if (size == 0 && !last) co_return error_code{};
-  s.deadline.expires_after(timeout, out);
-  auto [ec, n] = co_await http::async_write(out, sr, use_tuple);
-  if (ec == http::error::need_buffer) ec = {};
-  co_return ec;
-}
-
-/// Reads the next piece of a body into s.buf; returns bytes read. Not a coroutine itself (a frame less).
-template <bool is_request>
-awaitable<std::pair<error_code, std::size_t>> read_body(session& s, tcp_socket& in, beast::flat_buffer& in_buf,
-                                                         buffer_parser<is_request>& p,
-                                                         io_deadline::clock::duration timeout) {
-  s.deadline.expires_after(timeout, in);
-  return read_body_some(in, in_buf, p, s.buf.data(), s.buf.size());
-}
-
-struct upstream_exchange {
-  std::unique_ptr<app_connection> conn;
-  std::optional<response_parser> parser;
-  /// The connection's read buffer: it lives (and keeps its capacity) as long as the pooled connection.
-  beast::flat_buffer& buf() { return conn->buf; }
-};
-
 /// A new connection to the app, within the connect timeout (its own timer: connects are rare, and the
 /// browser's socket must not be closed when the app is slow to accept).
-awaitable<std::pair<error_code, std::unique_ptr<app_connection>>> connect_app(session& s) {
+awaitable<std::pair<error_code, std::unique_ptr<app_connection>>> connect_app(client_connection& s) {
   using namespace net::experimental::awaitable_operators;
   auto c = s.ctx.pool.fresh();
   steady_timer timer(s.client.get_executor());
@@ -222,7 +168,7 @@ awaitable<std::pair<error_code, std::unique_ptr<app_connection>>> connect_app(se
 /// Waits for the app, sends the request (streaming its body) and reads the response header.
 /// Retries, without the browser noticing, whatever is safe to retry: the app restarting, a stale pooled socket.
 /// Returns nothing on success (ex holds the app connection and its parsed response header).
-awaitable<std::optional<error_info>> exchange(session& s, request_parser& parser, bool upgrade, upstream_exchange& ex) {
+awaitable<std::optional<error_info>> exchange(client_connection& s, request_parser& parser, bool upgrade, upstream_exchange& ex) {
   auto& req = parser.get();
   const bool has_body = !parser.is_done();
   // A stale pooled socket shows as "nothing came back"; only these requests may then simply be sent again.
@@ -322,205 +268,7 @@ awaitable<std::optional<error_info>> exchange(session& s, request_parser& parser
   }
 }
 
-/// Lets our script and socket through the page's CSP headers; returns the tag to inject (with a nonce if needed).
-std::string adjust_csp(session& s, http::response_header<>& res, std::string_view host) {
-  // Most pages have no CSP: build nothing for them (this runs on every HTML response).
-  if (res.find("Content-Security-Policy") == res.end() && res.find("Content-Security-Policy-Report-Only") == res.end())
-    return s.ctx.script_tag;
-  std::string nonce;
-  const csp_targets targets{std::string(host) + "/__liveproxy/client.js",
-                            "ws://" + std::string(host) + "/__liveproxy/ws wss://" + std::string(host) + "/__liveproxy/ws"};
-  const std::string fresh = make_instance_id();
-  for (const std::string_view field : {"Content-Security-Policy", "Content-Security-Policy-Report-Only"}) {
-    std::vector<std::string> values;
-    for (auto it = res.find(field); it != res.end() && beast::iequals(it->name_string(), field); ++it)
-      values.push_back(allow_liveproxy(it->value(), targets, nonce, fresh));
-    if (values.empty()) continue;
-    res.erase(field);
-    for (const auto& v : values) res.insert(field, v);
-  }
-  if (nonce.empty()) return s.ctx.script_tag;
-  // Our tag is fixed text ending in "></script>"; the nonce goes into its start tag.
-  std::string tag = s.ctx.script_tag;
-  tag.insert(tag.find("></script>"), " nonce=\"" + html_escape(nonce) + "\"");
-  return tag;
-}
-
-/// How a response goes back to the browser; decided before any byte is sent.
-struct response_plan {
-  bool app_keep = false;  ///< the app connection can go back to the pool afterwards
-  bool keep = false;      ///< the browser connection stays open
-  unsigned client_version = 11;
-};
-
-/// A body of unknown length (close-delimited) is re-framed as chunked so the browser can keep the connection.
-void frame_unknown_length(http::response<http::buffer_body>& msg, response_plan& plan) {
-  msg.erase(http::field::content_length);
-  if (plan.client_version >= 11) msg.chunked(true);
-  else plan.keep = false;
-}
-
-void release_app(session& s, upstream_exchange& ex, const response_plan& plan) {
-  if (plan.app_keep && ex.buf().size() == 0) s.ctx.pool.release(std::move(ex.conn));
-}
-
-/// Known length, not rewritten: the header and the bytes read with it in one write, then the rest
-/// straight from the socket (spliced when large).
-awaitable<next_step> relay_plain(session& s, upstream_exchange& ex, response_plan plan) {
-  auto& rp = *ex.parser;
-  auto& app = ex.conn->socket;
-  auto& res = rp.get();
-  res.keep_alive(plan.keep);
-  std::uint64_t remaining = rp.is_done() ? 0 : *rp.content_length();
-  const auto first = std::min<std::uint64_t>(ex.buf().size(), remaining);
-  s.head.clear();
-  serialize_header(res.base(), s.head);
-  const std::array<net::const_buffer, 2> pieces{net::buffer(s.head), net::buffer(ex.buf().data().data(), first)};
-  s.deadline.expires_after(limits::client_write_timeout, s.client);
-  auto [wec, wn] = co_await net::async_write(s.client, pieces, use_tuple);
-  if (wec) co_return next_step::close;
-  ex.buf().consume(first);
-  remaining -= first;
-  if (remaining >= limits::splice_min_bytes && s.pipe.ready()) {
-    if (co_await splice_body(app, s.client, remaining, s.pipe, s.deadline)) co_return next_step::close;
-    remaining = 0;
-  }
-  while (remaining > 0) {
-    s.deadline.expires_after(limits::app_idle_timeout, app);
-    auto [rec, n] = co_await app.async_read_some(
-        net::buffer(s.buf.data(), std::min<std::uint64_t>(s.buf.size(), remaining)), use_tuple);
-    if (rec) co_return next_step::close;  // mid-body failure: only closing tells the browser
-    s.deadline.expires_after(limits::client_write_timeout, s.client);
-    auto [ec2, m] = co_await net::async_write(s.client, net::buffer(s.buf.data(), n), use_tuple);
-    if (ec2) co_return next_step::close;
-    remaining -= n;
-  }
-  release_app(s, ex, plan);
-  co_return plan.keep ? next_step::keep_alive : next_step::close;
-}
-
-/// Chunked or close-delimited, not rewritten: streamed through Beast's serializer as it arrives.
-awaitable<next_step> relay_framed(session& s, upstream_exchange& ex, response_plan plan) {
-  auto& rp = *ex.parser;
-  auto& app = ex.conn->socket;
-  auto& res = rp.get();
-  res.keep_alive(plan.keep);
-  http::response_serializer<http::buffer_body> sr{res};
-  s.deadline.expires_after(limits::client_write_timeout, s.client);
-  auto [hec, hn] = co_await http::async_write_header(s.client, sr, use_tuple);
-  if (hec) co_return next_step::close;
-  while (!sr.is_done()) {
-    std::size_t n = 0;
-    if (!rp.is_done()) {
-      auto [rec, got] = co_await read_body(s, app, ex.buf(), rp, limits::app_idle_timeout);
-      if (rec) co_return next_step::close;  // mid-body failure: only closing tells the browser
-      n = got;
-    }
-    if (co_await write_body(s, s.client, sr, res, s.buf.data(), n, rp.is_done(), limits::client_write_timeout))
-      co_return next_step::close;
-  }
-  release_app(s, ex, plan);
-  co_return plan.keep ? next_step::keep_alive : next_step::close;
-}
-
-/// HTML with a body: decoded if compressed, our tag inserted, the length stated when it can be known.
-awaitable<next_step> relay_injected(session& s, upstream_exchange& ex, response_plan plan, std::string_view host) {
-  auto& rp = *ex.parser;
-  auto& app = ex.conn->socket;
-  auto& res = rp.get();
-  const auto upstream_length = rp.content_length();
-  std::unique_ptr<content_decoder> decoder;
-  if (!is_identity_encoded(res)) {
-    std::string why;
-    decoder = content_decoder::create(res[http::field::content_encoding], why);
-    res.erase(http::field::content_encoding);
-  }
-  html_injector injector(adjust_csp(s, res, host));
-  std::string& out = s.out;
-  std::string decoded;
-  out.clear();
-  // Decoded HTML through the injector; false when the app's compressed data is corrupt.
-  auto transform = [&](std::string_view raw, bool last) {
-    if (decoder) {
-      decoded.clear();
-      if (!decoder->feed(raw, decoded) || (last && !decoder->finish())) return false;
-      raw = decoded;
-    }
-    injector.feed(raw, out);
-    if (last) injector.finish(out);
-    return true;
-  };
-  // Look ahead until the injection point is known, so the length can be stated up front.
-  bool ok = true;
-  while (ok && !rp.is_done() && !injector.decided() && out.size() < limits::inject_sniff_bytes) {
-    auto [rec, got] = co_await read_body(s, app, ex.buf(), rp, limits::app_idle_timeout);
-    if (rec) co_return next_step::close;
-    ok = transform(std::string_view(s.buf.data(), got), rp.is_done());
-  }
-  if (!ok) {
-    error_info info = app_error(s, 502, "The app sent a corrupt compressed page", decoder->error() + ".");
-    co_return co_await send_simple(s, http::status::bad_gateway, "text/plain; charset=utf-8",
-                                   render_error_text(info), false);
-  }
-  http::response<http::buffer_body> msg{std::move(res.base())};
-  if (rp.is_done()) {
-    msg.chunked(false);
-    msg.content_length(out.size());
-  } else if (injector.decided() && upstream_length && !decoder) {
-    msg.content_length(*upstream_length + injector.added_bytes());
-  } else {
-    frame_unknown_length(msg, plan);
-  }
-  // The body differs from what the app's strong validator names.
-  if (auto etag = msg[http::field::etag]; !etag.empty() && !etag.starts_with("W/")) msg.erase(http::field::etag);
-  msg.keep_alive(plan.keep);
-  if (rp.is_done()) {
-    s.head.clear();
-    serialize_header(msg.base(), s.head);
-    const std::array<net::const_buffer, 2> pieces{net::buffer(s.head), net::buffer(out)};
-    s.deadline.expires_after(limits::client_write_timeout, s.client);
-    auto [wec, wn] = co_await net::async_write(s.client, pieces, use_tuple);
-    if (wec) co_return next_step::close;
-    release_app(s, ex, plan);
-    co_return plan.keep ? next_step::keep_alive : next_step::close;
-  }
-  http::response_serializer<http::buffer_body> sr{msg};
-  s.deadline.expires_after(limits::client_write_timeout, s.client);
-  auto [hec, hn] = co_await http::async_write_header(s.client, sr, use_tuple);
-  if (hec) co_return next_step::close;
-  if (co_await write_body(s, s.client, sr, msg, out.data(), out.size(), rp.is_done(), limits::client_write_timeout))
-    co_return next_step::close;
-  while (!sr.is_done()) {
-    out.clear();
-    if (!rp.is_done()) {
-      auto [rec, got] = co_await read_body(s, app, ex.buf(), rp, limits::app_idle_timeout);
-      // Mid-body failure or corrupt data after the header went out: only closing tells the browser.
-      if (rec || !transform(std::string_view(s.buf.data(), got), rp.is_done())) co_return next_step::close;
-    }
-    if (co_await write_body(s, s.client, sr, msg, out.data(), out.size(), rp.is_done(), limits::client_write_timeout))
-      co_return next_step::close;
-  }
-  release_app(s, ex, plan);
-  co_return plan.keep ? next_step::keep_alive : next_step::close;
-}
-
-/// Picks the relay for the app's response. Not a coroutine: it returns the chosen one's awaitable.
-awaitable<next_step> relay_response(session& s, upstream_exchange& ex, http::verb method, bool client_keep,
-                                    unsigned client_version, std::string_view host) {
-  auto& rp = *ex.parser;
-  auto& res = rp.get();
-  response_plan plan{rp.keep_alive(), client_keep, client_version};
-  const bool inject = wants_injection(res, method) && can_decode(res[http::field::content_encoding]);
-  strip_hop_by_hop(res.base());
-  res.version(11);
-  const bool body_follows = !rp.is_done() || rp.content_length().value_or(0) > 0;
-  if (!rp.is_done() && !res.has_content_length() && !res.chunked()) frame_unknown_length(res, plan);
-  if (!inject && (rp.is_done() || (rp.content_length() && !res.chunked()))) return relay_plain(s, ex, plan);
-  if (!inject || !body_follows) return relay_framed(s, ex, plan);
-  return relay_injected(s, ex, plan, host);
-}
-
-awaitable<next_step> forward(session& s, request_parser& parser) {
+awaitable<next_step> forward(client_connection& s, request_parser& parser) {
   auto& req = parser.get();
   const auto method = req.method();
   const unsigned version = req.version();
@@ -561,7 +309,7 @@ awaitable<next_step> forward(session& s, request_parser& parser) {
 }
 
 /// Picks who answers the request. Not a coroutine: it returns the chosen handler's awaitable.
-awaitable<next_step> handle(session& s, request_parser& parser) {
+awaitable<next_step> handle(client_connection& s, request_parser& parser) {
   const auto target = parser.get().target();
   const auto path = path_of(target);
   // LiveReload's well-known paths are ours too: its script, and its socket (only as an upgrade).
@@ -576,7 +324,7 @@ awaitable<next_step> handle(session& s, request_parser& parser) {
 }
 
 /// The request loop of one browser connection.
-awaitable<void> serve(session& s) {
+awaitable<void> serve(client_connection& s) {
   for (;;) {
     request_parser parser;
     parser.header_limit(limits::header_bytes);
@@ -611,7 +359,7 @@ awaitable<void> run_http_session(tcp_socket socket, proxy_context& ctx) {
   error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
   const auto remote = socket.remote_endpoint(ec);
-  session s(std::move(socket), ctx, ec ? std::string("127.0.0.1") : remote.address().to_string());
+  client_connection s(std::move(socket), ctx, ec ? std::string("127.0.0.1") : remote.address().to_string());
   // Room for a browser's request header (cookies included) in one read.
   s.client_buf.reserve(8 * 1024);
   s.deadline.expires_after(limits::client_idle_timeout, s.client);
