@@ -1,5 +1,6 @@
 // Streaming fidelity: a streamed response reaches the browser piece by piece, large bodies arrive whole
 // also when the browser reads slowly (the zero-copy relay then waits for it).
+#include "support/http_client.hpp"
 #include "support/test_site.hpp"
 
 #include <catch2/catch.hpp>
@@ -138,4 +139,20 @@ TEST_CASE("large and small bodies alternate on one kept-alive connection", "[int
   // Nothing more arrives: no stray bytes of a body were left on the app connection or the pipe.
   CHECK_FALSE(client.read_at_least(pos + 1, 300ms));
   CHECK(client.received().size() == pos);
+}
+
+TEST_CASE("a client that leaves in the middle of a large body does not disturb the proxy", "[integration][net]") {
+  test_site site;
+  for (int round = 0; round < 3; ++round) {
+    raw_client client(site.port(), 16 * 1024);
+    REQUIRE(client.connected());
+    REQUIRE(client.send("GET /bytes?n=8000000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+    REQUIRE(client.read_at_least(100000, 10s));
+  }  // each client closes with most of its body unsent: the proxy's writes then fail with EPIPE/ECONNRESET
+  const auto res = http_get(site.port(), "/bytes?n=20000");
+  INFO(res.error);
+  REQUIRE(res.ok());
+  CHECK(res.status == 200);
+  CHECK(res.body == pattern(20000));
+  CHECK_FALSE(site.proxy().proc().exited());
 }
