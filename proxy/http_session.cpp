@@ -162,6 +162,7 @@ awaitable<std::pair<error_code, std::unique_ptr<app_connection>>> connect_app(cl
   if (auto ec = std::get<0>(std::get<0>(r))) co_return std::pair{ec, nullptr};
   error_code ec;
   c->socket.set_option(tcp::no_delay(true), ec);
+  c->socket.native_non_blocking(true, ec);  // for splice(2), which bypasses Asio
   co_return std::pair{error_code{}, std::move(c)};
 }
 
@@ -358,6 +359,7 @@ awaitable<void> run_http_session(tcp_socket socket, proxy_context& ctx) {
   using namespace net::experimental::awaitable_operators;
   error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
+  socket.native_non_blocking(true, ec);  // for splice(2), which bypasses Asio
   const auto remote = socket.remote_endpoint(ec);
   client_connection s(std::move(socket), ctx, ec ? std::string("127.0.0.1") : remote.address().to_string());
   // Room for a browser's request header (cookies included) in one read.

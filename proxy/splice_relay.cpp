@@ -30,9 +30,6 @@ void splice_pipe::close() {
 awaitable<error_code> splice_body(tcp_socket& app, tcp_socket& client, std::uint64_t length, splice_pipe& pipe,
                                   io_deadline& deadline) {
   error_code ec;
-  // Asio made both sockets non-blocking for its own reads and writes already; make sure of it.
-  app.native_non_blocking(true, ec);
-  if (!ec) client.native_non_blocking(true, ec);
   std::size_t in_pipe = 0;
   while (!ec && (length > 0 || in_pipe > 0)) {
     bool app_dry = false;

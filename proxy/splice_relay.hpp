@@ -31,7 +31,8 @@ class splice_pipe {
 
 /// Moves exactly `length` body bytes from `app` to `client` without copying them through user space (the
 /// two copies per byte of a read/write relay are most of its cost on large files). Deadlines as for the
-/// copying relay. On error the pipe is closed (it may hold bytes of the broken body).
+/// copying relay. Both sockets must be in non-blocking mode (set when the connections are made). On error
+/// the pipe is closed (it may hold bytes of the broken body).
 awaitable<error_code> splice_body(tcp_socket& app, tcp_socket& client, std::uint64_t length, splice_pipe& pipe,
                                   io_deadline& deadline);
 
