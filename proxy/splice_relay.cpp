@@ -51,9 +51,9 @@ awaitable<error_code> splice_body(tcp_socket& app, tcp_socket& client, std::uint
       }
     }
     if (in_pipe > 0) {
-      const unsigned more = length > 0 ? SPLICE_F_MORE : 0;
+      // No SPLICE_F_MORE: if the app then stalls, corked bytes would wait up to 200 ms in the kernel.
       const auto n = ::splice(pipe.read_end(), nullptr, client.native_handle(), nullptr, in_pipe,
-                              SPLICE_F_MOVE | SPLICE_F_NONBLOCK | more);
+                              SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
       if (n > 0) {
         in_pipe -= static_cast<std::size_t>(n);
         continue;
