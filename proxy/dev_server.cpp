@@ -1,10 +1,10 @@
 // The restart loop: code change -> close the gate and restart; ready -> open the gate, then reload tabs.
 #include "proxy/dev_server.hpp"
 
-#include "proxy/event_json.hpp"
-#include "proxy/exit_status.hpp"
+#include "proxy/app/exit_status.hpp"
+#include "proxy/app/traceback_files.hpp"
+#include "proxy/browser/event_json.hpp"
 #include "proxy/log.hpp"
-#include "proxy/traceback_files.hpp"
 
 #include <algorithm>
 

@@ -1,16 +1,16 @@
 // liveproxy's whole loop: watcher -> supervisor -> gate and hub -> browsers.
 #pragma once
 
-#include "proxy/app_gate.hpp"
-#include "proxy/app_pool.hpp"
+#include "proxy/app/restart_backoff.hpp"
+#include "proxy/app/stdin_commands.hpp"
+#include "proxy/app/supervisor.hpp"
+#include "proxy/browser/host_check.hpp"
+#include "proxy/browser/reload_hub.hpp"
 #include "proxy/config.hpp"
-#include "proxy/host_check.hpp"
-#include "proxy/listener.hpp"
+#include "proxy/http/app_gate.hpp"
+#include "proxy/http/app_pool.hpp"
+#include "proxy/http/listener.hpp"
 #include "proxy/proxy_context.hpp"
-#include "proxy/reload_hub.hpp"
-#include "proxy/restart_backoff.hpp"
-#include "proxy/stdin_commands.hpp"
-#include "proxy/supervisor.hpp"
 #include "watcher/watcher.hpp"
 
 #include <functional>

@@ -1,11 +1,11 @@
 // What every browser connection needs from the rest of liveproxy, in one place.
 #pragma once
 
-#include "proxy/app_gate.hpp"
-#include "proxy/app_pool.hpp"
-#include "proxy/error_page.hpp"
-#include "proxy/host_check.hpp"
-#include "proxy/reload_hub.hpp"
+#include "proxy/browser/error_page.hpp"
+#include "proxy/browser/host_check.hpp"
+#include "proxy/browser/reload_hub.hpp"
+#include "proxy/http/app_gate.hpp"
+#include "proxy/http/app_pool.hpp"
 
 #include <chrono>
 #include <functional>

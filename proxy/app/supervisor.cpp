@@ -1,0 +1,314 @@
+// Process control on Linux: a guard process per run (see process_guard.hpp), pidfd for exit, one pipe for output.
+#include "proxy/app/supervisor.hpp"
+
+#include "proxy/app/process_guard.hpp"
+#include "proxy/limits.hpp"
+#include "proxy/log.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace liveproxy {
+namespace {
+
+using namespace std::chrono_literals;
+
+/// Connect-probe interval while the app starts: a refused loopback connect costs ~20 us, so 2 ms
+/// adds at most 2 ms to a restart at negligible CPU. After the start timeout it slows down.
+constexpr auto probe_interval = 2ms;
+constexpr auto slow_probe_interval = 100ms;
+/// How long to wait for an old process to release the app port before starting anyway.
+constexpr auto port_release_timeout = 5s;
+constexpr auto port_check_interval = 2ms;
+
+long long to_ms(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+
+/// True if something still listens on (or holds) host:port: a bind with SO_REUSEADDR then fails.
+bool port_in_use(const std::string& host, std::uint16_t port) {
+  error_code ec;
+  const auto addr = net::ip::make_address(host, ec);
+  if (ec) return false;
+  const int fd = ::socket(addr.is_v6() ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  const int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  const tcp::endpoint ep(addr, port);
+  const bool busy = ::bind(fd, ep.data(), static_cast<socklen_t>(ep.size())) != 0 && errno == EADDRINUSE;
+  ::close(fd);
+  return busy;
+}
+
+}  // namespace
+
+struct supervisor::child {
+  explicit child(net::any_io_executor ex) : guard_fd(ex), status(ex), output(ex), kill_timer(ex) {}
+  ~child() {
+    if (control_fd >= 0) ::close(control_fd);
+  }
+  pid_t guard = -1;
+  pid_t pid = -1;  ///< the app, leader of its process group
+  int control_fd = -1;
+  std::uint64_t generation = 0;
+  std::chrono::steady_clock::time_point started_at{};
+  std::chrono::steady_clock::time_point stop_requested_at{};
+  net::posix::stream_descriptor guard_fd;  ///< pidfd of the guard: readable when the whole tree is gone
+  net::posix::stream_descriptor status;    ///< the app's wait status arrives here when it exits
+  net::posix::stream_descriptor output;    ///< read end of the app's stdout+stderr
+  steady_timer kill_timer;                 ///< SIGTERM -> SIGKILL escalation
+  bool ready = false;
+  bool stopping = false;  ///< we asked it to end
+  bool app_done = false;  ///< the app (group leader) has exited
+  bool gone = false;      ///< the guard has exited: nothing of this run is left
+
+  /// Tells the guard to SIGKILL everything that is left of the run.
+  void kill_all() {
+    ::kill(-pid, SIGKILL);
+    if (control_fd >= 0) {
+      [[maybe_unused]] auto n = ::write(control_fd, "k", 1);
+    }
+  }
+};
+
+std::string app_exit::describe() const {
+  if (signaled) return "was killed by signal " + std::to_string(code) + " (" + ::strsignal(code) + ")";
+  return "exited with status " + std::to_string(code);
+}
+
+supervisor::supervisor(net::any_io_executor ex, supervisor_options opts, callbacks cb)
+    : ex_(std::move(ex)), opts_(std::move(opts)), cb_(std::move(cb)), output_(limits::app_output_lines) {}
+
+supervisor::~supervisor() {
+  // Last resort when the loop is torn down with the app alive; the guard also stops the rest
+  // when its control pipe closes with the child.
+  if (child_ && !child_->gone) child_->kill_all();
+}
+
+bool supervisor::running() const { return waiting_for_port_ || (child_ && !child_->app_done); }
+
+int supervisor::app_pid() const { return child_ && !child_->app_done ? child_->pid : 0; }
+
+std::chrono::steady_clock::duration supervisor::since_start() const {
+  return std::chrono::steady_clock::now() - started_at_;
+}
+
+void supervisor::start() {
+  if (!child_ && !waiting_for_port_) launch_when_port_free();
+}
+
+void supervisor::restart() {
+  restart_pending_ = true;
+  if (child_) {
+    stop(false, nullptr);
+    return;
+  }
+  restart_pending_ = false;
+  if (!waiting_for_port_) launch_when_port_free();
+}
+
+void supervisor::stop(bool now, std::function<void()> on_stopped) {
+  if (waiting_for_port_) {
+    // Not started yet: just do not start.
+    waiting_for_port_ = false;
+    ++launch_ticket_;
+  }
+  if (!child_) {
+    restart_pending_ = false;
+    if (on_stopped) on_stopped();
+    return;
+  }
+  if (on_stopped) {
+    restart_pending_ = false;
+    on_stopped_.push_back(std::move(on_stopped));
+  }
+  auto c = child_;
+  if (c->stopping && !now) return;
+  if (!c->stopping) c->stop_requested_at = std::chrono::steady_clock::now();
+  c->stopping = true;
+  if (now) {
+    c->kill_all();
+    return;
+  }
+  if (c->app_done) return;  // the guard is already clearing up what is left
+  // The whole group: runserver's reloader child, `npm run` -> sh -> node, and so on.
+  ::kill(-c->pid, SIGTERM);
+  c->kill_timer.expires_after(limits::app_stop_grace);
+  c->kill_timer.async_wait([c](error_code ec) {
+    if (!ec && !c->gone) {
+      log::warn("app did not stop within " + std::to_string(limits::app_stop_grace.count()) +
+                " s of SIGTERM; sending SIGKILL");
+      c->kill_all();
+    }
+  });
+}
+
+void supervisor::launch_when_port_free() {
+  // In --fd mode we hold the socket ourselves; otherwise an old grandchild still holding the port
+  // would answer the readiness probe in place of the new run.
+  if (opts_.listen_fd >= 0 || !port_in_use(opts_.app_host, opts_.app_port)) {
+    launch();
+    return;
+  }
+  waiting_for_port_ = true;
+  net::co_spawn(ex_, wait_port_then_launch(++launch_ticket_), net::detached);
+}
+
+awaitable<void> supervisor::wait_port_then_launch(std::uint64_t ticket) {
+  const auto began = std::chrono::steady_clock::now();
+  steady_timer pause(ex_);
+  bool said = false;
+  while (port_in_use(opts_.app_host, opts_.app_port)) {
+    const auto waited = std::chrono::steady_clock::now() - began;
+    if (waited >= port_release_timeout) {
+      log::warn("port " + std::to_string(opts_.app_port) + " is still in use by another process after " +
+                std::to_string(to_ms(waited)) + " ms; starting the app anyway");
+      break;
+    }
+    if (!said && waited >= 100ms) {
+      said = true;
+      log::info("waiting for port " + std::to_string(opts_.app_port) + " to be released before starting the app");
+    }
+    pause.expires_after(port_check_interval);
+    co_await pause.async_wait(use_tuple);
+    if (ticket != launch_ticket_) co_return;
+  }
+  if (ticket != launch_ticket_ || !waiting_for_port_) co_return;
+  waiting_for_port_ = false;
+  launch();
+}
+
+void supervisor::launch() {
+  spawn_spec spec;
+  spec.argv = opts_.command;
+  spec.env_add = {"PORT=" + std::to_string(opts_.app_port),
+                  // Python buffers stdout on a pipe; a dev server's output should appear as it is written.
+                  "PYTHONUNBUFFERED=1"};
+  spec.listen_fd = opts_.listen_fd;
+  spec.listen_env = opts_.listen_env;
+  const guarded_run run = spawn_guarded(spec);
+
+  auto c = std::make_shared<child>(ex_);
+  c->guard = run.guard;
+  c->pid = run.app;
+  c->control_fd = run.control_fd;
+  c->generation = ++generation_;
+  c->started_at = started_at_ = std::chrono::steady_clock::now();
+  c->output.assign(run.output_fd);
+  ::fcntl(run.status_fd, F_SETFL, O_NONBLOCK);
+  c->status.assign(run.status_fd);
+  c->guard_fd.assign(run.guard_pidfd);
+  child_ = c;
+  output_.clear();
+
+  std::string line = "starting app (run " + std::to_string(c->generation) + ", pid " + std::to_string(c->pid) + "):";
+  for (const auto& a : opts_.command) line += " " + a;
+  log::info(line);
+
+  net::co_spawn(ex_, watch_status(c), net::detached);
+  net::co_spawn(ex_, watch_guard(c), net::detached);
+  net::co_spawn(ex_, pump_output(c), net::detached);
+  net::co_spawn(ex_, probe_ready(c), net::detached);
+}
+
+void supervisor::take_status(const std::shared_ptr<child>& c) {
+  if (c->app_done) return;
+  std::int32_t raw = 0;
+  const ssize_t n = ::read(c->status.native_handle(), &raw, sizeof raw);
+  if (n != sizeof raw && !c->gone) return;  // not yet
+  c->app_done = true;
+  c->kill_timer.cancel();
+  app_exit e;
+  e.pid = c->pid;
+  e.was_ready = c->ready;
+  e.uptime = std::chrono::steady_clock::now() - c->started_at;
+  if (n == sizeof raw) {
+    const int status = raw;
+    e.signaled = WIFSIGNALED(status);
+    e.code = e.signaled ? WTERMSIG(status) : WEXITSTATUS(status);
+  } else {
+    // The guard died without reporting (it was killed): the app went with it.
+    e.signaled = true;
+    e.code = SIGKILL;
+  }
+  if (!c->stopping && cb_.exited) cb_.exited(e);
+}
+
+awaitable<void> supervisor::watch_status(std::shared_ptr<child> c) {
+  co_await c->status.async_wait(net::posix::stream_descriptor::wait_read, use_tuple);
+  take_status(c);
+}
+
+awaitable<void> supervisor::watch_guard(std::shared_ptr<child> c) {
+  co_await c->guard_fd.async_wait(net::posix::stream_descriptor::wait_read, use_tuple);
+  ::waitpid(c->guard, nullptr, 0);
+  take_status(c);  // the status may still sit in its pipe
+  c->gone = true;
+  take_status(c);
+  c->kill_timer.cancel();
+  if (child_ != c) co_return;
+  child_.reset();
+  if (c->stopping)
+    log::info("app stopped in " + std::to_string(to_ms(std::chrono::steady_clock::now() - c->stop_requested_at)) +
+              " ms (run " + std::to_string(c->generation) + ")");
+  auto stopped = std::move(on_stopped_);
+  on_stopped_.clear();
+  for (auto& f : stopped) f();
+  if (restart_pending_ && !child_ && !waiting_for_port_) {
+    restart_pending_ = false;
+    launch_when_port_free();
+  }
+}
+
+awaitable<void> supervisor::pump_output(std::shared_ptr<child> c) {
+  std::array<char, 16 * 1024> buf;
+  auto print = [](std::string_view line) {
+    std::string out;
+    out.reserve(line.size() + 8);
+    out.append("  app | ").append(line).push_back('\n');
+    [[maybe_unused]] auto n = ::write(STDOUT_FILENO, out.data(), out.size());
+  };
+  for (;;) {
+    auto [ec, n] = co_await c->output.async_read_some(net::buffer(buf), use_tuple);
+    if (ec) break;
+    // Output of an older run that is still draining does not belong in the current log.
+    if (child_ == c || !child_) output_.append(std::string_view(buf.data(), n), print);
+  }
+  if (child_ == c || !child_) output_.flush(print);
+}
+
+awaitable<void> supervisor::probe_ready(std::shared_ptr<child> c) {
+  if (opts_.listen_fd >= 0) {
+    // The socket already listens (we bound it): connections queue in its backlog until the app accepts.
+    c->ready = true;
+    if (cb_.ready) cb_.ready(c->generation);
+    co_return;
+  }
+  const tcp::endpoint ep(net::ip::make_address(opts_.app_host), opts_.app_port);
+  steady_timer pause(ex_);
+  bool timed_out = false;
+  while (!c->app_done && !c->stopping) {
+    tcp_socket probe(ex_);
+    auto [ec] = co_await probe.async_connect(ep, use_tuple);
+    if (c->app_done || c->stopping) co_return;
+    if (!ec) {
+      c->ready = true;
+      if (cb_.ready) cb_.ready(c->generation);
+      co_return;
+    }
+    if (!timed_out && std::chrono::steady_clock::now() - c->started_at >= opts_.start_timeout) {
+      timed_out = true;
+      if (cb_.start_timed_out) cb_.start_timed_out(c->generation);
+    }
+    pause.expires_after(timed_out ? std::chrono::milliseconds(slow_probe_interval) : std::chrono::milliseconds(probe_interval));
+    co_await pause.async_wait(use_tuple);
+  }
+}
+
+}  // namespace liveproxy

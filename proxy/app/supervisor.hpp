@@ -1,0 +1,105 @@
+// Runs the app: start it under a guard in its own process group, pass its output through, detect readiness,
+// stop the whole tree.
+#pragma once
+
+#include "proxy/app/output_log.hpp"
+#include "proxy/net.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace liveproxy {
+
+/// How an app run ended.
+struct app_exit {
+  int pid = 0;
+  bool signaled = false;  ///< killed by a signal (code holds its number)
+  int code = 0;           ///< exit status or signal number
+  bool was_ready = false; ///< it had been listening before it ended
+  std::chrono::steady_clock::duration uptime{};  ///< from start to exit
+  /// "exited with status 1" / "was killed by signal 11 (Segmentation fault)"
+  std::string describe() const;
+};
+
+/// What to run and how to tell it is up.
+struct supervisor_options {
+  std::vector<std::string> command;  ///< placeholders already expanded
+  std::string app_host = "127.0.0.1";
+  std::uint16_t app_port = 0;
+  /// A run that does not listen within this time is reported through callbacks::start_timed_out.
+  std::chrono::milliseconds start_timeout{20'000};
+  /// --fd mode: this listening socket is handed to the app as fd 3; the app counts as ready at once.
+  int listen_fd = -1;
+  /// With listen_fd: announce it with LISTEN_FDS/LISTEN_PID/LISTEN_FDNAMES too. Off when the command
+  /// names the descriptor itself ({fd}): apps such as gunicorn would then take the socket twice.
+  bool listen_env = true;
+};
+
+/// Owns at most one app process tree at a time. Everything runs on one executor.
+class supervisor {
+ public:
+  struct callbacks {
+    std::function<void(std::uint64_t generation)> ready;            ///< the app accepts TCP connections
+    std::function<void(const app_exit&)> exited;                    ///< it ended without being asked to
+    std::function<void(std::uint64_t generation)> start_timed_out;  ///< it runs but did not listen in time
+  };
+
+  supervisor(net::any_io_executor ex, supervisor_options opts, callbacks cb);
+  ~supervisor();
+  supervisor(const supervisor&) = delete;
+  supervisor& operator=(const supervisor&) = delete;
+
+  /// Starts the app if it is not running.
+  void start();
+  /// Stops the running app (if any), waits until its whole tree is gone and its port is free, then
+  /// starts it again. Calls while a restart is under way coalesce.
+  void restart();
+  /// Stops the app: SIGTERM to its group, SIGKILL after the grace period (or at once if `now`).
+  /// on_stopped runs when the whole tree is gone (at once if nothing runs).
+  void stop(bool now, std::function<void()> on_stopped);
+
+  /// App starts so far (1 for the first run).
+  std::uint64_t generation() const { return generation_; }
+  /// The app process runs (or is about to be started).
+  bool running() const;
+  /// The command line with placeholders expanded.
+  const std::vector<std::string>& command() const { return opts_.command; }
+  std::uint16_t app_port() const { return opts_.app_port; }
+  bool hands_off_socket() const { return opts_.listen_fd >= 0; }
+  std::chrono::milliseconds start_timeout() const { return opts_.start_timeout; }
+  /// Time since the current run was started (for "ready in N ms").
+  std::chrono::steady_clock::duration since_start() const;
+  /// Output of the current (or last) run.
+  const output_log& output() const { return output_; }
+  /// PID of the current app process (the group leader), or 0.
+  int app_pid() const;
+
+ private:
+  struct child;
+  void launch_when_port_free();
+  void launch();
+  void take_status(const std::shared_ptr<child>& c);
+  awaitable<void> wait_port_then_launch(std::uint64_t ticket);
+  awaitable<void> watch_status(std::shared_ptr<child> c);
+  awaitable<void> watch_guard(std::shared_ptr<child> c);
+  awaitable<void> pump_output(std::shared_ptr<child> c);
+  awaitable<void> probe_ready(std::shared_ptr<child> c);
+
+  net::any_io_executor ex_;
+  supervisor_options opts_;
+  callbacks cb_;
+  output_log output_;
+  std::shared_ptr<child> child_;
+  std::uint64_t generation_ = 0;
+  bool restart_pending_ = false;
+  bool waiting_for_port_ = false;
+  std::uint64_t launch_ticket_ = 0;  ///< bumped to cancel a pending launch
+  std::chrono::steady_clock::time_point started_at_{};
+  std::vector<std::function<void()>> on_stopped_;
+};
+
+}  // namespace liveproxy

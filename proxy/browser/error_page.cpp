@@ -1,0 +1,210 @@
+// Error pages: the template lives in assets/error.html; here we only escape and fill it.
+#include "proxy/browser/error_page.hpp"
+
+#include "proxy/browser/assets.hpp"
+
+#include <charconv>
+
+namespace liveproxy {
+namespace {
+
+void replace_all(std::string& s, std::string_view from, std::string_view to) {
+  for (auto pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size()))
+    s.replace(pos, from.size(), to);
+}
+
+/// Length of the escape sequence starting at line[i] == ESC (CSI, OSC, or a two-byte escape).
+std::size_t escape_length(std::string_view line, std::size_t i) {
+  if (i + 1 >= line.size()) return 1;
+  if (line[i + 1] == '[') {
+    // CSI: parameters and intermediates, then one final byte in @..~
+    std::size_t j = i + 2;
+    while (j < line.size() && !(line[j] >= '@' && line[j] <= '~')) ++j;
+    return std::min(j + 1, line.size()) - i;
+  }
+  if (line[i + 1] == ']') {
+    // OSC (window titles, hyperlinks): ends with BEL or ESC backslash.
+    std::size_t j = i + 2;
+    while (j < line.size() && line[j] != '\a' && !(line[j] == '\x1b' && j + 1 < line.size() && line[j + 1] == '\\')) ++j;
+    if (j >= line.size()) return line.size() - i;
+    return (line[j] == '\a' ? j + 1 : j + 2) - i;
+  }
+  return 2;
+}
+
+/// The current SGR state, as the classes of one span.
+struct sgr_state {
+  bool bold = false, dim = false, italic = false, underline = false;
+  int fg = -1, bg = -1;  ///< 0-15, or -1 for the default
+
+  bool plain() const { return !bold && !dim && !italic && !underline && fg < 0 && bg < 0; }
+  std::string classes() const {
+    std::string c;
+    auto add = [&c](std::string_view cls) { c.append(c.empty() ? "" : " ").append(cls); };
+    if (bold) add("ansi-bold");
+    if (dim) add("ansi-dim");
+    if (italic) add("ansi-italic");
+    if (underline) add("ansi-underline");
+    if (fg >= 0) add("ansi-fg" + std::to_string(fg));
+    if (bg >= 0) add("ansi-bg" + std::to_string(bg));
+    return c;
+  }
+};
+
+/// Maps a 256-colour index to the nearest of the 16 basic colours (the page has no palette for more).
+int nearest16(int idx) {
+  if (idx < 16) return idx;
+  int r, g, b;
+  if (idx >= 232) {
+    const int level = (idx - 232) * 10 + 8;
+    return level < 60 ? 0 : level < 150 ? 8 : level < 220 ? 7 : 15;
+  }
+  idx -= 16;
+  r = idx / 36, g = (idx / 6) % 6, b = idx % 6;
+  const bool bright = r > 3 || g > 3 || b > 3;
+  const int bits = (r >= 2 ? 1 : 0) | (g >= 2 ? 2 : 0) | (b >= 2 ? 4 : 0);
+  return bits + (bright ? 8 : 0);
+}
+
+int rgb16(int r, int g, int b) {
+  const int bits = (r >= 128 ? 1 : 0) | (g >= 128 ? 2 : 0) | (b >= 128 ? 4 : 0);
+  return bits + ((r > 200 || g > 200 || b > 200) ? 8 : 0);
+}
+
+void apply_sgr(std::string_view params, sgr_state& st) {
+  std::vector<int> codes;
+  for (std::size_t pos = 0; pos <= params.size();) {
+    auto end = params.find_first_of(";:", pos);
+    if (end == std::string_view::npos) end = params.size();
+    int v = 0;
+    std::from_chars(params.data() + pos, params.data() + end, v);
+    codes.push_back(v);
+    pos = end + 1;
+  }
+  for (std::size_t i = 0; i < codes.size(); ++i) {
+    const int c = codes[i];
+    if (c == 0) st = {};
+    else if (c == 1) st.bold = true;
+    else if (c == 2) st.dim = true;
+    else if (c == 3) st.italic = true;
+    else if (c == 4) st.underline = true;
+    else if (c == 22) st.bold = st.dim = false;
+    else if (c == 23) st.italic = false;
+    else if (c == 24) st.underline = false;
+    else if (c >= 30 && c <= 37) st.fg = c - 30;
+    else if (c >= 90 && c <= 97) st.fg = c - 90 + 8;
+    else if (c == 39) st.fg = -1;
+    else if (c >= 40 && c <= 47) st.bg = c - 40;
+    else if (c >= 100 && c <= 107) st.bg = c - 100 + 8;
+    else if (c == 49) st.bg = -1;
+    else if ((c == 38 || c == 48) && i + 1 < codes.size()) {
+      int colour = -1;
+      if (codes[i + 1] == 5 && i + 2 < codes.size()) {
+        colour = nearest16(codes[i + 2] & 0xff);
+        i += 2;
+      } else if (codes[i + 1] == 2 && i + 4 < codes.size()) {
+        colour = rgb16(codes[i + 2], codes[i + 3], codes[i + 4]);
+        i += 4;
+      }
+      (c == 38 ? st.fg : st.bg) = colour;
+    }
+  }
+}
+
+}  // namespace
+
+std::string strip_ansi(std::string_view line) {
+  std::string out;
+  out.reserve(line.size());
+  for (std::size_t i = 0; i < line.size();) {
+    if (line[i] == '\x1b') {
+      i += escape_length(line, i);
+      continue;
+    }
+    out.push_back(line[i++]);
+  }
+  return out;
+}
+
+std::string html_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  for (const char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string ansi_to_html(std::string_view line) {
+  std::string out;
+  out.reserve(line.size() + 16);
+  sgr_state st;
+  bool open = false;
+  std::size_t text_start = 0;
+  auto flush_text = [&](std::size_t end) { out += html_escape(line.substr(text_start, end - text_start)); };
+  for (std::size_t i = 0; i < line.size();) {
+    if (line[i] != '\x1b') {
+      ++i;
+      continue;
+    }
+    flush_text(i);
+    const auto len = escape_length(line, i);
+    const auto seq = line.substr(i, len);
+    i += len;
+    text_start = i;
+    if (seq.size() < 3 || seq[1] != '[' || seq.back() != 'm') continue;
+    apply_sgr(seq.substr(2, seq.size() - 3), st);
+    if (open) out += "</span>";
+    open = !st.plain();
+    if (open) out += "<span class=\"" + st.classes() + "\">";
+  }
+  flush_text(line.size());
+  if (open) out += "</span>";
+  return out;
+}
+
+std::string render_error_html(const error_info& info, std::string_view script_tag) {
+  std::string output;
+  for (const auto& line : info.output) output.append(ansi_to_html(line)).push_back('\n');
+  if (output.empty()) output = "(no output)";
+  std::string files;
+  for (const auto& f : info.files) files += "<li><code>" + html_escape(f) + "</code></li>";
+  const bool caused = !info.cause_title.empty();
+  // The page is built from trusted template text; every inserted value is escaped first.
+  std::string page(assets::error_html);
+  replace_all(page, "{{status}}", std::to_string(info.status));
+  replace_all(page, "{{title}}", html_escape(caused ? info.cause_title : info.title));
+  replace_all(page, "{{message}}", html_escape(caused ? info.cause : info.message));
+  replace_all(page, "{{command}}", html_escape(info.command));
+  replace_all(page, "{{files_hidden}}", files.empty() ? " hidden" : "");
+  replace_all(page, "{{files}}", files);
+  replace_all(page, "{{lines}}", std::to_string(info.output.size()));
+  replace_all(page, "{{output}}", output);
+  replace_all(page, "{{script}}", script_tag);
+  return page;
+}
+
+std::string render_error_text(const error_info& info) {
+  const bool caused = !info.cause_title.empty();
+  std::string out = "liveproxy: " + std::to_string(info.status) + " " + (caused ? info.cause_title : info.title) +
+                    "\n\n" + (caused ? info.cause : info.message) + "\n";
+  if (!info.command.empty()) out += "\ncommand: " + info.command + "\n";
+  if (!info.files.empty()) {
+    out += "\nfiles in the traceback (watched):\n";
+    for (const auto& f : info.files) out += "  " + f + "\n";
+  }
+  if (!info.output.empty()) {
+    out += "\napp output (last " + std::to_string(info.output.size()) + " lines):\n";
+    for (const auto& line : info.output) out.append(strip_ansi(line)).push_back('\n');
+  }
+  return out;
+}
+
+}  // namespace liveproxy

@@ -1,0 +1,65 @@
+// Host/Origin rules for our endpoints: loopback names always, anything else only when configured.
+#include "proxy/browser/host_check.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace liveproxy {
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+bool is_ipv4_loopback(std::string_view h) {
+  // 127.a.b.c with four numeric parts.
+  if (!h.starts_with("127.")) return false;
+  int dots = 0;
+  for (const char c : h) {
+    if (c == '.') ++dots;
+    else if (c < '0' || c > '9') return false;
+  }
+  return dots == 3;
+}
+
+}  // namespace
+
+std::string host_without_port(std::string_view authority) {
+  if (authority.starts_with("[")) {
+    const auto close = authority.find(']');
+    return close == std::string_view::npos ? std::string() : lower(authority.substr(1, close - 1));
+  }
+  const auto colon = authority.rfind(':');
+  if (colon != std::string_view::npos) authority = authority.substr(0, colon);
+  if (authority.ends_with(".")) authority.remove_suffix(1);  // "localhost." is localhost
+  return lower(authority);
+}
+
+bool is_loopback_name(std::string_view host) {
+  return host == "localhost" || host.ends_with(".localhost") || is_ipv4_loopback(host) || host == "::1";
+}
+
+host_check::host_check(std::vector<std::string> extra_hosts) : extra_hosts_(std::move(extra_hosts)) {
+  for (auto& h : extra_hosts_) h = lower(h);
+}
+
+bool host_check::host_allowed(std::string_view host_header) const {
+  const auto host = host_without_port(host_header);
+  if (host.empty()) return false;
+  return is_loopback_name(host) || std::find(extra_hosts_.begin(), extra_hosts_.end(), host) != extra_hosts_.end();
+}
+
+bool host_check::origin_allowed(std::string_view origin_header, std::string_view host_header) const {
+  if (origin_header.empty()) return true;  // not a browser cross-origin request
+  const auto scheme_end = origin_header.find("://");
+  if (scheme_end == std::string_view::npos) return false;  // "null" and garbage
+  const auto scheme = lower(origin_header.substr(0, scheme_end));
+  if (scheme != "http" && scheme != "https") return false;
+  const auto authority = origin_header.substr(scheme_end + 3);
+  if (lower(authority) == lower(host_header)) return true;  // same origin
+  return host_allowed(authority);
+}
+
+}  // namespace liveproxy

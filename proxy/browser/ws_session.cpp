@@ -1,0 +1,77 @@
+// Reload socket: hello first, then events; reads only to notice the close (and to answer pings).
+#include "proxy/browser/ws_session.hpp"
+
+#include "proxy/browser/livereload_protocol.hpp"
+#include "proxy/browser/reload_hub.hpp"
+#include "proxy/limits.hpp"
+
+namespace liveproxy {
+
+ws_session::ws_session(beast::tcp_stream stream, reload_hub& hub, protocol proto)
+    : ws_(std::move(stream)), hub_(hub), protocol_(proto), wake_(ws_.get_executor()) {
+  wake_.expires_at(steady_timer::time_point::max());
+}
+
+ws_session::~ws_session() { hub_.leave(this); }
+
+void ws_session::send(std::shared_ptr<const std::string> message) {
+  if (protocol_ == protocol::native) {
+    queue(std::move(message));
+    return;
+  }
+  if (!greeted_) return;  // LiveReload clients get commands only after their hello
+  if (auto lr = livereload::translate(*message)) queue(std::make_shared<const std::string>(std::move(*lr)));
+}
+
+void ws_session::queue(std::shared_ptr<const std::string> message) {
+  if (closed_) return;
+  if (queue_.size() >= limits::ws_queue_messages) {
+    closed_ = true;
+    beast::get_lowest_layer(ws_).close();
+    return;
+  }
+  queue_.push_back(std::move(message));
+  wake_.cancel_one();
+}
+
+awaitable<void> ws_session::serve() {
+  ws_.text(true);
+  hub_.join(shared_from_this());
+  if (protocol_ == protocol::native) queue_.push_front(std::make_shared<const std::string>(hub_.hello()));
+  net::co_spawn(ws_.get_executor(), [self = shared_from_this()]() { return self->write_loop(); }, net::detached);
+  beast::flat_buffer buf;
+  for (;;) {
+    // Our client sends nothing; reading keeps the control frames flowing and sees LiveReload's hello.
+    auto [ec, n] = co_await ws_.async_read(buf, use_tuple);
+    if (ec) break;
+    if (protocol_ == protocol::livereload && !greeted_ &&
+        livereload::is_hello(beast::buffers_to_string(buf.data()))) {
+      greeted_ = true;
+      queue(std::make_shared<const std::string>(livereload::hello()));
+    }
+    buf.consume(n);
+  }
+  closed_ = true;
+  hub_.leave(this);
+  wake_.cancel();
+}
+
+awaitable<void> ws_session::write_loop() {
+  while (!closed_) {
+    if (queue_.empty()) {
+      co_await wake_.async_wait(use_tuple);
+      continue;
+    }
+    // The message in flight stays queued until written: one writer, no interleaving.
+    auto msg = queue_.front();
+    auto [ec, n] = co_await ws_.async_write(net::buffer(*msg), use_tuple);
+    if (ec) {
+      closed_ = true;
+      beast::get_lowest_layer(ws_).close();
+      break;
+    }
+    queue_.pop_front();
+  }
+}
+
+}  // namespace liveproxy

@@ -1,0 +1,51 @@
+// Upstream pool: LIFO reuse (the warmest socket first), a cheap liveness peek before reuse.
+#include "proxy/http/app_pool.hpp"
+
+#include "proxy/limits.hpp"
+
+#include <sys/socket.h>
+
+namespace liveproxy {
+namespace {
+
+/// An idle keep-alive socket the app has closed reads as EOF (or has stray bytes): do not reuse it.
+bool looks_alive(tcp_socket& s) {
+  char byte;
+  const auto n = ::recv(s.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+}  // namespace
+
+app_pool::app_pool(net::any_io_executor ex, tcp::endpoint app) : ex_(std::move(ex)), app_(std::move(app)) {}
+
+std::unique_ptr<app_connection> app_pool::take_idle(bool probe) {
+  while (!idle_.empty()) {
+    auto c = std::move(idle_.back());
+    idle_.pop_back();
+    if (c->generation == generation_ && (!probe || looks_alive(c->socket))) {
+      c->reused = true;
+      return c;
+    }
+  }
+  return nullptr;
+}
+
+std::unique_ptr<app_connection> app_pool::fresh() {
+  auto c = std::make_unique<app_connection>(app_connection{tcp_socket(ex_), generation_, {}});
+  c->buf.reserve(limits::app_read_bytes);
+  return c;
+}
+
+void app_pool::release(std::unique_ptr<app_connection> c) {
+  if (c->generation != generation_ || idle_.size() >= limits::app_pool_size || !c->socket.is_open()) return;
+  c->reused = false;
+  idle_.push_back(std::move(c));
+}
+
+void app_pool::new_generation(std::uint64_t generation) {
+  generation_ = generation;
+  idle_.clear();
+}
+
+}  // namespace liveproxy

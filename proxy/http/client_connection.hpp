@@ -1,0 +1,80 @@
+// One browser connection's state, shared by the request loop (http_session) and the response relays.
+#pragma once
+
+#include "proxy/http/deadline.hpp"
+#include "proxy/http/http_io.hpp"
+#include "proxy/http/splice_relay.hpp"
+#include "proxy/limits.hpp"
+#include "proxy/proxy_context.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace liveproxy {
+
+using request_parser = buffer_parser<true>;
+using response_parser = buffer_parser<false>;
+
+/// What a handled request leaves behind on the browser connection.
+enum class next_step { keep_alive, close, handed_over };
+
+/// A browser connection: its socket and deadline, and buffers reused from request to request.
+struct client_connection {
+  client_connection(tcp_socket socket, proxy_context& context, std::string ip)
+      : client(std::move(socket)), deadline(client.get_executor()), ctx(context), client_ip(std::move(ip)) {}
+
+  tcp_socket client;
+  io_deadline deadline;
+  beast::flat_buffer client_buf;
+  proxy_context& ctx;
+  std::string client_ip;
+  std::vector<char> buf = std::vector<char>(limits::relay_buffer_bytes);
+  std::string head;  ///< serialized header of the message being sent, reused
+  std::string out;   ///< injected HTML on its way to the browser, reused
+  splice_pipe pipe;  ///< for large pass-through bodies
+};
+
+/// The app side of one request: the connection it went out on, and the response header read back.
+struct upstream_exchange {
+  std::unique_ptr<app_connection> conn;
+  std::optional<response_parser> parser;
+  /// The connection's read buffer: it lives (and keeps its capacity) as long as the pooled connection.
+  beast::flat_buffer& buf() { return conn->buf; }
+};
+
+/// What an I/O error means to a person reading the error page.
+std::string describe(const client_connection& s, const error_code& ec);
+
+/// A small response of our own (errors, our endpoints).
+awaitable<next_step> send_simple(client_connection& s, http::status status, std::string_view content_type,
+                                 std::string body, bool keep_alive, unsigned version = 11);
+
+/// The error page's description of the app's state, with this status and explanation.
+error_info app_error(client_connection& s, unsigned status, std::string title, std::string message);
+
+/// Writes bytes through a buffer_body serializer; `last` ends the body.
+template <typename Serializer, typename Message>
+awaitable<error_code> write_body(client_connection& s, tcp_socket& out, Serializer& sr, Message& msg, const char* data,
+                                 std::size_t size, bool last, io_deadline::clock::duration timeout) {
+  msg.body().data = size ? const_cast<char*>(data) : nullptr;
+  msg.body().size = size;
+  msg.body().more = !last;
+  if (size == 0 && !last) co_return error_code{};
+  s.deadline.expires_after(timeout, out);
+  auto [ec, n] = co_await http::async_write(out, sr, use_tuple);
+  if (ec == http::error::need_buffer) ec = {};
+  co_return ec;
+}
+
+/// Reads the next piece of a body into s.buf; returns bytes read. Not a coroutine itself (a frame less).
+template <bool is_request>
+awaitable<std::pair<error_code, std::size_t>> read_body(client_connection& s, tcp_socket& in, beast::flat_buffer& in_buf,
+                                                         buffer_parser<is_request>& p,
+                                                         io_deadline::clock::duration timeout) {
+  s.deadline.expires_after(timeout, in);
+  return read_body_some(in, in_buf, p, s.buf.data(), s.buf.size());
+}
+
+}  // namespace liveproxy

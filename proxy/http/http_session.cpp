@@ -1,0 +1,371 @@
+// The browser side of the proxy: request loop, hold while the app restarts, streamed relay with injection.
+#include "proxy/http/http_session.hpp"
+
+#include "proxy/browser/assets.hpp"
+#include "proxy/browser/livereload_protocol.hpp"
+#include "proxy/browser/ws_session.hpp"
+#include "proxy/http/client_connection.hpp"
+#include "proxy/http/http_util.hpp"
+#include "proxy/http/response_relay.hpp"
+#include "proxy/http/tunnel.hpp"
+#include "proxy/limits.hpp"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+
+#include <array>
+#include <optional>
+#include <vector>
+
+namespace liveproxy {
+
+std::string describe(const client_connection& s, const error_code& ec) {
+  if (ec == net::error::operation_aborted && s.deadline.fired()) return "timed out";
+  return ec.message();
+}
+
+awaitable<next_step> send_simple(client_connection& s, http::status status, std::string_view content_type, std::string body,
+                                 bool keep_alive, unsigned version) {
+  http::response<http::string_body> res{status, version};
+  res.set(http::field::server, "liveproxy");
+  res.set(http::field::content_type, content_type);
+  res.set(http::field::cache_control, "no-store");
+  res.body() = std::move(body);
+  res.prepare_payload();
+  res.keep_alive(keep_alive);
+  s.deadline.expires_after(limits::client_write_timeout, s.client);
+  auto [ec, n] = co_await http::async_write(s.client, res, use_tuple);
+  co_return ec || !keep_alive ? next_step::close : next_step::keep_alive;
+}
+
+error_info app_error(client_connection& s, unsigned status, std::string title, std::string message) {
+  error_info info = s.ctx.app_failure();
+  info.status = status;
+  info.title = std::move(title);
+  info.message = std::move(message);
+  return info;
+}
+
+namespace {
+
+
+bool is_http_error(const error_code& ec) { return ec.category() == make_error_code(http::error::bad_target).category(); }
+
+bool accepts_html(const http::request_header<>& req) {
+  const auto accept = req[http::field::accept];
+  return accept.find("text/html") != std::string_view::npos;
+}
+
+std::string_view path_of(std::string_view target) {
+  const auto q = target.find_first_of("?#");
+  return q == std::string_view::npos ? target : target.substr(0, q);
+}
+
+/// Answers with an error page: HTML (with our client, so the tab recovers) or plain text.
+awaitable<next_step> send_error(client_connection& s, const http::request_header<>& req, error_info info, bool keep_alive) {
+  const auto status = static_cast<http::status>(info.status);
+  if (accepts_html(req))
+    co_return co_await send_simple(s, status, "text/html; charset=utf-8",
+                                   render_error_html(info, s.ctx.script_tag), keep_alive);
+  co_return co_await send_simple(s, status, "text/plain; charset=utf-8", render_error_text(info), keep_alive);
+}
+
+/// Our own endpoints under /__liveproxy/. They check Host (and Origin for the socket).
+awaitable<next_step> serve_own(client_connection& s, request_parser& parser) {
+  auto& req = parser.get();
+  const bool keep = req.keep_alive() && parser.is_done();
+  const auto host = req[http::field::host];
+  if (!s.ctx.hosts.host_allowed(host))
+    co_return co_await send_simple(
+        s, http::status::forbidden, "text/plain; charset=utf-8",
+        "liveproxy: Host '" + std::string(host) +
+            "' may not use /__liveproxy/ endpoints: only localhost and loopback addresses can "
+            "(protection against DNS rebinding).\n",
+        keep);
+  const auto path = path_of(req.target());
+  const bool livereload_socket = path == livereload::socket_path;
+  if (path == "/__liveproxy/ws" || livereload_socket) {
+    if (!websocket::is_upgrade(req))
+      co_return co_await send_simple(s, http::status::upgrade_required, "text/plain; charset=utf-8",
+                                     "liveproxy: this is the reload WebSocket; connect with a WebSocket client.\n",
+                                     keep);
+    const auto origin = req[http::field::origin];
+    if (!s.ctx.hosts.origin_allowed(origin, host))
+      co_return co_await send_simple(s, http::status::forbidden, "text/plain; charset=utf-8",
+                                     "liveproxy: Origin '" + std::string(origin) +
+                                         "' may not open the reload socket.\n",
+                                     false);
+    s.deadline.expires_never();
+    auto ws = std::make_shared<ws_session>(
+        beast::tcp_stream(std::move(s.client)), s.ctx.hub,
+        livereload_socket ? ws_session::protocol::livereload : ws_session::protocol::native);
+    co_await ws_session::run(ws, parser.release());
+    co_return next_step::handed_over;
+  }
+  if ((path == "/__liveproxy/client.js" || path == livereload::script_path) && (req.method() == http::verb::get || req.method() == http::verb::head)) {
+    http::response<http::string_body> res{http::status::ok, 11};
+    res.set(http::field::server, "liveproxy");
+    res.set(http::field::content_type, "text/javascript; charset=utf-8");
+    res.set(http::field::cache_control, "no-cache");
+    res.body() = std::string(assets::client_js);
+    res.prepare_payload();
+    if (req.method() == http::verb::head) res.body().clear();
+    res.keep_alive(keep);
+    s.deadline.expires_after(limits::client_write_timeout, s.client);
+    auto [ec, n] = co_await http::async_write(s.client, res, use_tuple);
+    co_return ec || !keep ? next_step::close : next_step::keep_alive;
+  }
+  if (path == "/__liveproxy/restart" && s.ctx.restart_app) {
+    // A state-changing POST: only from our own origin (or a non-browser client), never cross-site.
+    const auto site = req["Sec-Fetch-Site"];
+    const bool same_origin = (site.empty() || site == "same-origin" || site == "none") &&
+                             s.ctx.hosts.origin_allowed(req[http::field::origin], host);
+    if (req.method() != http::verb::post)
+      co_return co_await send_simple(s, http::status::method_not_allowed, "text/plain; charset=utf-8",
+                                     "liveproxy: POST to restart the app.\n", keep);
+    if (!same_origin)
+      co_return co_await send_simple(s, http::status::forbidden, "text/plain; charset=utf-8",
+                                     "liveproxy: cross-site requests may not restart the app.\n", false);
+    s.ctx.restart_app();
+    co_return co_await send_simple(s, http::status::accepted, "text/plain; charset=utf-8",
+                                   "liveproxy: restarting the app.\n", keep);
+  }
+  co_return co_await send_simple(s, http::status::not_found, "text/plain; charset=utf-8",
+                                 "liveproxy: no such endpoint " + std::string(path) + "\n", keep);
+}
+
+/// Rewrites the browser's request header for the app.
+void prepare_upstream_request(client_connection& s, http::request<http::buffer_body>& req, bool upgrade) {
+  const std::string host(req[http::field::host]);
+  strip_hop_by_hop(req.base(), upgrade);
+  req.version(11);
+  if (upgrade) req.set(http::field::connection, "upgrade");
+  if (auto xff = req["X-Forwarded-For"]; !xff.empty())
+    req.set("X-Forwarded-For", std::string(xff) + ", " + s.client_ip);
+  else
+    req.set("X-Forwarded-For", s.client_ip);
+  if (req.find("X-Forwarded-Host") == req.end() && !host.empty()) req.set("X-Forwarded-Host", host);
+  if (req.find("X-Forwarded-Proto") == req.end()) req.set("X-Forwarded-Proto", "http");
+  // An unencoded body is what we can inject into; on loopback compression buys nothing.
+  if (!upgrade) req.set(http::field::accept_encoding, "identity");
+}
+
+/// A new connection to the app, within the connect timeout (its own timer: connects are rare, and the
+/// browser's socket must not be closed when the app is slow to accept).
+awaitable<std::pair<error_code, std::unique_ptr<app_connection>>> connect_app(client_connection& s) {
+  using namespace net::experimental::awaitable_operators;
+  auto c = s.ctx.pool.fresh();
+  steady_timer timer(s.client.get_executor());
+  timer.expires_after(limits::app_connect_timeout);
+  s.deadline.expires_never();
+  auto r = co_await (c->socket.async_connect(s.ctx.pool.endpoint(), use_tuple) || timer.async_wait(use_tuple));
+  if (r.index() == 1) co_return std::pair{error_code(net::error::timed_out), nullptr};
+  if (auto ec = std::get<0>(std::get<0>(r))) co_return std::pair{ec, nullptr};
+  error_code ec;
+  c->socket.set_option(tcp::no_delay(true), ec);
+  c->socket.native_non_blocking(true, ec);  // for splice(2), which bypasses Asio
+  co_return std::pair{error_code{}, std::move(c)};
+}
+
+/// Waits for the app, sends the request (streaming its body) and reads the response header.
+/// Retries, without the browser noticing, whatever is safe to retry: the app restarting, a stale pooled socket.
+/// Returns nothing on success (ex holds the app connection and its parsed response header).
+awaitable<std::optional<error_info>> exchange(client_connection& s, request_parser& parser, bool upgrade, upstream_exchange& ex) {
+  auto& req = parser.get();
+  const bool has_body = !parser.is_done();
+  // A stale pooled socket shows as "nothing came back"; only these requests may then simply be sent again.
+  const bool safe_to_resend = !has_body && (req.method() == http::verb::get || req.method() == http::verb::head ||
+                                            req.method() == http::verb::options);
+  const auto deadline = std::chrono::steady_clock::now() + s.ctx.hold_timeout;
+  bool fresh_only = false;
+  for (;;) {
+    if (!s.ctx.gate.is_open()) {
+      s.deadline.expires_never();  // the hold timeout rules this wait
+      const auto now = std::chrono::steady_clock::now();
+      const auto r = co_await s.ctx.gate.wait(deadline > now ? deadline - now : std::chrono::milliseconds(0));
+      if (r == app_gate::result::failed)
+        co_return app_error(s, 502, "The app is not running",
+                            "The app ended and liveproxy is waiting for a change to restart it.");
+      if (r == app_gate::result::timed_out)
+        co_return app_error(s, 504, "The app did not come up in time",
+                            "liveproxy held this request for " +
+                                std::to_string(s.ctx.hold_timeout.count() / 1000.0).substr(0, 4) +
+                                " s waiting for the app to listen on port " + std::to_string(s.ctx.pool.app_port()) +
+                                ".");
+    }
+
+    ex.parser.reset();
+    ex.conn = fresh_only ? nullptr : s.ctx.pool.take_idle(!safe_to_resend);
+    if (!ex.conn) {
+      auto [cec, conn] = co_await connect_app(s);
+      if (cec) {
+        // Listening a moment ago, refusing now: it is restarting or crashed. Retry until the deadline.
+        if (std::chrono::steady_clock::now() >= deadline)
+          co_return app_error(s, 502, "The app refused the connection",
+                              "Connecting to the app on port " + std::to_string(s.ctx.pool.app_port()) +
+                                  " failed: " + cec.message() + ".");
+        steady_timer pause(s.client.get_executor());
+        pause.expires_after(limits::app_retry_pause);
+        co_await pause.async_wait(use_tuple);
+        continue;
+      }
+      ex.conn = std::move(conn);
+    }
+    auto& app = ex.conn->socket;
+    http::request_serializer<http::buffer_body> sr{req};
+    error_code hec;
+    if (!has_body) {
+      // The whole request is its header: one write, no serializer.
+      s.head.clear();
+      serialize_header(req.base(), s.head);
+      s.deadline.expires_after(limits::app_idle_timeout, app);
+      std::tie(hec, std::ignore) = co_await net::async_write(app, net::buffer(s.head), use_tuple);
+    } else {
+      s.deadline.expires_after(limits::app_idle_timeout, app);
+      std::tie(hec, std::ignore) = co_await http::async_write_header(app, sr, use_tuple);
+    }
+    if (hec) {
+      if (ex.conn->reused) {
+        fresh_only = true;
+        continue;
+      }
+      co_return app_error(s, 502, "Sending the request to the app failed", describe(s, hec));
+    }
+    // Stream the request body: browser -> app.
+    while (has_body && !sr.is_done()) {
+      std::size_t n = 0;
+      if (!parser.is_done()) {
+        auto [rec, got] = co_await read_body(s, s.client, s.client_buf, parser, limits::client_header_timeout);
+        if (rec) {
+          error_info gone;  // status 0: the browser went away mid-upload, nobody to answer
+          gone.status = 0;
+          co_return gone;
+        }
+        n = got;
+      }
+      auto wec = co_await write_body(s, app, sr, req, s.buf.data(), n, parser.is_done(), limits::app_idle_timeout);
+      if (wec) co_return app_error(s, 502, "The app stopped reading the request", describe(s, wec));
+    }
+    // Response header; 1xx interim responses other than 101 are dropped (we answered Expect ourselves).
+    for (;;) {
+      ex.parser.emplace();
+      ex.parser->header_limit(limits::header_bytes);
+      ex.parser->body_limit(boost::none);
+      if (req.method() == http::verb::head) ex.parser->skip(true);
+      s.deadline.expires_after(limits::app_idle_timeout, app);
+      const auto rec = co_await read_header(app, ex.buf(), *ex.parser);
+      if (rec) {
+        const bool nothing_came = ex.buf().size() == 0 && !ex.parser->got_some();
+        if (nothing_came && !has_body && !s.deadline.fired() && (ex.conn->reused || !s.ctx.gate.is_open())) {
+          fresh_only = ex.conn->reused;
+          break;  // retry: a stale keep-alive socket, or the app went down under us
+        }
+        co_return app_error(s, 502, "The app closed the connection without a complete response",
+                            "Reading the response header failed: " + describe(s, rec) + ".");
+      }
+      const auto status = ex.parser->get().result_int();
+      if (status >= 100 && status < 200 && !(status == 101 && upgrade)) continue;
+      co_return std::nullopt;
+    }
+  }
+}
+
+awaitable<next_step> forward(client_connection& s, request_parser& parser) {
+  auto& req = parser.get();
+  const auto method = req.method();
+  const unsigned version = req.version();
+  const bool upgrade = req.find(http::field::upgrade) != req.end() &&
+                       header_has_token(req[http::field::connection], "upgrade");
+  bool client_keep = req.keep_alive();
+  const std::string host(req[http::field::host]);
+  if (beast::iequals(req[http::field::expect], "100-continue")) {
+    // Answer it here: the body then flows straight to the app as it arrives.
+    req.erase(http::field::expect);
+    static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+    s.deadline.expires_after(limits::client_write_timeout, s.client);
+    auto [ec, n] = co_await net::async_write(s.client, net::buffer(cont), use_tuple);
+    if (ec) co_return next_step::close;
+  }
+  prepare_upstream_request(s, req, upgrade);
+
+  upstream_exchange ex;
+  if (auto err = co_await exchange(s, parser, upgrade, ex)) {
+    if (err->status == 0) co_return next_step::close;
+    // An unread request body would be taken for the next request: close instead.
+    co_return co_await send_error(s, req, std::move(*err), client_keep && parser.is_done());
+  }
+  if (upgrade && ex.parser->get().result_int() == 101) {
+    auto& res = ex.parser->get();
+    http::response<http::empty_body> head{std::move(res.base())};
+    s.deadline.expires_after(limits::client_write_timeout, s.client);
+    auto [ec, n] = co_await http::async_write(s.client, head, use_tuple);
+    s.deadline.expires_never();  // the tunnel times itself
+    if (!ec) {
+      beast::tcp_stream client(std::move(s.client));
+      beast::tcp_stream app(std::move(ex.conn->socket));
+      co_await run_tunnel(client, s.client_buf, app, ex.buf());
+    }
+    co_return next_step::close;
+  }
+  co_return co_await relay_response(s, ex, method, client_keep && parser.is_done(), version, host);
+}
+
+/// Picks who answers the request. Not a coroutine: it returns the chosen handler's awaitable.
+awaitable<next_step> handle(client_connection& s, request_parser& parser) {
+  const auto target = parser.get().target();
+  const auto path = path_of(target);
+  // LiveReload's well-known paths are ours too: its script, and its socket (only as an upgrade).
+  if (target.starts_with("/__liveproxy/") || path == livereload::script_path ||
+      (path == livereload::socket_path && websocket::is_upgrade(parser.get())))
+    return serve_own(s, parser);
+  if (parser.get().method() == http::verb::connect)
+    return send_simple(s, http::status::method_not_allowed, "text/plain; charset=utf-8",
+                       "liveproxy is a reverse proxy for your app, not a forward proxy: CONNECT is not supported.\n",
+                       false);
+  return forward(s, parser);
+}
+
+/// The request loop of one browser connection.
+awaitable<void> serve(client_connection& s) {
+  for (;;) {
+    request_parser parser;
+    parser.header_limit(limits::header_bytes);
+    parser.body_limit(limits::request_body_bytes);
+    s.deadline.expires_after(limits::client_idle_timeout, s.client);
+    const auto rec = co_await read_header(s.client, s.client_buf, parser);
+    if (rec) {
+      if (rec == http::error::header_limit) {
+        co_await send_simple(s, http::status::request_header_fields_too_large, "text/plain; charset=utf-8",
+                             "liveproxy: request header larger than " + std::to_string(limits::header_bytes / 1024) +
+                                 " KiB\n",
+                             false);
+      } else if (is_http_error(rec) && rec != http::error::end_of_stream && rec != http::error::partial_message) {
+        co_await send_simple(s, http::status::bad_request, "text/plain; charset=utf-8",
+                             "liveproxy: malformed request: " + rec.message() + "\n", false);
+      }
+      break;
+    }
+    const auto step = co_await handle(s, parser);
+    if (step == next_step::handed_over) co_return;
+    if (step == next_step::close) break;
+  }
+  error_code ec;
+  s.client.shutdown(tcp::socket::shutdown_send, ec);
+  s.client.close(ec);
+}
+
+}  // namespace
+
+awaitable<void> run_http_session(tcp_socket socket, proxy_context& ctx) {
+  using namespace net::experimental::awaitable_operators;
+  error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  socket.native_non_blocking(true, ec);  // for splice(2), which bypasses Asio
+  const auto remote = socket.remote_endpoint(ec);
+  client_connection s(std::move(socket), ctx, ec ? std::string("127.0.0.1") : remote.address().to_string());
+  // Room for a browser's request header (cookies included) in one read.
+  s.client_buf.reserve(8 * 1024);
+  s.deadline.expires_after(limits::client_idle_timeout, s.client);
+  co_await (serve(s) || s.deadline.watch());
+}
+
+}  // namespace liveproxy

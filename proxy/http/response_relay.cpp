@@ -1,0 +1,215 @@
+// Response relays: one coroutine per way of sending, chosen before any byte goes out.
+#include "proxy/http/response_relay.hpp"
+
+#include "proxy/browser/content_decoder.hpp"
+#include "proxy/browser/csp_policy.hpp"
+#include "proxy/browser/html_injector.hpp"
+#include "proxy/http/http_util.hpp"
+#include "proxy/limits.hpp"
+
+#include <array>
+
+namespace liveproxy {
+namespace {
+
+/// Lets our script and socket through the page's CSP headers; returns the tag to inject (with a nonce if needed).
+std::string adjust_csp(client_connection& s, http::response_header<>& res, std::string_view host) {
+  // Most pages have no CSP: build nothing for them (this runs on every HTML response).
+  if (res.find("Content-Security-Policy") == res.end() && res.find("Content-Security-Policy-Report-Only") == res.end())
+    return s.ctx.script_tag;
+  std::string nonce;
+  const csp_targets targets{std::string(host) + "/__liveproxy/client.js",
+                            "ws://" + std::string(host) + "/__liveproxy/ws wss://" + std::string(host) + "/__liveproxy/ws"};
+  const std::string fresh = make_instance_id();
+  for (const std::string_view field : {"Content-Security-Policy", "Content-Security-Policy-Report-Only"}) {
+    std::vector<std::string> values;
+    for (auto it = res.find(field); it != res.end() && beast::iequals(it->name_string(), field); ++it)
+      values.push_back(allow_liveproxy(it->value(), targets, nonce, fresh));
+    if (values.empty()) continue;
+    res.erase(field);
+    for (const auto& v : values) res.insert(field, v);
+  }
+  if (nonce.empty()) return s.ctx.script_tag;
+  // Our tag is fixed text ending in "></script>"; the nonce goes into its start tag.
+  std::string tag = s.ctx.script_tag;
+  tag.insert(tag.find("></script>"), " nonce=\"" + html_escape(nonce) + "\"");
+  return tag;
+}
+
+/// How a response goes back to the browser; decided before any byte is sent.
+struct response_plan {
+  bool app_keep = false;  ///< the app connection can go back to the pool afterwards
+  bool keep = false;      ///< the browser connection stays open
+  unsigned client_version = 11;
+};
+
+/// A body of unknown length (close-delimited) is re-framed as chunked so the browser can keep the connection.
+void frame_unknown_length(http::response<http::buffer_body>& msg, response_plan& plan) {
+  msg.erase(http::field::content_length);
+  if (plan.client_version >= 11) msg.chunked(true);
+  else plan.keep = false;
+}
+
+void release_app(client_connection& s, upstream_exchange& ex, const response_plan& plan) {
+  if (plan.app_keep && ex.buf().size() == 0) s.ctx.pool.release(std::move(ex.conn));
+}
+
+/// Known length, not rewritten: the header and the bytes read with it in one write, then the rest
+/// straight from the socket (spliced when large).
+awaitable<next_step> relay_plain(client_connection& s, upstream_exchange& ex, response_plan plan) {
+  auto& rp = *ex.parser;
+  auto& app = ex.conn->socket;
+  auto& res = rp.get();
+  res.keep_alive(plan.keep);
+  std::uint64_t remaining = rp.is_done() ? 0 : *rp.content_length();
+  const auto first = std::min<std::uint64_t>(ex.buf().size(), remaining);
+  s.head.clear();
+  serialize_header(res.base(), s.head);
+  const std::array<net::const_buffer, 2> pieces{net::buffer(s.head), net::buffer(ex.buf().data().data(), first)};
+  s.deadline.expires_after(limits::client_write_timeout, s.client);
+  auto [wec, wn] = co_await net::async_write(s.client, pieces, use_tuple);
+  if (wec) co_return next_step::close;
+  ex.buf().consume(first);
+  remaining -= first;
+  if (remaining >= limits::splice_min_bytes && s.pipe.ready()) {
+    if (co_await splice_body(app, s.client, remaining, s.pipe, s.deadline)) co_return next_step::close;
+    remaining = 0;
+  }
+  while (remaining > 0) {
+    s.deadline.expires_after(limits::app_idle_timeout, app);
+    auto [rec, n] = co_await app.async_read_some(
+        net::buffer(s.buf.data(), std::min<std::uint64_t>(s.buf.size(), remaining)), use_tuple);
+    if (rec) co_return next_step::close;  // mid-body failure: only closing tells the browser
+    s.deadline.expires_after(limits::client_write_timeout, s.client);
+    auto [ec2, m] = co_await net::async_write(s.client, net::buffer(s.buf.data(), n), use_tuple);
+    if (ec2) co_return next_step::close;
+    remaining -= n;
+  }
+  release_app(s, ex, plan);
+  co_return plan.keep ? next_step::keep_alive : next_step::close;
+}
+
+/// Chunked or close-delimited, not rewritten: streamed through Beast's serializer as it arrives.
+awaitable<next_step> relay_framed(client_connection& s, upstream_exchange& ex, response_plan plan) {
+  auto& rp = *ex.parser;
+  auto& app = ex.conn->socket;
+  auto& res = rp.get();
+  res.keep_alive(plan.keep);
+  http::response_serializer<http::buffer_body> sr{res};
+  s.deadline.expires_after(limits::client_write_timeout, s.client);
+  auto [hec, hn] = co_await http::async_write_header(s.client, sr, use_tuple);
+  if (hec) co_return next_step::close;
+  while (!sr.is_done()) {
+    std::size_t n = 0;
+    if (!rp.is_done()) {
+      auto [rec, got] = co_await read_body(s, app, ex.buf(), rp, limits::app_idle_timeout);
+      if (rec) co_return next_step::close;  // mid-body failure: only closing tells the browser
+      n = got;
+    }
+    if (co_await write_body(s, s.client, sr, res, s.buf.data(), n, rp.is_done(), limits::client_write_timeout))
+      co_return next_step::close;
+  }
+  release_app(s, ex, plan);
+  co_return plan.keep ? next_step::keep_alive : next_step::close;
+}
+
+/// HTML with a body: decoded if compressed, our tag inserted, the length stated when it can be known.
+awaitable<next_step> relay_injected(client_connection& s, upstream_exchange& ex, response_plan plan, std::string_view host) {
+  auto& rp = *ex.parser;
+  auto& app = ex.conn->socket;
+  auto& res = rp.get();
+  const auto upstream_length = rp.content_length();
+  std::unique_ptr<content_decoder> decoder;
+  if (!is_identity_encoded(res)) {
+    std::string why;
+    decoder = content_decoder::create(res[http::field::content_encoding], why);
+    res.erase(http::field::content_encoding);
+  }
+  html_injector injector(adjust_csp(s, res, host));
+  std::string& out = s.out;
+  std::string decoded;
+  out.clear();
+  // Decoded HTML through the injector; false when the app's compressed data is corrupt.
+  auto transform = [&](std::string_view raw, bool last) {
+    if (decoder) {
+      decoded.clear();
+      if (!decoder->feed(raw, decoded) || (last && !decoder->finish())) return false;
+      raw = decoded;
+    }
+    injector.feed(raw, out);
+    if (last) injector.finish(out);
+    return true;
+  };
+  // Look ahead until the injection point is known, so the length can be stated up front.
+  bool ok = true;
+  while (ok && !rp.is_done() && !injector.decided() && out.size() < limits::inject_sniff_bytes) {
+    auto [rec, got] = co_await read_body(s, app, ex.buf(), rp, limits::app_idle_timeout);
+    if (rec) co_return next_step::close;
+    ok = transform(std::string_view(s.buf.data(), got), rp.is_done());
+  }
+  if (!ok) {
+    error_info info = app_error(s, 502, "The app sent a corrupt compressed page", decoder->error() + ".");
+    co_return co_await send_simple(s, http::status::bad_gateway, "text/plain; charset=utf-8",
+                                   render_error_text(info), false);
+  }
+  http::response<http::buffer_body> msg{std::move(res.base())};
+  if (rp.is_done()) {
+    msg.chunked(false);
+    msg.content_length(out.size());
+  } else if (injector.decided() && upstream_length && !decoder) {
+    msg.content_length(*upstream_length + injector.added_bytes());
+  } else {
+    frame_unknown_length(msg, plan);
+  }
+  // The body differs from what the app's strong validator names.
+  if (auto etag = msg[http::field::etag]; !etag.empty() && !etag.starts_with("W/")) msg.erase(http::field::etag);
+  msg.keep_alive(plan.keep);
+  if (rp.is_done()) {
+    s.head.clear();
+    serialize_header(msg.base(), s.head);
+    const std::array<net::const_buffer, 2> pieces{net::buffer(s.head), net::buffer(out)};
+    s.deadline.expires_after(limits::client_write_timeout, s.client);
+    auto [wec, wn] = co_await net::async_write(s.client, pieces, use_tuple);
+    if (wec) co_return next_step::close;
+    release_app(s, ex, plan);
+    co_return plan.keep ? next_step::keep_alive : next_step::close;
+  }
+  http::response_serializer<http::buffer_body> sr{msg};
+  s.deadline.expires_after(limits::client_write_timeout, s.client);
+  auto [hec, hn] = co_await http::async_write_header(s.client, sr, use_tuple);
+  if (hec) co_return next_step::close;
+  if (co_await write_body(s, s.client, sr, msg, out.data(), out.size(), rp.is_done(), limits::client_write_timeout))
+    co_return next_step::close;
+  while (!sr.is_done()) {
+    out.clear();
+    if (!rp.is_done()) {
+      auto [rec, got] = co_await read_body(s, app, ex.buf(), rp, limits::app_idle_timeout);
+      // Mid-body failure or corrupt data after the header went out: only closing tells the browser.
+      if (rec || !transform(std::string_view(s.buf.data(), got), rp.is_done())) co_return next_step::close;
+    }
+    if (co_await write_body(s, s.client, sr, msg, out.data(), out.size(), rp.is_done(), limits::client_write_timeout))
+      co_return next_step::close;
+  }
+  release_app(s, ex, plan);
+  co_return plan.keep ? next_step::keep_alive : next_step::close;
+}
+
+}  // namespace
+
+/// Picks the relay for the app's response. Not a coroutine: it returns the chosen one's awaitable.
+awaitable<next_step> relay_response(client_connection& s, upstream_exchange& ex, http::verb method, bool client_keep,
+                                    unsigned client_version, std::string_view host) {
+  auto& rp = *ex.parser;
+  auto& res = rp.get();
+  response_plan plan{rp.keep_alive(), client_keep, client_version};
+  const bool inject = wants_injection(res, method) && can_decode(res[http::field::content_encoding]);
+  strip_hop_by_hop(res.base());
+  res.version(11);
+  const bool body_follows = !rp.is_done() || rp.content_length().value_or(0) > 0;
+  if (!rp.is_done() && !res.has_content_length() && !res.chunked()) frame_unknown_length(res, plan);
+  if (!inject && (rp.is_done() || (rp.content_length() && !res.chunked()))) return relay_plain(s, ex, plan);
+  if (!inject || !body_follows) return relay_framed(s, ex, plan);
+  return relay_injected(s, ex, plan, host);
+}
+
+}  // namespace liveproxy
