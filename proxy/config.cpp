@@ -1,6 +1,10 @@
 // Command-line parsing. Hand-written: the grammar is small and the errors must name the option.
 #include "proxy/config.hpp"
 
+#include "proxy/limits.hpp"
+
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -38,6 +42,14 @@ std::string_view basename_of(std::string_view path) {
 }
 
 }  // namespace
+
+std::size_t default_max_connections() {
+  rlimit nofile{};
+  if (::getrlimit(RLIMIT_NOFILE, &nofile) != 0 || nofile.rlim_cur == RLIM_INFINITY) return limits::max_connections;
+  // A few dozen descriptors are liveproxy's own (watcher, app pipes, listener); half the rest for browsers.
+  const auto usable = nofile.rlim_cur > 64 ? (nofile.rlim_cur - 64) / 2 : 16;
+  return std::max<std::size_t>(16, std::min<std::size_t>(limits::max_connections, usable));
+}
 
 bool runs_server_javascript(const std::vector<std::string>& app_command) {
   static constexpr std::array<std::string_view, 11> runtimes = {
@@ -89,6 +101,11 @@ options:
                        instead of waiting for the next file change
   --fd                 hand the app its listening socket as fd 3 (e.g. gunicorn --bind fd://{fd});
                        requests queue in the socket's backlog during restarts
+  --max-connections N  browser connections open at once; beyond that new ones wait (default )" +
+         std::to_string(limits::max_connections) + R"(,
+                       or half the open-file limit if lower)
+  --idle-timeout SECS  close a browser connection idle this long between requests (default 120)
+  --header-timeout SECS  a request's header must arrive within this of its first byte (default 30)
 
 While it runs, type rs + Enter to restart the app. Exit status: 0 when the app
 was stopped on request; the app's own status (128+N for signal N) if it had
@@ -144,6 +161,12 @@ config parse_command_line(int argc, const char* const* argv) {
       cfg.hold_timeout = std::chrono::milliseconds(static_cast<long>(parse_seconds(arg, value(arg)) * 1000));
     } else if (arg == "--start-timeout") {
       cfg.start_timeout = std::chrono::milliseconds(static_cast<long>(parse_seconds(arg, value(arg)) * 1000));
+    } else if (arg == "--idle-timeout") {
+      cfg.idle_timeout = std::chrono::milliseconds(static_cast<long>(parse_seconds(arg, value(arg)) * 1000));
+    } else if (arg == "--header-timeout") {
+      cfg.header_timeout = std::chrono::milliseconds(static_cast<long>(parse_seconds(arg, value(arg)) * 1000));
+    } else if (arg == "--max-connections") {
+      cfg.max_connections = parse_number<std::size_t>(arg, value(arg), 1, 1'000'000);
     } else if (arg == "--restart-on-crash") {
       cfg.restart_on_crash = true;
     } else if (arg == "--fd") {
@@ -159,6 +182,7 @@ config parse_command_line(int argc, const char* const* argv) {
   cfg.js_runs_on_server = runs_server_javascript(cfg.app_command);
   if (cfg.app_command.empty() && !cfg.show_help && !cfg.show_version)
     throw config_error("no app command: liveproxy [options] -- COMMAND [ARGS...] (see --help)");
+  if (cfg.max_connections == 0) cfg.max_connections = default_max_connections();
   if (cfg.poll_interval && cfg.use_watchman) throw config_error("--poll and --watchman exclude each other: choose one");
   if (cfg.watch_dirs.empty()) cfg.watch_dirs.emplace_back(".");
   for (auto& dir : cfg.watch_dirs) {

@@ -34,6 +34,13 @@ struct config {
   /// --coalesce MS: browser-only changes after the first of a burst are collected this long.
   std::chrono::milliseconds browser_coalesce{watcher::debouncer::default_browser_coalesce};
   std::chrono::milliseconds hold_timeout{30'000};
+  /// --idle-timeout: a browser connection idle between requests is closed after this.
+  std::chrono::milliseconds idle_timeout{120'000};
+  /// --header-timeout: from a request's first byte, its whole header must come within this.
+  std::chrono::milliseconds header_timeout{30'000};
+  /// --max-connections: browser connections open at once before accepting pauses (0 until parsed: then the
+  /// default, limits::max_connections, or half the open-file limit if that is lower).
+  std::size_t max_connections = 0;
   /// A run that has not listened on its port by then fails the waiting requests with an explanation.
   std::chrono::milliseconds start_timeout{20'000};
   /// Restart a crashed app by itself (capped exponential backoff) instead of waiting for a change.
@@ -46,6 +53,10 @@ struct config {
   bool show_help = false;
   bool show_version = false;
 };
+
+/// The default --max-connections: limits::max_connections, or half the soft open-file limit if lower (each
+/// proxied request needs a descriptor for the app besides the browser's).
+std::size_t default_max_connections();
 
 /// Parses argv. Throws config_error naming the offending option.
 config parse_command_line(int argc, const char* const* argv);

@@ -94,7 +94,10 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
            pool_,
            hub_,
            hosts_,
+           buffers_,
            cfg_.hold_timeout,
+           cfg_.idle_timeout,
+           cfg_.header_timeout,
            R"(<script src="/__liveproxy/client.js"></script>)",
            [this] { return describe_failure(); },
            [this] { manual_restart("restart requested over HTTP"); }},
@@ -105,7 +108,7 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
 void dev_server::start() {
   watcher_.start();
   supervisor_.start();
-  net::co_spawn(ex_, listener_.run(ctx_), net::detached);
+  net::co_spawn(ex_, listener_.run(ctx_, cfg_.max_connections), net::detached);
   const auto front = listener_.local_endpoint();
   std::string watched;
   for (const auto& d : cfg_.watch_dirs) watched += (watched.empty() ? "" : ", ") + d.string();

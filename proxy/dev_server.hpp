@@ -9,6 +9,7 @@
 #include "proxy/config.hpp"
 #include "proxy/http/app_gate.hpp"
 #include "proxy/http/app_pool.hpp"
+#include "proxy/http/buffer_pool.hpp"
 #include "proxy/http/listener.hpp"
 #include "proxy/proxy_context.hpp"
 #include "watcher/watcher.hpp"
@@ -58,6 +59,7 @@ class dev_server {
   supervisor supervisor_;
   reload_hub hub_;
   host_check hosts_;
+  buffer_pool buffers_;
   proxy_context ctx_;
   watcher::watcher watcher_;
   stdin_commands stdin_;

@@ -24,10 +24,15 @@ inline constexpr std::size_t splice_pipe_bytes = 256 * 1024;
 /// HTML is scanned for the injection point this far before headers are committed (then: chunked).
 inline constexpr std::size_t inject_sniff_bytes = 256 * 1024;
 
-/// A client must send a complete request header within this time.
+/// A client must send a complete request header within this time of its first byte (--header-timeout).
 inline constexpr auto client_header_timeout = 30s;
-/// An idle keep-alive connection from the browser is closed after this.
+/// An idle keep-alive connection from the browser is closed after this (--idle-timeout).
 inline constexpr auto client_idle_timeout = 120s;
+/// Quiet time while reading a request body from the browser.
+inline constexpr auto client_body_timeout = 30s;
+/// Browser connections open at once before accepting pauses (--max-connections); also at most half the
+/// open-file limit, so app connections and splice pipes always find descriptors.
+inline constexpr std::size_t max_connections = 10'000;
 /// Writing to a browser that stopped reading.
 inline constexpr auto client_write_timeout = 60s;
 /// Connecting to the app once it is known to listen.
@@ -50,6 +55,8 @@ inline constexpr std::size_t ws_queue_messages = 256;
 inline constexpr std::size_t ws_read_bytes = 16 * 1024;
 /// Pause after a failed accept (EMFILE) so the loop cannot spin.
 inline constexpr auto accept_backoff = 50ms;
+/// At most one "accept failed" warning per this much time (the others are counted into the next one).
+inline constexpr auto accept_warning_interval = 10s;
 
 }  // namespace liveproxy::limits
 

@@ -6,6 +6,7 @@
 #include "proxy/browser/reload_hub.hpp"
 #include "proxy/http/app_gate.hpp"
 #include "proxy/http/app_pool.hpp"
+#include "proxy/http/buffer_pool.hpp"
 
 #include <chrono>
 #include <functional>
@@ -18,7 +19,12 @@ struct proxy_context {
   app_pool& pool;
   reload_hub& hub;
   const host_check& hosts;
+  buffer_pool& buffers;
   std::chrono::milliseconds hold_timeout;
+  /// A browser connection may sit idle between requests this long.
+  std::chrono::milliseconds idle_timeout;
+  /// Once the first byte of a request has come, its whole header must come within this.
+  std::chrono::milliseconds header_timeout;
   /// The tag put into HTML pages.
   std::string script_tag;
   /// Describes why the app cannot answer right now (crash, never listened, ...).

@@ -25,16 +25,16 @@ void app_gate::release(result r) {
   }
 }
 
-awaitable<app_gate::result> app_gate::wait(std::chrono::steady_clock::duration timeout) {
+awaitable<app_gate::result> app_gate::wait(steady_timer& timer, std::chrono::steady_clock::duration timeout) {
   if (state_ == state::open) co_return result::ready;
   if (state_ == state::failed) co_return result::failed;
-  steady_timer timer(ex_, timeout);
+  timer.expires_after(timeout);
   waiter w{&timer};
   waiters_.push_back(&w);
   auto it = std::prev(waiters_.end());
   co_await timer.async_wait(use_tuple);
   if (!w.woken) {
-    // Timed out, or the waiting coroutine was torn down: leave the queue.
+    // Timed out, cancelled by the caller, or the waiting coroutine was torn down: leave the queue.
     waiters_.erase(it);
   }
   co_return w.outcome;

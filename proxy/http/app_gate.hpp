@@ -25,8 +25,9 @@ class app_gate {
   bool is_open() const { return state_ == state::open; }
   bool is_failed() const { return state_ == state::failed; }
 
-  /// Waits until the gate opens or fails, or the timeout passes.
-  awaitable<result> wait(std::chrono::steady_clock::duration timeout);
+  /// Waits until the gate opens or fails, or the timeout passes. The wait runs on the caller's `timer`, so
+  /// the caller can end it early by cancelling that (it then returns timed_out).
+  awaitable<result> wait(steady_timer& timer, std::chrono::steady_clock::duration timeout);
 
  private:
   enum class state { closed, open, failed };

@@ -8,7 +8,8 @@
 namespace liveproxy {
 namespace {
 
-/// An idle keep-alive socket the app has closed reads as EOF (or has stray bytes): do not reuse it.
+/// An idle keep-alive socket the app has closed reads as EOF, one it wrote to unasked has bytes: only one
+/// with nothing to read may carry the next request.
 bool looks_alive(tcp_socket& s) {
   char byte;
   const auto n = ::recv(s.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
@@ -19,11 +20,11 @@ bool looks_alive(tcp_socket& s) {
 
 app_pool::app_pool(net::any_io_executor ex, tcp::endpoint app) : ex_(std::move(ex)), app_(std::move(app)) {}
 
-std::unique_ptr<app_connection> app_pool::take_idle(bool probe) {
+std::unique_ptr<app_connection> app_pool::take_idle() {
   while (!idle_.empty()) {
     auto c = std::move(idle_.back());
     idle_.pop_back();
-    if (c->generation == generation_ && (!probe || looks_alive(c->socket))) {
+    if (c->generation == generation_ && looks_alive(c->socket)) {
       c->reused = true;
       return c;
     }

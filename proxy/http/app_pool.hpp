@@ -23,10 +23,11 @@ class app_pool {
  public:
   app_pool(net::any_io_executor ex, tcp::endpoint app);
 
-  /// An idle connection of the current run, or nullptr. No suspension: this is the common case.
-  /// `probe`: peek at a pooled socket first (a syscall) because the caller could not retry the request
-  /// if the app had closed it; callers that can retry transparently skip it.
-  std::unique_ptr<app_connection> take_idle(bool probe);
+  /// An idle connection of the current run with nothing waiting on it, or nullptr. No suspension: this is
+  /// the common case. Each candidate is peeked at (one non-blocking recv): a socket the app closed, or one
+  /// with bytes nobody asked for (a body after a HEAD answer, more than Content-Length, a second response),
+  /// would hand those bytes to the next browser as its answer, so it is dropped.
+  std::unique_ptr<app_connection> take_idle();
   /// A new, not yet connected socket of the current run; connect it to endpoint().
   std::unique_ptr<app_connection> fresh();
   /// Returns a connection after a complete exchange with keep-alive.

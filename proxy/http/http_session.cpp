@@ -6,6 +6,7 @@
 #include "proxy/browser/ws_session.hpp"
 #include "proxy/http/client_connection.hpp"
 #include "proxy/http/http_util.hpp"
+#include "proxy/http/request_framing.hpp"
 #include "proxy/http/response_relay.hpp"
 #include "proxy/http/tunnel.hpp"
 #include "proxy/limits.hpp"
@@ -45,6 +46,26 @@ error_info app_error(client_connection& s, unsigned status, std::string title, s
   return info;
 }
 
+error_info visible_error(const client_connection& s, std::string_view host, error_info info) {
+  if (s.ctx.hosts.host_allowed(host)) return info;
+  // A page on another (perhaps rebinding) domain could read this: nothing of the app, its output or command.
+  error_info bare;
+  bare.status = info.status;
+  bare.title = "The app is not answering";
+  bare.message = "The app behind this address could not answer the request (HTTP " + std::to_string(info.status) +
+                 "). Details are shown only to localhost addresses.";
+  return bare;
+}
+
+void client_connection::go_idle() {
+  buf.release();
+  ctx.buffers.give_read(client_buf);
+  ctx.buffers.give_pipe(pipe);
+  // A large page or header leaves a large capacity behind: not worth keeping per idle connection.
+  if (head.capacity() > 4096) std::string().swap(head);
+  if (out.capacity() > 16 * 1024) std::string().swap(out);
+}
+
 namespace {
 
 
@@ -60,13 +81,25 @@ std::string_view path_of(std::string_view target) {
   return q == std::string_view::npos ? target : target.substr(0, q);
 }
 
-/// Answers with an error page: HTML (with our client, so the tab recovers) or plain text.
-awaitable<next_step> send_error(client_connection& s, const http::request_header<>& req, error_info info, bool keep_alive) {
+/// Answers with an error page: HTML (with our client, so the tab recovers) or plain text. Only an allowed
+/// Host sees the app's output and command line, and gets our client.
+awaitable<next_step> send_error(client_connection& s, const http::request_header<>& req, std::string_view host,
+                                error_info info, bool keep_alive) {
   const auto status = static_cast<http::status>(info.status);
+  const bool allowed = s.ctx.hosts.host_allowed(host);
+  info = visible_error(s, host, std::move(info));
   if (accepts_html(req))
     co_return co_await send_simple(s, status, "text/html; charset=utf-8",
-                                   render_error_html(info, s.ctx.script_tag), keep_alive);
+                                   render_error_html(info, allowed ? std::string_view(s.ctx.script_tag) : ""),
+                                   keep_alive);
   co_return co_await send_simple(s, status, "text/plain; charset=utf-8", render_error_text(info), keep_alive);
+}
+
+/// The request was dropped because the browser left: nobody to answer.
+error_info client_left() {
+  error_info gone;
+  gone.status = 0;
+  return gone;
 }
 
 /// Our own endpoints under /__liveproxy/. They check Host (and Origin for the socket).
@@ -133,10 +166,12 @@ awaitable<next_step> serve_own(client_connection& s, request_parser& parser) {
                                  "liveproxy: no such endpoint " + std::string(path) + "\n", keep);
 }
 
-/// Rewrites the browser's request header for the app.
-void prepare_upstream_request(client_connection& s, http::request<http::buffer_body>& req, bool upgrade) {
+/// Rewrites the browser's request header for the app; the body's framing fields are ours.
+void prepare_upstream_request(client_connection& s, http::request<http::buffer_body>& req, bool upgrade,
+                              const request_framing& framing) {
   const std::string host(req[http::field::host]);
   strip_hop_by_hop(req.base(), upgrade);
+  write_request_framing(req.base(), framing);
   req.version(11);
   if (upgrade) req.set(http::field::connection, "upgrade");
   if (auto xff = req["X-Forwarded-For"]; !xff.empty())
@@ -149,17 +184,18 @@ void prepare_upstream_request(client_connection& s, http::request<http::buffer_b
   if (!upgrade) req.set(http::field::accept_encoding, "identity");
 }
 
-/// A new connection to the app, within the connect timeout (its own timer: connects are rare, and the
-/// browser's socket must not be closed when the app is slow to accept).
+/// A new connection to the app, within the connect timeout (the deadline closes the app's socket, never the
+/// browser's, and notices meanwhile if the browser leaves).
 awaitable<std::pair<error_code, std::unique_ptr<app_connection>>> connect_app(client_connection& s) {
-  using namespace net::experimental::awaitable_operators;
   auto c = s.ctx.pool.fresh();
-  steady_timer timer(s.client.get_executor());
-  timer.expires_after(limits::app_connect_timeout);
-  s.deadline.expires_never();
-  auto r = co_await (c->socket.async_connect(s.ctx.pool.endpoint(), use_tuple) || timer.async_wait(use_tuple));
-  if (r.index() == 1) co_return std::pair{error_code(net::error::timed_out), nullptr};
-  if (auto ec = std::get<0>(std::get<0>(r))) co_return std::pair{ec, nullptr};
+  s.deadline.expires_after(limits::app_connect_timeout, c->socket);
+  auto [cec] = co_await c->socket.async_connect(s.ctx.pool.endpoint(), use_tuple);
+  if (cec) {
+    // The socket dies with c: nothing may point at it while the caller waits.
+    const bool timed_out = s.deadline.fired();
+    s.deadline.expires_never();
+    co_return std::pair{timed_out ? error_code(net::error::timed_out) : cec, nullptr};
+  }
   error_code ec;
   c->socket.set_option(tcp::no_delay(true), ec);
   c->socket.native_non_blocking(true, ec);  // for splice(2), which bypasses Asio
@@ -172,16 +208,18 @@ awaitable<std::pair<error_code, std::unique_ptr<app_connection>>> connect_app(cl
 awaitable<std::optional<error_info>> exchange(client_connection& s, request_parser& parser, bool upgrade, upstream_exchange& ex) {
   auto& req = parser.get();
   const bool has_body = !parser.is_done();
-  // A stale pooled socket shows as "nothing came back"; only these requests may then simply be sent again.
-  const bool safe_to_resend = !has_body && (req.method() == http::verb::get || req.method() == http::verb::head ||
-                                            req.method() == http::verb::options);
   const auto deadline = std::chrono::steady_clock::now() + s.ctx.hold_timeout;
   bool fresh_only = false;
   for (;;) {
+    if (s.deadline.client_gone()) co_return client_left();
     if (!s.ctx.gate.is_open()) {
-      s.deadline.expires_never();  // the hold timeout rules this wait
+      // The hold timeout rules this wait; the watchdog ends it early if the browser leaves.
+      steady_timer held(s.client.get_executor());
+      s.deadline.hold(held);
       const auto now = std::chrono::steady_clock::now();
-      const auto r = co_await s.ctx.gate.wait(deadline > now ? deadline - now : std::chrono::milliseconds(0));
+      const auto r = co_await s.ctx.gate.wait(held, deadline > now ? deadline - now : std::chrono::milliseconds(0));
+      s.deadline.expires_never();
+      if (s.deadline.client_gone()) co_return client_left();
       if (r == app_gate::result::failed)
         co_return app_error(s, 502, "The app is not running",
                             "The app ended and liveproxy is waiting for a change to restart it.");
@@ -194,10 +232,11 @@ awaitable<std::optional<error_info>> exchange(client_connection& s, request_pars
     }
 
     ex.parser.reset();
-    ex.conn = fresh_only ? nullptr : s.ctx.pool.take_idle(!safe_to_resend);
+    ex.conn = fresh_only ? nullptr : s.ctx.pool.take_idle();
     if (!ex.conn) {
       auto [cec, conn] = co_await connect_app(s);
       if (cec) {
+        if (s.deadline.client_gone()) co_return client_left();
         // Listening a moment ago, refusing now: it is restarting or crashed. Retry until the deadline.
         if (std::chrono::steady_clock::now() >= deadline)
           co_return app_error(s, 502, "The app refused the connection",
@@ -205,7 +244,9 @@ awaitable<std::optional<error_info>> exchange(client_connection& s, request_pars
                                   " failed: " + cec.message() + ".");
         steady_timer pause(s.client.get_executor());
         pause.expires_after(limits::app_retry_pause);
+        s.deadline.hold(pause);
         co_await pause.async_wait(use_tuple);
+        s.deadline.expires_never();
         continue;
       }
       ex.conn = std::move(conn);
@@ -224,6 +265,7 @@ awaitable<std::optional<error_info>> exchange(client_connection& s, request_pars
       std::tie(hec, std::ignore) = co_await http::async_write_header(app, sr, use_tuple);
     }
     if (hec) {
+      if (s.deadline.client_gone()) co_return client_left();
       if (ex.conn->reused) {
         fresh_only = true;
         continue;
@@ -234,16 +276,15 @@ awaitable<std::optional<error_info>> exchange(client_connection& s, request_pars
     while (has_body && !sr.is_done()) {
       std::size_t n = 0;
       if (!parser.is_done()) {
-        auto [rec, got] = co_await read_body(s, s.client, s.client_buf, parser, limits::client_header_timeout);
-        if (rec) {
-          error_info gone;  // status 0: the browser went away mid-upload, nobody to answer
-          gone.status = 0;
-          co_return gone;
-        }
+        auto [rec, got] = co_await read_body(s, s.client, s.client_buf, parser, limits::client_body_timeout);
+        if (rec) co_return client_left();  // the browser went away mid-upload
         n = got;
       }
       auto wec = co_await write_body(s, app, sr, req, s.buf.data(), n, parser.is_done(), limits::app_idle_timeout);
-      if (wec) co_return app_error(s, 502, "The app stopped reading the request", describe(s, wec));
+      if (wec) {
+        if (s.deadline.client_gone()) co_return client_left();
+        co_return app_error(s, 502, "The app stopped reading the request", describe(s, wec));
+      }
     }
     // Response header; 1xx interim responses other than 101 are dropped (we answered Expect ourselves).
     for (;;) {
@@ -254,6 +295,7 @@ awaitable<std::optional<error_info>> exchange(client_connection& s, request_pars
       s.deadline.expires_after(limits::app_idle_timeout, app);
       const auto rec = co_await read_header(app, ex.buf(), *ex.parser);
       if (rec) {
+        if (s.deadline.client_gone()) co_return client_left();
         const bool nothing_came = ex.buf().size() == 0 && !ex.parser->got_some();
         if (nothing_came && !has_body && !s.deadline.fired() && (ex.conn->reused || !s.ctx.gate.is_open())) {
           fresh_only = ex.conn->reused;
@@ -269,7 +311,7 @@ awaitable<std::optional<error_info>> exchange(client_connection& s, request_pars
   }
 }
 
-awaitable<next_step> forward(client_connection& s, request_parser& parser) {
+awaitable<next_step> forward(client_connection& s, request_parser& parser, const request_framing& framing) {
   auto& req = parser.get();
   const auto method = req.method();
   const unsigned version = req.version();
@@ -285,13 +327,13 @@ awaitable<next_step> forward(client_connection& s, request_parser& parser) {
     auto [ec, n] = co_await net::async_write(s.client, net::buffer(cont), use_tuple);
     if (ec) co_return next_step::close;
   }
-  prepare_upstream_request(s, req, upgrade);
+  prepare_upstream_request(s, req, upgrade, framing);
 
   upstream_exchange ex;
   if (auto err = co_await exchange(s, parser, upgrade, ex)) {
     if (err->status == 0) co_return next_step::close;
     // An unread request body would be taken for the next request: close instead.
-    co_return co_await send_error(s, req, std::move(*err), client_keep && parser.is_done());
+    co_return co_await send_error(s, req, host, std::move(*err), client_keep && parser.is_done());
   }
   if (upgrade && ex.parser->get().result_int() == 101) {
     auto& res = ex.parser->get();
@@ -310,7 +352,7 @@ awaitable<next_step> forward(client_connection& s, request_parser& parser) {
 }
 
 /// Picks who answers the request. Not a coroutine: it returns the chosen handler's awaitable.
-awaitable<next_step> handle(client_connection& s, request_parser& parser) {
+awaitable<next_step> handle(client_connection& s, request_parser& parser, const request_framing& framing) {
   const auto target = parser.get().target();
   const auto path = path_of(target);
   // LiveReload's well-known paths are ours too: its script, and its socket (only as an upgrade).
@@ -321,7 +363,7 @@ awaitable<next_step> handle(client_connection& s, request_parser& parser) {
     return send_simple(s, http::status::method_not_allowed, "text/plain; charset=utf-8",
                        "liveproxy is a reverse proxy for your app, not a forward proxy: CONNECT is not supported.\n",
                        false);
-  return forward(s, parser);
+  return forward(s, parser, framing);
 }
 
 /// The request loop of one browser connection.
@@ -330,7 +372,17 @@ awaitable<void> serve(client_connection& s) {
     request_parser parser;
     parser.header_limit(limits::header_bytes);
     parser.body_limit(limits::request_body_bytes);
-    s.deadline.expires_after(limits::client_idle_timeout, s.client);
+    if (s.client_buf.size() == 0) {
+      // Idle until the next request's first byte, holding no buffer: the idle timeout rules this wait.
+      s.go_idle();
+      s.deadline.expires_after(s.ctx.idle_timeout, s.client);
+      auto [wec] = co_await s.client.async_wait(tcp::socket::wait_read, use_tuple);
+      if (wec) break;
+      s.go_busy();
+    }
+    // From its first byte on, the whole header must come within the header timeout: a client trickling
+    // a header cannot hold its connection for the idle timeout.
+    s.deadline.expires_after(s.ctx.header_timeout, s.client);
     const auto rec = co_await read_header(s.client, s.client_buf, parser);
     if (rec) {
       if (rec == http::error::header_limit) {
@@ -344,7 +396,18 @@ awaitable<void> serve(client_connection& s) {
       }
       break;
     }
-    const auto step = co_await handle(s, parser);
+    const auto framing = decide_request_framing(parser.get(), parser.chunked(),
+                                                parser.content_length() ? std::optional(*parser.content_length())
+                                                                        : std::nullopt);
+    if (framing.reject_status) {
+      // What the body is cannot be told for sure: the connection cannot carry another request either.
+      const std::string what =
+          framing.reject_status == 400 ? "liveproxy: malformed request: " : "liveproxy: cannot forward this request: ";
+      co_await send_simple(s, static_cast<http::status>(framing.reject_status), "text/plain; charset=utf-8",
+                           what + framing.why + "\n", false);
+      break;
+    }
+    const auto step = co_await handle(s, parser, framing);
     if (step == next_step::handed_over) co_return;
     if (step == next_step::close) break;
   }
@@ -362,9 +425,7 @@ awaitable<void> run_http_session(tcp_socket socket, proxy_context& ctx) {
   socket.native_non_blocking(true, ec);  // for splice(2), which bypasses Asio
   const auto remote = socket.remote_endpoint(ec);
   client_connection s(std::move(socket), ctx, ec ? std::string("127.0.0.1") : remote.address().to_string());
-  // Room for a browser's request header (cookies included) in one read.
-  s.client_buf.reserve(8 * 1024);
-  s.deadline.expires_after(limits::client_idle_timeout, s.client);
+  s.deadline.expires_after(ctx.idle_timeout, s.client);
   co_await (serve(s) || s.deadline.watch());
 }
 

@@ -42,7 +42,10 @@ void strip_hop_by_hop(http::fields& f, bool keep_upgrade) {
       while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
       pos = end + 1;
       if (item.empty() || beast::iequals(item, "keep-alive") || beast::iequals(item, "close")) continue;
-      if (beast::iequals(item, "content-length") || beast::iequals(item, "transfer-encoding")) continue;
+      // Fields that frame or route the message are never hop-by-hop, whatever Connection says.
+      if (beast::iequals(item, "content-length") || beast::iequals(item, "transfer-encoding") ||
+          beast::iequals(item, "host"))
+        continue;
       if (keep_upgrade && beast::iequals(item, "upgrade")) continue;
       named.push_back(item);
     }

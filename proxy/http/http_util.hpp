@@ -7,8 +7,8 @@
 
 namespace liveproxy {
 
-/// Removes hop-by-hop headers (RFC 9110 §7.6.1), including those named in Connection.
-/// Framing headers (Content-Length, Transfer-Encoding) are kept: the relay re-frames by them.
+/// Removes hop-by-hop headers (RFC 9110 §7.6.1), including those named in Connection, except Host,
+/// Content-Length and Transfer-Encoding: naming them in Connection must not unframe or unroute a message.
 void strip_hop_by_hop(http::fields& f, bool keep_upgrade = false);
 
 /// Decides whether an app response gets our script: HTML with a body, not opted out, not a download.

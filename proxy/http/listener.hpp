@@ -1,8 +1,11 @@
-// The front socket: accepts browser connections and starts a session for each.
+// The front socket: accepts browser connections and starts a session for each, up to a limit.
 #pragma once
 
 #include "proxy/net.hpp"
 #include "proxy/proxy_context.hpp"
+
+#include <cstddef>
+#include <memory>
 
 namespace liveproxy {
 
@@ -13,12 +16,19 @@ class listener {
 
   /// The bound endpoint (port 0 resolved to the real one).
   tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
-  /// Accepts until close() is called.
-  awaitable<void> run(proxy_context& ctx);
+  /// Accepts until close() is called. With `max_connections` browser connections open, accepting pauses
+  /// (new ones wait in the kernel's backlog) until one closes.
+  awaitable<void> run(proxy_context& ctx, std::size_t max_connections);
   void close();
+  /// Browser connections open now.
+  std::size_t open_connections() const;
+
+  /// The open connections, shared with the sessions (which may outlive the listener at exit).
+  struct connection_count;
 
  private:
   tcp_acceptor acceptor_;
+  std::shared_ptr<connection_count> count_;
 };
 
 }  // namespace liveproxy

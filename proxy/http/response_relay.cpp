@@ -5,6 +5,7 @@
 #include "proxy/browser/csp_policy.hpp"
 #include "proxy/browser/html_injector.hpp"
 #include "proxy/http/http_util.hpp"
+#include "proxy/http/request_framing.hpp"
 #include "proxy/limits.hpp"
 
 #include <array>
@@ -71,7 +72,7 @@ awaitable<next_step> relay_plain(client_connection& s, upstream_exchange& ex, re
   if (wec) co_return next_step::close;
   ex.buf().consume(first);
   remaining -= first;
-  if (remaining >= limits::splice_min_bytes && s.pipe.ready()) {
+  if (remaining >= limits::splice_min_bytes && s.splice_ready()) {
     if (co_await splice_body(app, s.client, remaining, s.pipe, s.deadline)) co_return next_step::close;
     remaining = 0;
   }
@@ -150,7 +151,7 @@ awaitable<next_step> relay_injected(client_connection& s, upstream_exchange& ex,
   if (!ok) {
     error_info info = app_error(s, 502, "The app sent a corrupt compressed page", decoder->error() + ".");
     co_return co_await send_simple(s, http::status::bad_gateway, "text/plain; charset=utf-8",
-                                   render_error_text(info), false);
+                                   render_error_text(visible_error(s, host, std::move(info))), false);
   }
   http::response<http::buffer_body> msg{std::move(res.base())};
   if (rp.is_done()) {
@@ -201,10 +202,27 @@ awaitable<next_step> relay_response(client_connection& s, upstream_exchange& ex,
                                     unsigned client_version, std::string_view host) {
   auto& rp = *ex.parser;
   auto& res = rp.get();
-  response_plan plan{rp.keep_alive(), client_keep, client_version};
+  // After a HEAD, a naive app may still send a body: the connection is not trusted with another request.
+  response_plan plan{rp.keep_alive() && method != http::verb::head, client_keep, client_version};
+  if (const auto codings = transfer_codings(res);
+      !codings.empty() && (codings.size() > 1 || !beast::iequals(codings.front(), "chunked"))) {
+    std::string list;
+    for (const auto c : codings) list += (list.empty() ? "" : ", ") + std::string(c);
+    error_info info = app_error(s, 502, "The app sent a response liveproxy cannot pass on",
+                                "Its Transfer-Encoding is '" + list + "'; browsers understand only chunked.");
+    return send_simple(s, http::status::bad_gateway, "text/plain; charset=utf-8",
+                       render_error_text(visible_error(s, host, std::move(info))), false);
+  }
   const bool inject = wants_injection(res, method) && can_decode(res[http::field::content_encoding]);
   strip_hop_by_hop(res.base());
   res.version(11);
+  // The framing fields say what our parser read, and nothing else: the browser must see the same body ends.
+  const bool chunked = rp.chunked();
+  const auto length = rp.content_length();
+  res.erase(http::field::transfer_encoding);
+  res.erase(http::field::content_length);
+  if (chunked) res.set(http::field::transfer_encoding, "chunked");
+  else if (length) res.content_length(*length);
   const bool body_follows = !rp.is_done() || rp.content_length().value_or(0) > 0;
   if (!rp.is_done() && !res.has_content_length() && !res.chunked()) frame_unknown_length(res, plan);
   if (!inject && (rp.is_done() || (rp.content_length() && !res.chunked()))) return relay_plain(s, ex, plan);

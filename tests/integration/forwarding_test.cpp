@@ -57,6 +57,21 @@ TEST_CASE("hop-by-hop headers are dropped and end-to-end ones forwarded", "[inte
   CHECK(value_or_missing(seen, "Cookie") == "session=\"quoted; value\"");
 }
 
+TEST_CASE("fields that frame or route a request are kept whatever Connection names", "[integration][net]") {
+  test_site site;
+  http_client client(site.port());
+  const auto res = client.request(boost::beast::http::verb::post, "/echo",
+                                  {{"Connection", "Host, Content-Length, Transfer-Encoding, X-Hop"},
+                                   {"X-Hop", "dropped"}},
+                                  "body-bytes");
+  INFO(res.error);
+  REQUIRE(res.ok());
+  CHECK(res.status == 200);
+  CHECK(res.body == "body-bytes");
+  const auto seen = echoed_headers(site.port(), {{"Connection", "Host"}});
+  CHECK(value_or_missing(seen, "Host") == "127.0.0.1:" + std::to_string(site.port()));
+}
+
 TEST_CASE("one client connection carries many requests", "[integration][net]") {
   test_site site;
   http_client client(site.port());

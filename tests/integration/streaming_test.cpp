@@ -1,15 +1,10 @@
 // Streaming fidelity: a streamed response reaches the browser piece by piece, large bodies arrive whole
 // also when the browser reads slowly (the zero-copy relay then waits for it).
 #include "support/http_client.hpp"
+#include "support/raw_client.hpp"
 #include "support/test_site.hpp"
 
 #include <catch2/catch.hpp>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -20,58 +15,6 @@ using namespace liveproxy::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-/// A plain blocking TCP client that reads with a deadline: enough to see when bytes arrive.
-class raw_client {
- public:
-  explicit raw_client(unsigned short port, int receive_buffer = 0) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    // Before connect, so the window is small from the start and the proxy really has to wait for us.
-    if (receive_buffer > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  }
-  ~raw_client() { ::close(fd_); }
-  raw_client(const raw_client&) = delete;
-  raw_client& operator=(const raw_client&) = delete;
-
-  bool connected() const { return connected_; }
-  bool send(std::string_view bytes) { return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == ssize_t(bytes.size()); }
-
-  /// Reads until `received()` contains `needle`, the peer closes, or `timeout` passes.
-  bool read_until(std::string_view needle, std::chrono::milliseconds timeout) {
-    return read_while([&] { return received_.find(needle) == std::string::npos; }, timeout);
-  }
-  /// Reads until at least `size` bytes are in, at most `piece` bytes per read.
-  bool read_at_least(std::size_t size, std::chrono::milliseconds timeout, std::size_t piece = 65536) {
-    return read_while([&] { return received_.size() < size; }, timeout, piece);
-  }
-  const std::string& received() const { return received_; }
-
- private:
-  template <typename More>
-  bool read_while(More more, std::chrono::milliseconds timeout, std::size_t piece = 65536) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::string buf(piece, '\0');
-    while (more()) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return false;
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
-      const auto n = ::recv(fd_, buf.data(), buf.size(), 0);
-      if (n <= 0) return !more();
-      received_.append(buf.data(), static_cast<std::size_t>(n));
-    }
-    return true;
-  }
-
-  int fd_ = -1;
-  bool connected_ = false;
-  std::string received_;
-};
 
 std::string pattern(std::size_t n) {
   std::string out(n, '\0');

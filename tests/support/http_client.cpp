@@ -85,7 +85,7 @@ http_response http_client::request(http::verb method, std::string_view target, c
     out.error = "write: " + ec.message();
     return out;
   }
-  out = read_response();
+  out = read_response(method == http::verb::head);
   out.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   return out;
 }
@@ -96,7 +96,7 @@ bool http_client::send_raw(std::string_view bytes) {
   return !run_one(ioc_, [&](auto handler) { net::async_write(stream_, net::buffer(bytes.data(), bytes.size()), handler); });
 }
 
-http_response http_client::read_response() {
+http_response http_client::read_response(bool after_head) {
   http_response out;
   if (!connect_error_.empty()) {
     out.error = connect_error_;
@@ -106,6 +106,8 @@ http_response http_client::read_response() {
   http::response_parser<http::string_body> parser;
   parser.body_limit(64 * 1024 * 1024);
   parser.header_limit(64 * 1024);
+  // A response to HEAD states a length but has no body.
+  parser.skip(after_head);
   stream_.expires_after(timeout_);
   if (const auto ec = run_one(ioc_, [&](auto handler) { http::async_read(stream_, buffer_, parser, handler); })) {
     out.error = "read: " + ec.message();

@@ -60,8 +60,8 @@ class http_client {
 
   /// Writes bytes as they are (for malformed requests). Returns false on error or timeout.
   bool send_raw(std::string_view bytes);
-  /// Reads one response (after send_raw).
-  http_response read_response();
+  /// Reads one response (after send_raw); `after_head`: it answers a HEAD request (no body follows).
+  http_response read_response(bool after_head = false);
   /// Reads raw bytes until the server closes the connection or the timeout passes.
   std::string read_until_close();
 

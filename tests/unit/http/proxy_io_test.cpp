@@ -247,3 +247,67 @@ TEST_CASE("a deadline set while nothing was timed wakes the watchdog", "[unit][n
   // Woken at once, not at its next periodic look (5 s later).
   CHECK(std::chrono::steady_clock::now() - started < 2s);
 }
+
+TEST_CASE("a wait on the app ends when the browser closes its connection", "[unit][net]") {
+  socket_pair browser;
+  socket_pair app;
+  io_deadline deadline(browser.io.get_executor());
+  deadline.set_client(browser.near);
+  std::optional<error_code> read_result;
+  const auto started = std::chrono::steady_clock::now();
+  // The app pair's sockets live on another io_context; the wait runs on the browser's.
+  tcp_socket app_side(browser.io.get_executor(), tcp::v4(), app.near.release());
+  REQUIRE(browser.run([&]() -> awaitable<void> {
+    using namespace net::experimental::awaitable_operators;
+    deadline.expires_after(60s, app_side);
+    auto reader = [&]() -> awaitable<void> {
+      net::post(browser.io, [&] { browser.far.close(); });
+      char byte;
+      auto [ec, n] = co_await app_side.async_read_some(net::buffer(&byte, 1), use_tuple);
+      read_result = ec;
+    };
+    co_await (reader() || deadline.watch());
+  }(), 10s));
+  REQUIRE(read_result);
+  CHECK(*read_result == net::error::operation_aborted);
+  CHECK(deadline.client_gone());
+  CHECK_FALSE(deadline.fired());
+  CHECK(std::chrono::steady_clock::now() - started < 4s);
+}
+
+TEST_CASE("a held request is released when its browser leaves, not when it only sends more", "[unit][net]") {
+  socket_pair browser;
+  io_deadline deadline(browser.io.get_executor());
+  deadline.set_client(browser.near);
+  steady_timer held(browser.io.get_executor());
+  bool cancelled = false;
+  std::chrono::steady_clock::duration waited{};
+  REQUIRE(browser.run([&]() -> awaitable<void> {
+    using namespace net::experimental::awaitable_operators;
+    deadline.expires_never();
+    auto holder = [&]() -> awaitable<void> {
+      // A pipelined request is not a departure: the first looks see bytes and keep holding.
+      browser.send("GET /next HTTP/1.1\r\n\r\n");
+      const auto start = std::chrono::steady_clock::now();
+      held.expires_after(60s);
+      deadline.hold(held);
+      steady_timer later(browser.io.get_executor());
+      later.expires_after(2500ms);
+      later.async_wait([&](error_code) {
+        // Reading the pipelined bytes and closing: now the browser is gone.
+        char buf[64];
+        error_code ignored;
+        browser.near.read_some(net::buffer(buf), ignored);
+        browser.far.close();
+      });
+      auto [ec] = co_await held.async_wait(use_tuple);
+      cancelled = ec == net::error::operation_aborted;
+      waited = std::chrono::steady_clock::now() - start;
+    };
+    co_await (holder() || deadline.watch());
+  }(), 10s));
+  CHECK(cancelled);
+  CHECK(deadline.client_gone());
+  CHECK(waited >= 2500ms);
+  CHECK(waited < 5s);
+}
