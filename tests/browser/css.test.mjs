@@ -6,16 +6,30 @@ import { liveSuite, pageWait } from './harness.mjs';
 async function watchStyle(page, id, pathname) {
   await page.evaluate(([id, pathname]) => {
     const count = () => [...document.querySelectorAll('link[rel=stylesheet]')].filter((l) => new URL(l.href).pathname === pathname).length;
-    const w = window.__watch = { colors: [], minLinks: count() };
+    const w = window.__watch = { colors: [], minLinks: count(), frames: 0 };
     new MutationObserver(() => { w.minLinks = Math.min(w.minLinks, count()); })
       .observe(document.documentElement, { childList: true, subtree: true });
     (function frame() {
       const c = getComputedStyle(document.getElementById(id)).color;
       if (w.colors[w.colors.length - 1] !== c) w.colors.push(c);
+      w.frames++;
       requestAnimationFrame(frame);
     })();
     window.marker = 'before-edit';
   }, [id, pathname]);
+}
+
+/// What watchStyle recorded, read only once it has sampled a frame begun after this call. pageWait checks its
+/// condition at once as well as on frames, so it can return between two frames: read then, the record would
+/// lack the state that the next frame shows.
+function recorded(page) {
+  return page.evaluate(() => new Promise((resolve) => {
+    const w = window.__watch, seen = w.frames;
+    (function check() {
+      if (w.frames > seen) resolve({ ...w, marker: window.marker });
+      else requestAnimationFrame(check);
+    })();
+  }));
 }
 
 const colorOf = (page, id) => page.evaluate((id) => getComputedStyle(document.getElementById(id)).color, id);
@@ -29,8 +43,8 @@ liveSuite('css swap', (env) => {
     await pageWait(page, 'the new colour', () => getComputedStyle(document.getElementById('title')).color === 'rgb(0, 128, 0)');
     // The old link is removed only after the clone has loaded.
     await pageWait(page, 'the old link to go', () => !document.querySelector('link[href="/static/site.css"]'));
-    const w = await page.evaluate(() => ({ ...window.__watch, marker: window.marker,
-      hrefs: [...document.querySelectorAll('link[rel=stylesheet]')].map((l) => l.getAttribute('href')) }));
+    const w = await recorded(page);
+    w.hrefs = await page.evaluate(() => [...document.querySelectorAll('link[rel=stylesheet]')].map((l) => l.getAttribute('href')));
     assert.equal(w.marker, 'before-edit', 'the page navigated');
     assert.ok(w.minLinks >= 1, 'there was a moment without the stylesheet');
     assert.deepEqual(w.colors, ['rgb(255, 0, 0)', 'rgb(0, 128, 0)'], 'a frame showed another colour');
@@ -70,7 +84,13 @@ liveSuite('css swap', (env) => {
     await watchStyle(page, 'imported', '/static/main.css');
     env.write('static/parts/imported.css', '#imported { color: rgb(0, 77, 0); }\n');
     await pageWait(page, 'the imported colour', () => getComputedStyle(document.getElementById('imported')).color === 'rgb(0, 77, 0)');
-    const w = await page.evaluate(() => ({ ...window.__watch, marker: window.marker }));
+    // The old rule and the preload go only after the new sheet is in: the record must cover that step too.
+    await pageWait(page, 'the old @import to go', () => {
+      const main = [...document.styleSheets].find((s) => s.href && new URL(s.href).pathname === '/static/main.css');
+      const imports = [...main.cssRules].filter((r) => r instanceof CSSImportRule);
+      return imports.length === 1 && /[?&]liveproxy=\d+/.test(imports[0].href) && !document.querySelector('link[rel=preload]');
+    });
+    const w = await recorded(page);
     assert.equal(w.marker, 'before-edit');
     assert.deepEqual(w.colors, ['rgb(0, 0, 255)', 'rgb(0, 77, 0)'], 'a frame showed another colour');
   });
