@@ -29,6 +29,14 @@ namespace {
 constexpr int leftover_grace_ms = 3000;
 constexpr int app_fd = 3;  // SD_LISTEN_FDS_START
 
+/// The guard ignores these: Ctrl-C, Ctrl-\, a hang-up or a SIGTERM to liveproxy's process group are liveproxy's
+/// to act on (it tells the guard through the control pipe, or its death does); SIGPIPE, because the guard
+/// writes to pipes whose reader may be gone.
+constexpr int guard_ignored[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE};
+/// What the terminal sends to its foreground process group (liveproxy's, which the app is in until setpgid),
+/// other than SIGTERM: the app drops these if they arrived before it had its own group.
+constexpr int terminal_signals[] = {SIGINT, SIGHUP, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU};
+
 [[noreturn]] void die(const char* what) {
   const char* msg = "liveproxy guard: ";
   [[maybe_unused]] auto r1 = ::write(STDERR_FILENO, msg, std::strlen(msg));
@@ -95,9 +103,31 @@ bool reap(pid_t app, int& app_status, bool& app_done) {
   }
 }
 
+/// Discards a pending (blocked) sig and keeps its disposition: setting SIG_IGN discards a pending signal.
+void discard_pending(int sig) {
+  struct sigaction keep {};
+  ::sigaction(sig, nullptr, &keep);
+  ::signal(sig, SIG_IGN);
+  ::sigaction(sig, &keep, nullptr);
+}
+
+/// True if liveproxy's end of the control pipe is closed: liveproxy is gone.
+bool control_closed(int control_fd) {
+  pollfd p{control_fd, POLLIN, 0};
+  return ::poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR)) != 0;
+}
+
 [[noreturn]] void exec_app(const spawn_spec& spec, char* const* argv, char** envp, char* listen_pid_slot,
                            std::size_t slot_size, int out_fd, pid_t guard) {
+  // We were forked with every signal blocked (see run_guard), so a SIGTERM for our group waits here instead
+  // of meeting the guard's SIG_IGN and vanishing. Its default comes back while it is still blocked, which keeps
+  // one already pending: it ends us when the mask is lifted below, before exec.
+  ::signal(SIGTERM, SIG_DFL);
   ::setpgid(0, 0);
+  // Until setpgid we were in liveproxy's process group too: the terminal's Ctrl-C, Ctrl-\, hang-up or Ctrl-Z
+  // that reached us there was meant for liveproxy, which stops the app itself. Delivered now, Ctrl-Z would
+  // leave us stopped in a group that nobody continues.
+  for (int sig : terminal_signals) discard_pending(sig);
   // If the guard itself is killed outright, the app must not outlive it.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != guard) ::_exit(127);
@@ -122,7 +152,11 @@ bool reap(pid_t app, int& app_status, bool& app_done) {
   }
   // Nothing of liveproxy's (front listener, inotify, other runs' pipes) may leak into the app.
   ::syscall(SYS_close_range, first_closed, ~0U, 0);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGCHLD, SIGQUIT}) ::signal(sig, SIG_DFL);
+  // exec keeps ignored dispositions and the mask: the app gets the default action for every signal liveproxy
+  // or the guard changed (their handlers were reset in the guard) and nothing blocked. A SIGTERM held since
+  // fork is delivered here.
+  for (int sig : guard_ignored) ::signal(sig, SIG_DFL);
+  ::signal(SIGCHLD, SIG_DFL);
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -137,14 +171,22 @@ bool reap(pid_t app, int& app_status, bool& app_done) {
 
 [[noreturn]] void run_guard(const spawn_spec& spec, char* const* argv, char** envp, char* listen_pid_slot,
                             std::size_t slot_size, int out_fd, int status_fd, int control_fd) {
-  // liveproxy's signal handlers write to its loop's pipe: never run them here. Ctrl-C is liveproxy's to handle.
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT}) ::signal(sig, SIG_IGN);
+  // spawn_guarded forked us with every signal blocked, and they stay blocked until the app is forked, so the
+  // app is born holding a SIGTERM sent to it early instead of ignoring it. First, no handler of liveproxy's
+  // may ever run here (they write to its loop's pipe): back to defaults, then ours.
+  for (int sig = 1; sig < NSIG; ++sig) {
+    struct sigaction sa {};
+    if (sig != SIGKILL && sig != SIGSTOP && ::sigaction(sig, nullptr, &sa) == 0 && sa.sa_handler != SIG_DFL &&
+        sa.sa_handler != SIG_IGN)
+      ::signal(sig, SIG_DFL);
+  }
+  for (int sig : guard_ignored) ::signal(sig, SIG_IGN);
   ::signal(SIGCHLD, SIG_DFL);
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
   // Orphans of the app's tree (a double fork, setsid()) become our children, so we can find and stop them.
   if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) die("PR_SET_CHILD_SUBREAPER failed");
+  // liveproxy died before the app was forked (it would have sent the stop we could not yet pass on): start
+  // nothing. If it dies from now on, the loop below stops the app, which holds that SIGTERM until exec.
+  if (control_closed(control_fd)) ::_exit(0);
   const pid_t guard = ::getpid();
   const pid_t app = ::fork();
   if (app < 0) die("fork failed");
@@ -153,7 +195,12 @@ bool reap(pid_t app, int& app_status, bool& app_done) {
     ::close(control_fd);
     exec_app(spec, argv, envp, listen_pid_slot, slot_size, out_fd, guard);
   }
+  // The group exists before liveproxy learns the pid: its kill(-app) can never miss (the app sets it too).
   ::setpgid(app, app);
+  // The app holds its own signals now; the guard takes its signals again (those it must survive are ignored).
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
   ::close(out_fd);
   if (spec.listen_fd >= 0) ::close(spec.listen_fd);
   const std::int32_t app_pid = app;

@@ -31,7 +31,10 @@ struct guarded_run {
 /// execs it. The guard then waits for the app to exit, or for liveproxy to die (EOF on its control
 /// pipe, however liveproxy died, even by SIGKILL), and ends only when no descendant is left:
 /// the group and every process reparented to it (e.g. ones that called setsid()) get SIGTERM,
-/// then SIGKILL after a grace period. Throws std::system_error if a pipe or fork fails.
+/// then SIGKILL after a grace period. The app is forked with every signal blocked and execs with them
+/// unblocked and with the default action for those liveproxy and the guard handle or ignore, so a SIGTERM to
+/// its group is never lost, even one sent the moment this returns (before exec, it ends the app there); if
+/// liveproxy dies before the app is forked, the guard starts none. Throws std::system_error if a pipe or fork fails.
 guarded_run spawn_guarded(const spawn_spec& spec);
 
 }  // namespace liveproxy
