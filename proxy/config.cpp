@@ -99,6 +99,11 @@ options:
                        get an error page saying so (default 20)
   --restart-on-crash   restart a crashed app by itself (backoff 0.5 s doubling to 30 s)
                        instead of waiting for the next file change
+  --upstream URL       proxy an app you start yourself (http:// or https://), instead of a COMMAND;
+                       after a code change liveproxy waits for the app's own reloader
+  --upstream-insecure  do not check an https upstream's certificate (self-signed local ones)
+  --upstream-host      send the upstream's own host:port as Host (default: the browser's Host)
+  --upstream-grace MS  how long the app's reloader may take to go down after a change (default 1500)
   --fd                 hand the app its listening socket as fd 3 (e.g. gunicorn --bind fd://{fd});
                        requests queue in the socket's backlog during restarts
   --max-connections N  browser connections open at once; beyond that new ones wait (default )" +
@@ -167,6 +172,19 @@ config parse_command_line(int argc, const char* const* argv) {
       cfg.header_timeout = std::chrono::milliseconds(static_cast<long>(parse_seconds(arg, value(arg)) * 1000));
     } else if (arg == "--max-connections") {
       cfg.max_connections = parse_number<std::size_t>(arg, value(arg), 1, 1'000'000);
+    } else if (arg == "--upstream") {
+      const auto text = value(arg);
+      try {
+        cfg.upstream = parse_upstream_url(text);
+      } catch (const std::invalid_argument& e) {
+        throw config_error("--upstream " + std::string(text) + ": " + e.what());
+      }
+    } else if (arg == "--upstream-insecure") {
+      cfg.upstream_insecure = true;
+    } else if (arg == "--upstream-host") {
+      cfg.upstream_host = true;
+    } else if (arg == "--upstream-grace") {
+      cfg.upstream_grace = std::chrono::milliseconds(parse_number<int>(arg, value(arg), 0, 60'000));
     } else if (arg == "--restart-on-crash") {
       cfg.restart_on_crash = true;
     } else if (arg == "--fd") {
@@ -180,8 +198,18 @@ config parse_command_line(int argc, const char* const* argv) {
   }
   for (; i < argc; ++i) cfg.app_command.emplace_back(argv[i]);
   cfg.js_runs_on_server = runs_server_javascript(cfg.app_command);
-  if (cfg.app_command.empty() && !cfg.show_help && !cfg.show_version)
-    throw config_error("no app command: liveproxy [options] -- COMMAND [ARGS...] (see --help)");
+  if (cfg.upstream) {
+    if (!cfg.app_command.empty())
+      throw config_error("--upstream and a COMMAND exclude each other: liveproxy either runs the app or proxies one "
+                         "you started");
+    if (cfg.socket_handoff) throw config_error("--fd needs a COMMAND: with --upstream liveproxy does not start the app");
+    if (cfg.restart_on_crash)
+      throw config_error("--restart-on-crash needs a COMMAND: with --upstream liveproxy does not start the app");
+  } else if ((cfg.upstream_insecure || cfg.upstream_host) && !cfg.show_help) {
+    throw config_error("--upstream-insecure and --upstream-host go with --upstream URL");
+  }
+  if (cfg.app_command.empty() && !cfg.upstream && !cfg.show_help && !cfg.show_version)
+    throw config_error("no app command: liveproxy [options] -- COMMAND [ARGS...], or --upstream URL (see --help)");
   if (cfg.max_connections == 0) cfg.max_connections = default_max_connections();
   if (cfg.poll_interval && cfg.use_watchman) throw config_error("--poll and --watchman exclude each other: choose one");
   if (cfg.watch_dirs.empty()) cfg.watch_dirs.emplace_back(".");

@@ -1,6 +1,7 @@
 // Run-time configuration: what the command line (and later liveproxy.json) says.
 #pragma once
 
+#include "proxy/http/upstream_url.hpp"
 #include "watcher/debouncer.hpp"
 
 #include <chrono>
@@ -48,6 +49,15 @@ struct config {
   /// --fd: bind the app's listening socket ourselves and hand it over as fd 3 (systemd LISTEN_FDS).
   bool socket_handoff = false;
   std::vector<std::string> app_command;  ///< argv with {port} placeholders still in place
+  /// --upstream URL: proxy an app the user starts; no command then.
+  std::optional<upstream_url> upstream;
+  /// --upstream-insecure: no certificate checks for an https upstream (self-signed local certificates).
+  bool upstream_insecure = false;
+  /// --upstream-host: send the upstream's own host as Host (virtual hosts) instead of the browser's.
+  bool upstream_host = false;
+  /// --upstream-grace MS: after a code change, how long the app's own reloader may take to stop the old
+  /// process before liveproxy decides it will not restart and reloads the tabs.
+  std::chrono::milliseconds upstream_grace{1500};
   /// The app command runs JavaScript on the server (see runs_server_javascript): its scripts restart it.
   bool js_runs_on_server = false;
   bool show_help = false;

@@ -35,6 +35,30 @@ std::vector<std::string> allowed_hosts(const config& cfg) {
   return hosts;
 }
 
+/// Where requests go: the supervised app's private port, or the --upstream URL's addresses.
+app_target make_target(net::any_io_executor ex, const config& cfg, std::uint16_t app_port) {
+  app_target t;
+  if (!cfg.upstream) {
+    t.endpoints.emplace_back(net::ip::make_address(cfg.app_host), app_port);
+    t.name = "port " + std::to_string(app_port);
+    return t;
+  }
+  const auto& u = *cfg.upstream;
+  tcp::resolver resolver(ex);
+  error_code ec;
+  for (const auto& r : resolver.resolve(u.host, std::to_string(u.port), ec)) t.endpoints.push_back(r.endpoint());
+  if (ec || t.endpoints.empty())
+    throw std::runtime_error("--upstream " + u.text() + ": cannot resolve " + u.host + ": " + ec.message());
+  t.name = u.text();
+  if (u.tls) {
+    t.tls = std::make_shared<net::ssl::context>(net::ssl::context::tls_client);
+    t.tls->set_default_verify_paths();  // the system's CAs (and SSL_CERT_FILE / SSL_CERT_DIR if set)
+    t.tls->set_verify_mode(cfg.upstream_insecure ? net::ssl::verify_none : net::ssl::verify_peer);
+    t.tls_host = u.host;
+  }
+  return t;
+}
+
 watcher::options watch_options(const config& cfg) {
   watcher::options o;
   o.roots = cfg.watch_dirs;
@@ -75,20 +99,13 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
       cfg_(std::move(cfg)),
       listener_(ex, cfg_.host, cfg_.port),
       handoff_(make_handoff(ex, cfg_)),
-      app_port_(handoff_ ? handoff_->local_endpoint().port()
-                         : cfg_.app_port ? cfg_.app_port : pick_free_port(ex, cfg_.app_host)),
+      app_port_(cfg_.upstream ? 0
+                : handoff_      ? handoff_->local_endpoint().port()
+                : cfg_.app_port ? cfg_.app_port
+                                : pick_free_port(ex, cfg_.app_host)),
       gate_(ex),
-      pool_(ex, tcp::endpoint(net::ip::make_address(cfg_.app_host), app_port_)),
-      supervisor_(ex,
-                  supervisor_options{expand_placeholders(cfg_.app_command, app_port_), cfg_.app_host, app_port_,
-                                     cfg_.start_timeout, handoff_ ? handoff_->native_handle() : -1,
-                                     // {fd} in the command names the socket; LISTEN_FDS would name it twice.
-                                     std::none_of(cfg_.app_command.begin(), cfg_.app_command.end(),
-                                                  [](const std::string& a) { return a.find("{fd}") != std::string::npos; })},
-                  supervisor::callbacks{[this](std::uint64_t g) { on_app_ready(g); },
-                                        [this](const app_exit& e) { on_app_exit(e); },
-                                        [this](std::uint64_t g) { on_start_timeout(g); }}),
-      hub_(make_instance_id(), [this] { return supervisor_.generation(); }),
+      pool_(ex, make_target(ex, cfg_, app_port_)),
+      hub_(make_instance_id(), [this] { return app_generation(); }),
       hosts_(allowed_hosts(cfg_)),
       ctx_{gate_,
            pool_,
@@ -100,22 +117,53 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
            cfg_.header_timeout,
            R"(<script src="/__liveproxy/client.js"></script>)",
            [this] { return describe_failure(); },
-           [this] { manual_restart("restart requested over HTTP"); }},
+           cfg_.upstream ? std::function<void()>() : [this] { manual_restart("restart requested over HTTP"); },
+           cfg_.upstream ? [this] { upstream_->on_refused(); } : std::function<void()>(),
+           cfg_.upstream && cfg_.upstream_host ? cfg_.upstream->authority : std::string()},
       watcher_(ex, watch_options(cfg_), [this](const watcher::batch& b) { on_changes(b); }),
       stdin_(ex, [this] { manual_restart("rs typed"); }),
-      crash_restart_timer_(ex) {}
+      crash_restart_timer_(ex) {
+  if (cfg_.upstream) {
+    upstream_.emplace(ex,
+                      upstream_monitor::options{pool_.target().endpoints, cfg_.upstream->authority,
+                                                cfg_.upstream->tls, cfg_.upstream_grace},
+                      upstream_monitor::callbacks{[this] { on_upstream_down(); }, [this] { on_upstream_up(); },
+                                                  [this] { on_upstream_no_restart(); }});
+    return;
+  }
+  supervisor_.emplace(ex,
+                      supervisor_options{expand_placeholders(cfg_.app_command, app_port_), cfg_.app_host, app_port_,
+                                         cfg_.start_timeout, handoff_ ? handoff_->native_handle() : -1,
+                                         // {fd} in the command names the socket; LISTEN_FDS would name it twice.
+                                         std::none_of(cfg_.app_command.begin(), cfg_.app_command.end(),
+                                                      [](const std::string& a) {
+                                                        return a.find("{fd}") != std::string::npos;
+                                                      })},
+                      supervisor::callbacks{[this](std::uint64_t g) { on_app_ready(g); },
+                                            [this](const app_exit& e) { on_app_exit(e); },
+                                            [this](std::uint64_t g) { on_start_timeout(g); }});
+}
+
+std::uint64_t dev_server::app_generation() const {
+  return supervisor_ ? supervisor_->generation() : upstream_ ? upstream_->generation() : 0;
+}
 
 void dev_server::start() {
   watcher_.start();
-  supervisor_.start();
+  if (supervisor_) supervisor_->start();
+  if (upstream_) upstream_->start();
   net::co_spawn(ex_, listener_.run(ctx_, cfg_.max_connections), net::detached);
   const auto front = listener_.local_endpoint();
   std::string watched;
   for (const auto& d : cfg_.watch_dirs) watched += (watched.empty() ? "" : ", ") + d.string();
-  log::info("http://" + front.address().to_string() + ":" + std::to_string(front.port()) + " -> app on " +
-            cfg_.app_host + ":" + std::to_string(app_port_) + (handoff_ ? " (socket handed over as fd 3)" : ""));
+  const std::string front_url = "http://" + front.address().to_string() + ":" + std::to_string(front.port());
+  if (upstream_)
+    log::info(front_url + " -> " + pool_.target().name + " (an app liveproxy does not start)");
+  else
+    log::info(front_url + " -> app on " + cfg_.app_host + ":" + std::to_string(app_port_) +
+              (handoff_ ? " (socket handed over as fd 3)" : ""));
   log::info("watching " + watched + " (" + watcher_.backend_name() + ")");
-  if (stdin_.start()) log::info("type rs + Enter to restart the app");
+  if (supervisor_ && stdin_.start()) log::info("type rs + Enter to restart the app");
 }
 
 void dev_server::shutdown(bool now, std::function<void()> done) {
@@ -125,13 +173,16 @@ void dev_server::shutdown(bool now, std::function<void()> done) {
     stdin_.stop();
     listener_.close();
     crash_restart_timer_.cancel();
+    if (upstream_) upstream_->stop();
   }
-  supervisor_.stop(now, std::move(done));
+  if (supervisor_) supervisor_->stop(now, std::move(done));
+  else net::post(ex_, std::move(done));  // nothing of ours to stop
 }
 
 int dev_server::exit_status() const {
+  if (!supervisor_) return 0;
   // Only an exit the app made by itself, and that no later run replaced, is reported.
-  return exit_status_for(supervisor_.running() ? std::nullopt : last_exit_);
+  return exit_status_for(supervisor_->running() ? std::nullopt : last_exit_);
 }
 
 void dev_server::restart_now() {
@@ -139,11 +190,11 @@ void dev_server::restart_now() {
   crash_restart_in_.reset();
   gate_.close();
   reload_when_ready_ = true;
-  supervisor_.restart();
+  supervisor_->restart();
 }
 
 void dev_server::manual_restart(std::string_view why) {
-  if (stopping_) return;
+  if (stopping_ || !supervisor_) return;
   log::info(std::string(why) + ": restarting the app");
   backoff_.reset();
   restart_now();
@@ -151,8 +202,14 @@ void dev_server::manual_restart(std::string_view why) {
 
 void dev_server::on_changes(const watcher::batch& b) {
   if (stopping_ || b.strongest == watcher::action::ignore) return;
-  const bool app_down = !supervisor_.running();
-  if (b.strongest == watcher::action::restart || app_down) {
+  if (upstream_ && b.strongest == watcher::action::restart) {
+    // The app's own reloader restarts it: follow that, and reload the tabs once it is back.
+    log::info("code change, waiting for the app's reloader: " + summarize(b));
+    upstream_->after_change();
+    return;
+  }
+  const bool app_down = supervisor_ && !supervisor_->running();
+  if (supervisor_ && (b.strongest == watcher::action::restart || app_down)) {
     // A crashed app comes back on any change: the edit may well be the fix.
     log::info(std::string(app_down ? "change, starting the app: " : "restarting the app: ") + summarize(b));
     backoff_.reset();
@@ -180,7 +237,7 @@ void dev_server::on_app_ready(std::uint64_t generation) {
   traceback_.clear();
   const bool was_timed_out = start_timed_out_;
   start_timed_out_ = false;
-  log::info("app ready on port " + std::to_string(app_port_) + " in " + std::to_string(to_ms(supervisor_.since_start())) +
+  log::info("app ready on port " + std::to_string(app_port_) + " in " + std::to_string(to_ms(supervisor_->since_start())) +
             " ms (run " + std::to_string(generation) + (handoff_ ? ", socket handed over" : "") + ")");
   gate_.open();
   if (reload_when_ready_ || was_timed_out) {
@@ -190,7 +247,7 @@ void dev_server::on_app_ready(std::uint64_t generation) {
 }
 
 void dev_server::on_start_timeout(std::uint64_t generation) {
-  if (generation != supervisor_.generation() || stopping_) return;
+  if (generation != supervisor_->generation() || stopping_) return;
   start_timed_out_ = true;
   log::warn("the app (run " + std::to_string(generation) + ") has not listened on " + cfg_.app_host + ":" +
             std::to_string(app_port_) + " within " + seconds_text(cfg_.start_timeout) +
@@ -220,7 +277,7 @@ void dev_server::on_app_exit(const app_exit& e) {
       log::info("restarting the app after its crash");
       gate_.close();
       reload_when_ready_ = true;
-      supervisor_.restart();
+      supervisor_->restart();
     });
   } else {
     log::warn(what + "; waiting for a file change to start it again (or type rs)");
@@ -232,7 +289,7 @@ void dev_server::on_app_exit(const app_exit& e) {
 
 void dev_server::watch_traceback_files() {
   traceback_.clear();
-  const auto& lines = supervisor_.output().lines();
+  const auto& lines = supervisor_->output().lines();
   std::vector<std::filesystem::path> add;
   for (const auto& loc : traceback_files(std::vector<std::string>(lines.begin(), lines.end()))) {
     std::error_code ec;
@@ -263,10 +320,45 @@ void dev_server::drain_handoff_backlog() {
   }
 }
 
+void dev_server::on_upstream_down() {
+  if (stopping_) return;
+  log::info(upstream_->generation() == 0
+                ? "nothing answers at " + pool_.target().name + " yet: holding requests until it does"
+                : pool_.target().name + " is restarting: holding requests until it answers again");
+  gate_.close();
+}
+
+void dev_server::on_upstream_up() {
+  if (stopping_) return;
+  const auto generation = upstream_->generation();
+  pool_.new_generation(generation);
+  gate_.open();
+  log::info(pool_.target().name + " answers" + (generation > 1 ? " again" : ""));
+  // Tabs opened before (or showing an error page meanwhile) see the restarted app.
+  if (generation > 1 || reload_when_ready_) hub_.broadcast(event_json::reload());
+  reload_when_ready_ = false;
+}
+
+void dev_server::on_upstream_no_restart() {
+  if (stopping_) return;
+  log::info("the app did not restart within " + seconds_text(cfg_.upstream_grace) +
+            " (--upstream-grace): reloading the browser");
+  hub_.broadcast(event_json::reload());
+}
+
 error_info dev_server::describe_failure() const {
   error_info info;
-  for (const auto& a : supervisor_.command()) info.command += (info.command.empty() ? "" : " ") + a;
-  const auto& lines = supervisor_.output().lines();
+  if (upstream_) {
+    if (!upstream_->up()) {
+      info.cause_title = "Nothing answers at " + pool_.target().name;
+      info.cause = "liveproxy forwards to " + pool_.target().name +
+                   ", which does not accept connections now. Start your app there (or wait for its own reloader); "
+                   "this page reloads by itself once it answers.";
+    }
+    return info;
+  }
+  for (const auto& a : supervisor_->command()) info.command += (info.command.empty() ? "" : " ") + a;
+  const auto& lines = supervisor_->output().lines();
   info.output.assign(lines.begin(), lines.end());
   info.files = traceback_;
   if (!gate_.is_failed()) return info;
@@ -276,7 +368,7 @@ error_info dev_server::describe_failure() const {
                                              [](const std::string& a) { return a.find("{port}") != std::string::npos; });
     info.cause_title = "The app did not start listening on port " + port;
     info.cause = "liveproxy started the app " + seconds_text(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                    supervisor_.since_start())) +
+                                                    supervisor_->since_start())) +
                  " ago and has waited " + seconds_text(cfg_.start_timeout) + " (--start-timeout) for it to listen on " +
                  cfg_.app_host + ":" + port + ". The port is passed as $PORT in the environment" +
                  (has_placeholder ? " and as {port} in the command line"

@@ -4,6 +4,7 @@
 #include "proxy/app/restart_backoff.hpp"
 #include "proxy/app/stdin_commands.hpp"
 #include "proxy/app/supervisor.hpp"
+#include "proxy/app/upstream_monitor.hpp"
 #include "proxy/browser/host_check.hpp"
 #include "proxy/browser/reload_hub.hpp"
 #include "proxy/config.hpp"
@@ -21,7 +22,8 @@
 
 namespace liveproxy {
 
-/// Owns every component and routes events between them. Lives on one io_context.
+/// Owns every component and routes events between them. Lives on one io_context. The app is either run by
+/// liveproxy (a command: the supervisor) or started by the user (--upstream: the upstream monitor).
 class dev_server {
  public:
   /// Binds the front port and picks the app port; throws on start-up errors.
@@ -44,6 +46,10 @@ class dev_server {
   void on_app_ready(std::uint64_t generation);
   void on_app_exit(const app_exit& e);
   void on_start_timeout(std::uint64_t generation);
+  void on_upstream_down();
+  void on_upstream_up();
+  void on_upstream_no_restart();
+  std::uint64_t app_generation() const;
   void restart_now();
   void watch_traceback_files();
   void drain_handoff_backlog();
@@ -56,7 +62,8 @@ class dev_server {
   std::uint16_t app_port_;
   app_gate gate_;
   app_pool pool_;
-  supervisor supervisor_;
+  std::optional<supervisor> supervisor_;       ///< when liveproxy runs the app
+  std::optional<upstream_monitor> upstream_;  ///< --upstream: an app started by the user
   reload_hub hub_;
   host_check hosts_;
   buffer_pool buffers_;

@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
   try {
     net::io_context ioc(1);
     dev_server server(ioc.get_executor(), cfg);
-    server.start();
+    // Before start(): a Ctrl-C while the app is being started must stop it like any other.
     net::signal_set signals(ioc, SIGINT, SIGTERM, SIGHUP);
     int received = 0;
     std::optional<int> status;
@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
       signals.async_wait(on_signal);
     };
     signals.async_wait(on_signal);
+    server.start();
     ioc.run();
     return status.value_or(0);
   } catch (const std::exception& e) {

@@ -31,6 +31,10 @@ struct proxy_context {
   std::function<error_info()> app_failure;
   /// Restarts the app (POST /__liveproxy/restart); empty: the endpoint is off.
   std::function<void()> restart_app;
+  /// A connection to the app was refused (or timed out): for an upstream we do not run, the sign it is down.
+  std::function<void()> app_refused;
+  /// --upstream-host: the Host header the app gets (the upstream's own authority); empty: the browser's.
+  std::string upstream_host;
 };
 
 }  // namespace liveproxy

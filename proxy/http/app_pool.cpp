@@ -18,7 +18,7 @@ bool looks_alive(tcp_socket& s) {
 
 }  // namespace
 
-app_pool::app_pool(net::any_io_executor ex, tcp::endpoint app) : ex_(std::move(ex)), app_(std::move(app)) {}
+app_pool::app_pool(net::any_io_executor ex, app_target target) : ex_(std::move(ex)), target_(std::move(target)) {}
 
 std::unique_ptr<app_connection> app_pool::take_idle() {
   while (!idle_.empty()) {
@@ -33,7 +33,7 @@ std::unique_ptr<app_connection> app_pool::take_idle() {
 }
 
 std::unique_ptr<app_connection> app_pool::fresh() {
-  auto c = std::make_unique<app_connection>(app_connection{tcp_socket(ex_), generation_, {}});
+  auto c = std::make_unique<app_connection>(ex_, generation_);
   c->buf.reserve(limits::app_read_bytes);
   return c;
 }

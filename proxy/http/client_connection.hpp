@@ -75,26 +75,26 @@ error_info app_error(client_connection& s, unsigned status, std::string title, s
 /// only the status for others (a DNS-rebinding page must not read the app's output or command line).
 error_info visible_error(const client_connection& s, std::string_view host, error_info info);
 
-/// Writes bytes through a buffer_body serializer; `last` ends the body.
-template <typename Serializer, typename Message>
-awaitable<error_code> write_body(client_connection& s, tcp_socket& out, Serializer& sr, Message& msg, const char* data,
+/// Writes bytes through a buffer_body serializer; `last` ends the body. Stream: tcp_socket or app_connection.
+template <typename Stream, typename Serializer, typename Message>
+awaitable<error_code> write_body(client_connection& s, Stream& out, Serializer& sr, Message& msg, const char* data,
                                  std::size_t size, bool last, io_deadline::clock::duration timeout) {
   msg.body().data = size ? const_cast<char*>(data) : nullptr;
   msg.body().size = size;
   msg.body().more = !last;
   if (size == 0 && !last) co_return error_code{};
-  s.deadline.expires_after(timeout, out);
+  s.deadline.expires_after(timeout, lowest_socket(out));
   auto [ec, n] = co_await http::async_write(out, sr, use_tuple);
   if (ec == http::error::need_buffer) ec = {};
   co_return ec;
 }
 
 /// Reads the next piece of a body into s.buf; returns bytes read. Not a coroutine itself (a frame less).
-template <bool is_request>
-awaitable<std::pair<error_code, std::size_t>> read_body(client_connection& s, tcp_socket& in, beast::flat_buffer& in_buf,
+template <typename Stream, bool is_request>
+awaitable<std::pair<error_code, std::size_t>> read_body(client_connection& s, Stream& in, beast::flat_buffer& in_buf,
                                                          buffer_parser<is_request>& p,
                                                          io_deadline::clock::duration timeout) {
-  s.deadline.expires_after(timeout, in);
+  s.deadline.expires_after(timeout, lowest_socket(in));
   return read_body_some(in, in_buf, p, s.buf.data(), s.buf.size());
 }
 

@@ -2,6 +2,8 @@
 // written as a coroutine over the socket's own async_read_some.
 #include "proxy/http/http_io.hpp"
 
+#include "proxy/http/app_pool.hpp"
+
 #include <boost/beast/core/read_size.hpp>
 
 #include <charconv>
@@ -56,8 +58,8 @@ void append_version(unsigned version, std::string& out) {
 
 }  // namespace
 
-template <bool is_request>
-awaitable<error_code> read_header(tcp_socket& s, beast::flat_buffer& buf, buffer_parser<is_request>& p) {
+template <typename Stream, bool is_request>
+awaitable<error_code> read_header(Stream& s, beast::flat_buffer& buf, buffer_parser<is_request>& p) {
   p.eager(false);
   for (;;) {
     if (auto ec = parse(buf, p)) co_return ec;
@@ -69,8 +71,8 @@ awaitable<error_code> read_header(tcp_socket& s, beast::flat_buffer& buf, buffer
   }
 }
 
-template <bool is_request>
-awaitable<std::pair<error_code, std::size_t>> read_body_some(tcp_socket& s, beast::flat_buffer& buf,
+template <typename Stream, bool is_request>
+awaitable<std::pair<error_code, std::size_t>> read_body_some(Stream& s, beast::flat_buffer& buf,
                                                              buffer_parser<is_request>& p, char* data,
                                                              std::size_t size) {
   p.eager(true);
@@ -108,12 +110,14 @@ void serialize_header(const http::response_header<>& h, std::string& out) {
   append_fields(h, out);
 }
 
-template awaitable<error_code> read_header<true>(tcp_socket&, beast::flat_buffer&, buffer_parser<true>&);
-template awaitable<error_code> read_header<false>(tcp_socket&, beast::flat_buffer&, buffer_parser<false>&);
-template awaitable<std::pair<error_code, std::size_t>> read_body_some<true>(tcp_socket&, beast::flat_buffer&,
-                                                                           buffer_parser<true>&, char*, std::size_t);
-template awaitable<std::pair<error_code, std::size_t>> read_body_some<false>(tcp_socket&, beast::flat_buffer&,
-                                                                            buffer_parser<false>&, char*,
-                                                                            std::size_t);
+template awaitable<error_code> read_header(tcp_socket&, beast::flat_buffer&, buffer_parser<true>&);
+template awaitable<error_code> read_header(tcp_socket&, beast::flat_buffer&, buffer_parser<false>&);
+template awaitable<error_code> read_header(app_connection&, beast::flat_buffer&, buffer_parser<false>&);
+template awaitable<std::pair<error_code, std::size_t>> read_body_some(tcp_socket&, beast::flat_buffer&,
+                                                                     buffer_parser<true>&, char*, std::size_t);
+template awaitable<std::pair<error_code, std::size_t>> read_body_some(tcp_socket&, beast::flat_buffer&,
+                                                                     buffer_parser<false>&, char*, std::size_t);
+template awaitable<std::pair<error_code, std::size_t>> read_body_some(app_connection&, beast::flat_buffer&,
+                                                                     buffer_parser<false>&, char*, std::size_t);
 
 }  // namespace liveproxy

@@ -10,19 +10,22 @@
 
 namespace liveproxy {
 
+struct app_connection;
+
 template <bool is_request>
 using buffer_parser = http::parser<is_request, http::buffer_body>;
 
 /// Reads and parses until `p` holds the whole header. Same errors as Beast's async_read_header:
 /// end_of_stream when the peer closed before sending anything, partial_message when it closed mid-header.
-template <bool is_request>
-awaitable<error_code> read_header(tcp_socket& s, beast::flat_buffer& buf, buffer_parser<is_request>& p);
+/// Stream is a tcp_socket (the browser, a plain app) or an app_connection (which may be TLS).
+template <typename Stream, bool is_request>
+awaitable<error_code> read_header(Stream& s, beast::flat_buffer& buf, buffer_parser<is_request>& p);
 
 /// Reads body bytes into [data, data + size) and returns how many came. Returns as soon as some bytes
 /// arrived, the space is full, or the message is complete: a streamed response (SSE, a slow page) is
 /// passed on as it comes, not when 64 KiB have gathered.
-template <bool is_request>
-awaitable<std::pair<error_code, std::size_t>> read_body_some(tcp_socket& s, beast::flat_buffer& buf,
+template <typename Stream, bool is_request>
+awaitable<std::pair<error_code, std::size_t>> read_body_some(Stream& s, beast::flat_buffer& buf,
                                                              buffer_parser<is_request>& p, char* data,
                                                              std::size_t size);
 
@@ -31,13 +34,14 @@ void serialize_header(const http::request_header<>& h, std::string& out);
 /// Appends the status line and fields, ending with the blank line.
 void serialize_header(const http::response_header<>& h, std::string& out);
 
-extern template awaitable<error_code> read_header<true>(tcp_socket&, beast::flat_buffer&, buffer_parser<true>&);
-extern template awaitable<error_code> read_header<false>(tcp_socket&, beast::flat_buffer&, buffer_parser<false>&);
-extern template awaitable<std::pair<error_code, std::size_t>> read_body_some<true>(tcp_socket&, beast::flat_buffer&,
-                                                                                  buffer_parser<true>&, char*,
-                                                                                  std::size_t);
-extern template awaitable<std::pair<error_code, std::size_t>> read_body_some<false>(tcp_socket&, beast::flat_buffer&,
-                                                                                   buffer_parser<false>&, char*,
-                                                                                   std::size_t);
+extern template awaitable<error_code> read_header(tcp_socket&, beast::flat_buffer&, buffer_parser<true>&);
+extern template awaitable<error_code> read_header(tcp_socket&, beast::flat_buffer&, buffer_parser<false>&);
+extern template awaitable<error_code> read_header(app_connection&, beast::flat_buffer&, buffer_parser<false>&);
+extern template awaitable<std::pair<error_code, std::size_t>> read_body_some(tcp_socket&, beast::flat_buffer&,
+                                                                            buffer_parser<true>&, char*, std::size_t);
+extern template awaitable<std::pair<error_code, std::size_t>> read_body_some(tcp_socket&, beast::flat_buffer&,
+                                                                            buffer_parser<false>&, char*, std::size_t);
+extern template awaitable<std::pair<error_code, std::size_t>> read_body_some(app_connection&, beast::flat_buffer&,
+                                                                            buffer_parser<false>&, char*, std::size_t);
 
 }  // namespace liveproxy

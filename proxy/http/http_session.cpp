@@ -172,6 +172,7 @@ void prepare_upstream_request(client_connection& s, http::request<http::buffer_b
   const std::string host(req[http::field::host]);
   strip_hop_by_hop(req.base(), upgrade);
   write_request_framing(req.base(), framing);
+  if (!s.ctx.upstream_host.empty()) req.set(http::field::host, s.ctx.upstream_host);
   req.version(11);
   if (upgrade) req.set(http::field::connection, "upgrade");
   if (auto xff = req["X-Forwarded-For"]; !xff.empty())
@@ -184,22 +185,60 @@ void prepare_upstream_request(client_connection& s, http::request<http::buffer_b
   if (!upgrade) req.set(http::field::accept_encoding, "identity");
 }
 
-/// A new connection to the app, within the connect timeout (the deadline closes the app's socket, never the
-/// browser's, and notices meanwhile if the browser leaves).
-awaitable<std::pair<error_code, std::unique_ptr<app_connection>>> connect_app(client_connection& s) {
-  auto c = s.ctx.pool.fresh();
-  s.deadline.expires_after(limits::app_connect_timeout, c->socket);
-  auto [cec] = co_await c->socket.async_connect(s.ctx.pool.endpoint(), use_tuple);
-  if (cec) {
-    // The socket dies with c: nothing may point at it while the caller waits.
-    const bool timed_out = s.deadline.fired();
-    s.deadline.expires_never();
-    co_return std::pair{timed_out ? error_code(net::error::timed_out) : cec, nullptr};
-  }
+/// What came of connecting to the app.
+struct connect_result {
   error_code ec;
-  c->socket.set_option(tcp::no_delay(true), ec);
-  c->socket.native_non_blocking(true, ec);  // for splice(2), which bypasses Asio
-  co_return std::pair{error_code{}, std::move(c)};
+  /// A refusal (or timeout) may end when the app comes up; a failed TLS handshake will not.
+  bool retryable = true;
+  std::unique_ptr<app_connection> conn;
+};
+
+/// A new connection to the app: each of its addresses in turn, each within the connect timeout (the deadline
+/// closes the app's socket, never the browser's, and notices meanwhile if the browser leaves); then the TLS
+/// handshake for an https upstream.
+awaitable<connect_result> connect_app(client_connection& s) {
+  const auto& target = s.ctx.pool.target();
+  connect_result r;
+  for (const auto& endpoint : target.endpoints) {
+    auto c = s.ctx.pool.fresh();
+    s.deadline.expires_after(limits::app_connect_timeout, c->socket);
+    auto [cec] = co_await c->socket.async_connect(endpoint, use_tuple);
+    if (cec) {
+      // The socket dies with c: nothing may point at it while the caller waits.
+      r.ec = s.deadline.fired() ? error_code(net::error::timed_out) : cec;
+      s.deadline.expires_never();
+      if (s.deadline.client_gone()) co_return r;
+      continue;
+    }
+    error_code ec;
+    c->socket.set_option(tcp::no_delay(true), ec);
+    c->socket.native_non_blocking(true, ec);  // for splice(2), which bypasses Asio
+    if (target.tls) {
+      c->tls = std::make_unique<app_connection::tls_stream>(c->socket, *target.tls);
+      if (error_code addr_ec; (net::ip::make_address(target.tls_host, addr_ec), addr_ec))
+        ::SSL_set_tlsext_host_name(c->tls->native_handle(), target.tls_host.c_str());  // SNI: names only
+      c->tls->set_verify_callback(net::ssl::host_name_verification(target.tls_host));
+      auto [hec] = co_await c->tls->async_handshake(net::ssl::stream_base::client, use_tuple);
+      if (hec) {
+        r.ec = s.deadline.fired() ? error_code(net::error::timed_out) : hec;
+        r.retryable = false;
+        s.deadline.expires_never();
+        co_return r;
+      }
+    }
+    r.ec = {};
+    r.conn = std::move(c);
+    co_return r;
+  }
+  co_return r;
+}
+
+/// "certificate verify failed (...)": OpenSSL's reason, and what to do about a self-signed certificate.
+std::string tls_failure(const error_code& ec) {
+  std::string why = ec.message();
+  if (why.find("certificate") != std::string::npos)
+    why += " (for a self-signed local certificate, start liveproxy with --upstream-insecure)";
+  return why;
 }
 
 /// Waits for the app, sends the request (streaming its body) and reads the response header.
@@ -227,21 +266,26 @@ awaitable<std::optional<error_info>> exchange(client_connection& s, request_pars
         co_return app_error(s, 504, "The app did not come up in time",
                             "liveproxy held this request for " +
                                 std::to_string(s.ctx.hold_timeout.count() / 1000.0).substr(0, 4) +
-                                " s waiting for the app to listen on port " + std::to_string(s.ctx.pool.app_port()) +
-                                ".");
+                                " s waiting for the app to listen on " + s.ctx.pool.target().name + ".");
     }
 
     ex.parser.reset();
     ex.conn = fresh_only ? nullptr : s.ctx.pool.take_idle();
     if (!ex.conn) {
-      auto [cec, conn] = co_await connect_app(s);
+      auto [cec, retryable, conn] = co_await connect_app(s);
       if (cec) {
         if (s.deadline.client_gone()) co_return client_left();
-        // Listening a moment ago, refusing now: it is restarting or crashed. Retry until the deadline.
+        if (!retryable)
+          co_return app_error(s, 502, "The TLS handshake with the app failed",
+                              "Connecting to " + s.ctx.pool.target().name + " failed: " + tls_failure(cec) + ".");
+        if (s.ctx.app_refused) s.ctx.app_refused();
+        // Not listening (a moment ago it was, or it never did): it is restarting, starting or crashed.
+        // Retry until the deadline.
         if (std::chrono::steady_clock::now() >= deadline)
-          co_return app_error(s, 502, "The app refused the connection",
-                              "Connecting to the app on port " + std::to_string(s.ctx.pool.app_port()) +
-                                  " failed: " + cec.message() + ".");
+          co_return app_error(s, 502, "Nothing answers at " + s.ctx.pool.target().name,
+                              "liveproxy tried for " + std::to_string(s.ctx.hold_timeout.count() / 1000.0).substr(0, 4) +
+                                  " s; connecting to " + s.ctx.pool.target().name + " failed: " + cec.message() +
+                                  ".");
         steady_timer pause(s.client.get_executor());
         pause.expires_after(limits::app_retry_pause);
         s.deadline.hold(pause);
@@ -251,17 +295,17 @@ awaitable<std::optional<error_info>> exchange(client_connection& s, request_pars
       }
       ex.conn = std::move(conn);
     }
-    auto& app = ex.conn->socket;
+    auto& app = *ex.conn;
     http::request_serializer<http::buffer_body> sr{req};
     error_code hec;
     if (!has_body) {
       // The whole request is its header: one write, no serializer.
       s.head.clear();
       serialize_header(req.base(), s.head);
-      s.deadline.expires_after(limits::app_idle_timeout, app);
+      s.deadline.expires_after(limits::app_idle_timeout, app.socket);
       std::tie(hec, std::ignore) = co_await net::async_write(app, net::buffer(s.head), use_tuple);
     } else {
-      s.deadline.expires_after(limits::app_idle_timeout, app);
+      s.deadline.expires_after(limits::app_idle_timeout, app.socket);
       std::tie(hec, std::ignore) = co_await http::async_write_header(app, sr, use_tuple);
     }
     if (hec) {
@@ -292,7 +336,7 @@ awaitable<std::optional<error_info>> exchange(client_connection& s, request_pars
       ex.parser->header_limit(limits::header_bytes);
       ex.parser->body_limit(boost::none);
       if (req.method() == http::verb::head) ex.parser->skip(true);
-      s.deadline.expires_after(limits::app_idle_timeout, app);
+      s.deadline.expires_after(limits::app_idle_timeout, app.socket);
       const auto rec = co_await read_header(app, ex.buf(), *ex.parser);
       if (rec) {
         if (s.deadline.client_gone()) co_return client_left();
@@ -341,11 +385,7 @@ awaitable<next_step> forward(client_connection& s, request_parser& parser, const
     s.deadline.expires_after(limits::client_write_timeout, s.client);
     auto [ec, n] = co_await http::async_write(s.client, head, use_tuple);
     s.deadline.expires_never();  // the tunnel times itself
-    if (!ec) {
-      beast::tcp_stream client(std::move(s.client));
-      beast::tcp_stream app(std::move(ex.conn->socket));
-      co_await run_tunnel(client, s.client_buf, app, ex.buf());
-    }
+    if (!ec) co_await run_tunnel(s.client, s.client_buf, *ex.conn, ex.buf());
     co_return next_step::close;
   }
   co_return co_await relay_response(s, ex, method, client_keep && parser.is_done(), version, host);

@@ -59,7 +59,7 @@ void release_app(client_connection& s, upstream_exchange& ex, const response_pla
 /// straight from the socket (spliced when large).
 awaitable<next_step> relay_plain(client_connection& s, upstream_exchange& ex, response_plan plan) {
   auto& rp = *ex.parser;
-  auto& app = ex.conn->socket;
+  auto& app = *ex.conn;
   auto& res = rp.get();
   res.keep_alive(plan.keep);
   std::uint64_t remaining = rp.is_done() ? 0 : *rp.content_length();
@@ -72,12 +72,13 @@ awaitable<next_step> relay_plain(client_connection& s, upstream_exchange& ex, re
   if (wec) co_return next_step::close;
   ex.buf().consume(first);
   remaining -= first;
-  if (remaining >= limits::splice_min_bytes && s.splice_ready()) {
-    if (co_await splice_body(app, s.client, remaining, s.pipe, s.deadline)) co_return next_step::close;
+  // splice(2) moves raw socket bytes: not for TLS, whose bytes need decrypting first.
+  if (remaining >= limits::splice_min_bytes && !app.tls && s.splice_ready()) {
+    if (co_await splice_body(app.socket, s.client, remaining, s.pipe, s.deadline)) co_return next_step::close;
     remaining = 0;
   }
   while (remaining > 0) {
-    s.deadline.expires_after(limits::app_idle_timeout, app);
+    s.deadline.expires_after(limits::app_idle_timeout, app.socket);
     auto [rec, n] = co_await app.async_read_some(
         net::buffer(s.buf.data(), std::min<std::uint64_t>(s.buf.size(), remaining)), use_tuple);
     if (rec) co_return next_step::close;  // mid-body failure: only closing tells the browser
@@ -93,7 +94,7 @@ awaitable<next_step> relay_plain(client_connection& s, upstream_exchange& ex, re
 /// Chunked or close-delimited, not rewritten: streamed through Beast's serializer as it arrives.
 awaitable<next_step> relay_framed(client_connection& s, upstream_exchange& ex, response_plan plan) {
   auto& rp = *ex.parser;
-  auto& app = ex.conn->socket;
+  auto& app = *ex.conn;
   auto& res = rp.get();
   res.keep_alive(plan.keep);
   http::response_serializer<http::buffer_body> sr{res};
@@ -117,7 +118,7 @@ awaitable<next_step> relay_framed(client_connection& s, upstream_exchange& ex, r
 /// HTML with a body: decoded if compressed, our tag inserted, the length stated when it can be known.
 awaitable<next_step> relay_injected(client_connection& s, upstream_exchange& ex, response_plan plan, std::string_view host) {
   auto& rp = *ex.parser;
-  auto& app = ex.conn->socket;
+  auto& app = *ex.conn;
   auto& res = rp.get();
   const auto upstream_length = rp.content_length();
   std::unique_ptr<content_decoder> decoder;

@@ -1,12 +1,14 @@
 // Byte tunnel between the browser and the app after an upgrade (the app's own WebSockets).
 #pragma once
 
+#include "proxy/http/app_pool.hpp"
 #include "proxy/net.hpp"
 
 namespace liveproxy {
 
-/// Copies both ways until either side closes. Bytes already buffered on either side go first.
-awaitable<void> run_tunnel(beast::tcp_stream& client, beast::flat_buffer& client_buf, beast::tcp_stream& app,
+/// Copies both ways until either side closes or nothing moves for limits::tunnel_idle_timeout. Bytes already
+/// buffered on either side go first. Both connections are closed when it returns.
+awaitable<void> run_tunnel(tcp_socket& client, beast::flat_buffer& client_buf, app_connection& app,
                            beast::flat_buffer& app_buf);
 
 }  // namespace liveproxy

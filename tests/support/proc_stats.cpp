@@ -1,14 +1,30 @@
 // Reads /proc/PID/{fd,status,stat}.
 #include "support/proc_stats.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <string>
 
 namespace liveproxy::test {
+
+std::string read_proc_file(const std::string& path) {
+  std::string out;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  char buf[4096];
+  for (;;) {
+    const auto n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
 
 std::size_t open_fds(pid_t pid) {
   std::error_code ec;
@@ -20,7 +36,7 @@ std::size_t open_fds(pid_t pid) {
 }
 
 std::size_t rss_bytes(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::istringstream in(read_proc_file("/proc/" + std::to_string(pid) + "/status"));
   std::string line;
   while (std::getline(in, line))
     if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6)) * 1024;  // "VmRSS:   7420 kB"
@@ -28,8 +44,7 @@ std::size_t rss_bytes(pid_t pid) {
 }
 
 double cpu_seconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string all = read_proc_file("/proc/" + std::to_string(pid) + "/stat");
   // The command name may hold spaces: fields are counted after its closing parenthesis.
   const auto close = all.rfind(')');
   if (close == std::string::npos) return 0;

@@ -4,8 +4,13 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <string>
 
 namespace liveproxy::test {
+
+/// A whole /proc file, or "" if it cannot be read. Plain read(2): a process that exits while its file is
+/// read makes read fail with ESRCH, which libstdc++'s filebuf turns into an exception.
+std::string read_proc_file(const std::string& path);
 
 /// Entries in /proc/PID/fd (0 if the process is gone).
 std::size_t open_fds(pid_t pid);

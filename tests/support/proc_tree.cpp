@@ -1,6 +1,7 @@
 // /proc scans and a forkpty-based process for the supervision tests.
 #include "support/proc_tree.hpp"
 
+#include "support/proc_stats.hpp"
 #include "support/wait.hpp"
 
 #include <dirent.h>
@@ -12,7 +13,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <fstream>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -26,9 +26,8 @@ struct proc_stat {
 };
 
 std::optional<proc_stat> read_stat(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(in, line)) return std::nullopt;
+  const std::string line = read_proc_file("/proc/" + std::to_string(pid) + "/stat");
+  if (line.empty()) return std::nullopt;
   const auto close = line.rfind(')');
   if (close == std::string::npos) return std::nullopt;
   std::istringstream rest(line.substr(close + 1));
@@ -55,8 +54,7 @@ std::vector<pid_t> all_pids() {
 std::vector<pid_t> processes_with_cmdline(std::string_view needle) {
   std::vector<pid_t> found;
   for (pid_t pid : all_pids()) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
-    std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string cmd = read_proc_file("/proc/" + std::to_string(pid) + "/cmdline");
     if (cmd.find(needle) == std::string::npos) continue;
     const auto st = read_stat(pid);
     if (st && st->state != 'Z') found.push_back(pid);
@@ -65,8 +63,7 @@ std::vector<pid_t> processes_with_cmdline(std::string_view needle) {
 }
 
 std::string cmdline_of(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
-  std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string cmd = read_proc_file("/proc/" + std::to_string(pid) + "/cmdline");
   for (char& c : cmd)
     if (c == '\0') c = ' ';
   return cmd;

@@ -146,3 +146,28 @@ TEST_CASE("an app command that runs server-side JavaScript is recognised", "[uni
   CHECK(parse({"--", "node", "server.js"}).js_runs_on_server);
   CHECK_FALSE(parse({"--", "python3", "app.py"}).js_runs_on_server);
 }
+
+TEST_CASE("--upstream takes an origin instead of a command", "[unit][config]") {
+  const auto cfg = parse({"--upstream", "http://127.0.0.1:8000", "--upstream-host", "--upstream-grace", "300"});
+  REQUIRE(cfg.upstream);
+  CHECK_FALSE(cfg.upstream->tls);
+  CHECK(cfg.upstream->host == "127.0.0.1");
+  CHECK(cfg.upstream->port == 8000);
+  CHECK(cfg.upstream_host);
+  CHECK(cfg.upstream_grace == std::chrono::milliseconds(300));
+  CHECK(cfg.app_command.empty());
+  CHECK_THROWS_WITH(parse({"--upstream", "http://127.0.0.1:8000", "--", "x"}), Catch::Contains("exclude each other"));
+  CHECK_THROWS_WITH(parse({"--upstream", "ftp://x"}), Catch::Contains("--upstream ftp://x") && Catch::Contains("http://"));
+  CHECK_THROWS_WITH(parse({"--upstream", "http://x:8000", "--fd"}), Catch::Contains("--fd needs a COMMAND"));
+  CHECK_THROWS_WITH(parse({"--upstream-insecure", "--", "x"}), Catch::Contains("go with --upstream"));
+}
+
+TEST_CASE("connection limits and timeouts are options", "[unit][config]") {
+  const auto cfg = parse({"--max-connections", "50", "--idle-timeout", "5", "--header-timeout", "2.5", "--", "x"});
+  CHECK(cfg.max_connections == 50);
+  CHECK(cfg.idle_timeout == std::chrono::milliseconds(5000));
+  CHECK(cfg.header_timeout == std::chrono::milliseconds(2500));
+  CHECK(parse({"--", "x"}).max_connections == default_max_connections());
+  CHECK(default_max_connections() >= 16);
+  CHECK_THROWS_WITH(parse({"--max-connections", "0", "--", "x"}), Catch::Contains("--max-connections"));
+}

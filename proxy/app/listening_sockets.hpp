@@ -1,0 +1,21 @@
+// Which processes hold a listening TCP socket: read from /proc, for apps liveproxy does not start itself.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <set>
+
+namespace liveproxy {
+
+/// Inodes of the TCP sockets listening on `port` (any local address, IPv4 and IPv6), from /proc/net/tcp{,6}.
+std::set<unsigned long> listening_inodes(std::uint16_t port);
+
+/// Processes with one of `inodes` open, from /proc/PID/fd (only those this user may read). A scan of every
+/// process: tens of milliseconds on a busy machine, so callers do it once and then follow the PIDs.
+std::set<pid_t> socket_owners(const std::set<unsigned long>& inodes);
+
+/// True while `pid` runs (a zombie counts as ended).
+bool process_alive(pid_t pid);
+
+}  // namespace liveproxy
