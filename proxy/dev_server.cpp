@@ -119,7 +119,9 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
            [this] { return describe_failure(); },
            cfg_.upstream ? std::function<void()>() : [this] { manual_restart("restart requested over HTTP"); },
            cfg_.upstream ? [this] { upstream_->on_refused(); } : std::function<void()>(),
-           cfg_.upstream && cfg_.upstream_host ? cfg_.upstream->authority : std::string()},
+           cfg_.upstream && cfg_.upstream_host ? cfg_.upstream->authority : std::string(),
+           cfg_.upstream ? make_app_origin(cfg_.upstream->tls, cfg_.upstream->host, cfg_.upstream->port)
+                         : make_app_origin(false, cfg_.app_host, app_port_)},
       watcher_(ex, watch_options(cfg_), [this](const watcher::batch& b) { on_changes(b); }),
       stdin_(ex, [this] { manual_restart("rs typed"); }),
       crash_restart_timer_(ex) {

@@ -7,6 +7,7 @@
 #include "proxy/http/app_gate.hpp"
 #include "proxy/http/app_pool.hpp"
 #include "proxy/http/buffer_pool.hpp"
+#include "proxy/http/location_rewrite.hpp"
 
 #include <chrono>
 #include <functional>
@@ -35,6 +36,8 @@ struct proxy_context {
   std::function<void()> app_refused;
   /// --upstream-host: the Host header the app gets (the upstream's own authority); empty: the browser's.
   std::string upstream_host;
+  /// The app's own origin: redirects to it are rewritten to the browser's.
+  app_origin origin;
 };
 
 }  // namespace liveproxy

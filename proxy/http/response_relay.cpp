@@ -5,6 +5,7 @@
 #include "proxy/browser/csp_policy.hpp"
 #include "proxy/browser/html_injector.hpp"
 #include "proxy/http/http_util.hpp"
+#include "proxy/http/location_rewrite.hpp"
 #include "proxy/http/request_framing.hpp"
 #include "proxy/limits.hpp"
 
@@ -217,6 +218,11 @@ awaitable<next_step> relay_response(client_connection& s, upstream_exchange& ex,
   const bool inject = wants_injection(res, method) && can_decode(res[http::field::content_encoding]);
   strip_hop_by_hop(res.base());
   res.version(11);
+  // Redirects the app built from its own private address would take the browser past liveproxy.
+  if (!host.empty() && (res.find(http::field::location) != res.end() ||
+                        res.find(http::field::content_location) != res.end() ||
+                        res.find("Refresh") != res.end()))
+    rewrite_app_urls(res.base(), s.ctx.origin, "http://" + std::string(host));
   // The framing fields say what our parser read, and nothing else: the browser must see the same body ends.
   const bool chunked = rp.chunked();
   const auto length = rp.content_length();

@@ -8,6 +8,7 @@ A raw-socket, threaded, keep-alive server on 127.0.0.1 ($PORT or argv[1]). It re
   GET  /overlong      Content-Length: 2 "ok", followed at once by a whole unasked response ("STRAY")
   GET  /bad-status    a status line that is not HTTP ("HTTP/1.1 OK-ish\r\n")
   GET  /hang          never answers (the connection stays open)
+  GET  /header?h=NAME&v=VALUE  302 with the field NAME: VALUE, "{port}" in VALUE replaced by the app's port
   anything else       200, text/plain, the request's path as the body
 On start it prints "APP-SECRET=<token>" (a stand-in for credentials an app logs) and "listening".
 When TEST_APP_STATE_DIR is set, each unasked write is recorded as a file there ("stray.<n>") once sent,
@@ -16,6 +17,7 @@ so a test can wait for it instead of sleeping; "hanging.<n>" when a /hang reques
 
 import os
 import socket
+import urllib.parse
 import sys
 import threading
 import time
@@ -43,7 +45,7 @@ def response(body, extra=""):
     return ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n%s\r\n" % (len(data), extra)).encode() + data
 
 
-def serve(conn):
+def serve(conn, port):
     buf = b""
     try:
         while True:
@@ -68,6 +70,10 @@ def serve(conn):
                 mark("stray")
             elif path == "/bad-status":
                 conn.sendall(b"HTTP/1.1 OK-ish\r\nContent-Length: 0\r\n\r\n")
+            elif path.startswith("/header?"):
+                query = urllib.parse.parse_qs(path.split("?", 1)[1])
+                value = query["v"][0].replace("{port}", str(port))
+                conn.sendall(("HTTP/1.1 302 Found\r\n%s: %s\r\nContent-Length: 0\r\n\r\n" % (query["h"][0], value)).encode())
             elif path == "/hang":
                 mark("hanging")
                 while conn.recv(65536):
@@ -91,7 +97,7 @@ def main():
     print("listening", flush=True)
     while True:
         conn, _ = listener.accept()
-        threading.Thread(target=serve, args=(conn,), daemon=True).start()
+        threading.Thread(target=serve, args=(conn, port), daemon=True).start()
 
 
 if __name__ == "__main__":
