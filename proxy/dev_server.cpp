@@ -251,11 +251,18 @@ void dev_server::on_app_ready(std::uint64_t generation) {
 void dev_server::on_start_timeout(std::uint64_t generation) {
   if (generation != supervisor_->generation() || stopping_) return;
   start_timed_out_ = true;
-  log::warn("the app (run " + std::to_string(generation) + ") has not listened on " + cfg_.app_host + ":" +
-            std::to_string(app_port_) + " within " + seconds_text(cfg_.start_timeout) +
-            " (--start-timeout); is it using $PORT or {port}? Still waiting for it");
-  // Waiting requests get the explanation now instead of waiting out the hold timeout.
+  if (handoff_)
+    log::warn("the app (run " + std::to_string(generation) + ") has not accepted a connection on the socket handed "
+              "over as fd 3 within " + seconds_text(cfg_.start_timeout) +
+              " (--start-timeout); does it take fd 3 ({fd} or LISTEN_FDS)? Still waiting for it");
+  else
+    log::warn("the app (run " + std::to_string(generation) + ") has not listened on " + cfg_.app_host + ":" +
+              std::to_string(app_port_) + " within " + seconds_text(cfg_.start_timeout) +
+              " (--start-timeout); is it using $PORT or {port}? Still waiting for it");
+  // Waiting requests get the explanation now instead of waiting out the hold timeout; in --fd mode they
+  // wait in the socket's backlog, from which they are taken and closed (the proxy then finds the gate failed).
   gate_.fail();
+  if (handoff_) drain_handoff_backlog();
   hub_.broadcast(event_json::reload());
   reload_when_ready_ = true;
 }
@@ -365,6 +372,14 @@ error_info dev_server::describe_failure() const {
   info.files = traceback_;
   if (!gate_.is_failed()) return info;
   const std::string port = std::to_string(app_port_);
+  if (start_timed_out_ && handoff_) {
+    info.cause_title = "The app did not accept connections on the socket handed over to it";
+    info.cause = "liveproxy bound " + cfg_.app_host + ":" + port + " itself and handed the listening socket to the app "
+                 "as file descriptor 3, " + seconds_text(cfg_.start_timeout) + " (--start-timeout) ago; the app has not "
+                 "accepted a connection on it. Make it serve fd 3 ({fd} in the command, or LISTEN_FDS as systemd "
+                 "does). It is still running: this page reloads by itself once it accepts.";
+    return info;
+  }
   if (start_timed_out_) {
     const bool has_placeholder = std::any_of(cfg_.app_command.begin(), cfg_.app_command.end(),
                                              [](const std::string& a) { return a.find("{port}") != std::string::npos; });

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,6 +27,17 @@ constexpr auto slow_probe_interval = 100ms;
 /// How long to wait for an old process to release the app port before starting anyway.
 constexpr auto port_release_timeout = 5s;
 constexpr auto port_check_interval = 2ms;
+
+/// --fd: how often the handed-over socket's accept queue is looked at while the app starts.
+constexpr auto accept_check_interval = 20ms;
+
+/// Connections waiting in a listening socket's accept queue (Linux reports it as tcpi_unacked).
+std::uint32_t accept_queue_length(int listen_fd) {
+  tcp_info info{};
+  socklen_t len = sizeof info;
+  if (::getsockopt(listen_fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return 0;
+  return info.tcpi_unacked;
+}
 
 long long to_ms(std::chrono::steady_clock::duration d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
@@ -283,11 +295,44 @@ awaitable<void> supervisor::pump_output(std::shared_ptr<child> c) {
   if (child_ == c || !child_) output_.flush(print);
 }
 
+awaitable<void> supervisor::watch_accepts(std::shared_ptr<child> c) {
+  // A probe connection waits in the backlog until the app accepts it (or anything queued before it): the
+  // queue getting shorter is the app accepting. Not accepting within the start timeout is reported like an
+  // app that never listens (the caller drains the backlog so the waiting requests get the explanation, which
+  // takes our probe too: a new one is queued), and readiness again once it does accept.
+  const tcp::endpoint ep(net::ip::make_address(opts_.app_host), opts_.app_port);
+  steady_timer pause(ex_);
+  bool timed_out = false;
+  tcp_socket probe(ex_);
+  if (auto [ec] = co_await probe.async_connect(ep, use_tuple); ec) co_return;
+  std::uint32_t longest = 0;
+  while (!c->app_done && !c->stopping) {
+    const auto waiting = accept_queue_length(opts_.listen_fd);
+    if (waiting == 0 || waiting < longest) {
+      if (timed_out && cb_.ready) cb_.ready(c->generation);
+      co_return;
+    }
+    longest = std::max(longest, waiting);
+    if (!timed_out && std::chrono::steady_clock::now() - c->started_at >= opts_.start_timeout) {
+      timed_out = true;
+      if (cb_.start_timed_out) cb_.start_timed_out(c->generation);
+      if (c->app_done || c->stopping) co_return;
+      probe = tcp_socket(ex_);
+      if (auto [ec] = co_await probe.async_connect(ep, use_tuple); ec) co_return;
+      longest = 0;
+    }
+    pause.expires_after(timed_out ? std::chrono::milliseconds(slow_probe_interval) : accept_check_interval);
+    co_await pause.async_wait(use_tuple);
+  }
+}
+
 awaitable<void> supervisor::probe_ready(std::shared_ptr<child> c) {
   if (opts_.listen_fd >= 0) {
-    // The socket already listens (we bound it): connections queue in its backlog until the app accepts.
+    // The socket already listens (we bound it): connections queue in its backlog until the app accepts, so
+    // requests go there at once. Whether the app does accept is watched separately.
     c->ready = true;
     if (cb_.ready) cb_.ready(c->generation);
+    co_await watch_accepts(c);
     co_return;
   }
   const tcp::endpoint ep(net::ip::make_address(opts_.app_host), opts_.app_port);

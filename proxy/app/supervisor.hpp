@@ -88,6 +88,7 @@ class supervisor {
   awaitable<void> watch_guard(std::shared_ptr<child> c);
   awaitable<void> pump_output(std::shared_ptr<child> c);
   awaitable<void> probe_ready(std::shared_ptr<child> c);
+  awaitable<void> watch_accepts(std::shared_ptr<child> c);
 
   net::any_io_executor ex_;
   supervisor_options opts_;

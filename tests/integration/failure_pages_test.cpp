@@ -57,3 +57,29 @@ TEST_CASE("an app that dies at start gives a 502 page with its output", "[integr
   CHECK(plain.status == 502);
   CHECK(plain.body.find("boom-marker-4711") != std::string::npos);
 }
+
+TEST_CASE("an app whose accept queue is full times out the connect and gets a 502 saying so", "[integration][net]") {
+  // listen(0): one connection fills the queue (the readiness probe's, never accepted); the kernel then drops
+  // further SYNs, so the proxy's connect hangs until its 5 s connect timeout.
+  site_options opts;
+  opts.command = {"/usr/bin/python3", "-c",
+                  "import socket, sys, time\n"
+                  "s = socket.socket()\n"
+                  "s.bind(('127.0.0.1', int(sys.argv[1])))\n"
+                  "s.listen(0)\n"
+                  "print('listening, never accepting', flush=True)\n"
+                  "time.sleep(60)\n",
+                  "{port}"};
+  opts.proxy_args = {"--hold-timeout", "1"};
+  opts.wait_for_app = false;
+  test_site site(opts);
+  REQUIRE(site.proxy().proc().wait_for_output("app ready", 10s));
+
+  const auto res = http_get(site.port(), "/", {{"Accept", "text/plain"}}, 20s);
+  INFO(res.error << " after " << res.elapsed.count() << " ms\n" << res.body);
+  REQUIRE(res.ok());
+  CHECK(res.status == 502);
+  CHECK(res.body.find("timed out") != std::string::npos);
+  CHECK(res.elapsed >= 4500ms);
+  CHECK(res.elapsed < 10s);
+}

@@ -243,3 +243,38 @@ TEST_CASE("fd mode: gunicorn gets its listening socket and requests wait through
   CHECK(during.body != first.body);
   CHECK(proxy.proc().output().find("Connection in use") == std::string::npos);
 }
+
+TEST_CASE("fd mode: an app that does not accept on fd 3 gets the start-timeout page, and is served once it does",
+          "[integration][supervision]") {
+  temp_dir dir;
+  temp_dir state;
+  // Serves fd 3 only once the file "go" exists (a slow start, or an app not using the socket at all).
+  write_file(dir / "late_app.py",
+             "import http.server, os, socket, sys, time\n"
+             "while not os.path.exists(sys.argv[1]):\n"
+             "    time.sleep(0.05)\n"
+             "class handler(http.server.BaseHTTPRequestHandler):\n"
+             "    def do_GET(self):\n"
+             "        self.send_response(200)\n"
+             "        self.send_header('Content-Length', '5')\n"
+             "        self.end_headers()\n"
+             "        self.wfile.write(b'hello')\n"
+             "    def log_message(self, *args):\n"
+             "        pass\n"
+             "server = http.server.HTTPServer(('127.0.0.1', 0), handler, bind_and_activate=False)\n"
+             "server.socket = socket.socket(fileno=3)\n"
+             "server.serve_forever()\n");
+  const auto go = state / "go";
+  liveproxy_process proxy(proxy_args(dir, {"--fd", "--start-timeout", "1"},
+                                     {"/usr/bin/python3", "late_app.py", go.string()}),
+                          in_dir(dir));
+  const auto waiting = http_get(proxy.port(), "/", {{"Accept", "text/html"}}, 15s);
+  INFO(waiting.error << waiting.body << proxy.proc().output());
+  REQUIRE(waiting.ok());
+  CHECK(waiting.status == 502);
+  CHECK(waiting.body.find("did not accept connections on the socket handed over") != std::string::npos);
+  CHECK(waiting.elapsed < 8s);
+
+  write_file(go, "now");
+  CHECK(wait_until([&] { return http_get(proxy.port(), "/", {}, 3s).body == "hello"; }, 15s, 100ms));
+}
