@@ -29,6 +29,10 @@ awaitable<std::pair<error_code, std::size_t>> read_body_some(Stream& s, beast::f
                                                              buffer_parser<is_request>& p, char* data,
                                                              std::size_t size);
 
+/// Acknowledges received data at once (TCP_QUICKACK): call before waiting for the rest of a begun message.
+void ack_now(tcp_socket& s);
+void ack_now(app_connection& c);
+
 /// Appends the request line and fields, ending with the blank line.
 void serialize_header(const http::request_header<>& h, std::string& out);
 /// Appends the status line and fields, ending with the blank line.

@@ -78,6 +78,7 @@ awaitable<next_step> relay_plain(client_connection& s, upstream_exchange& ex, re
     if (co_await splice_body(app.socket, s.client, remaining, s.pipe, s.deadline)) co_return next_step::close;
     remaining = 0;
   }
+  if (remaining > 0) ack_now(app);  // the rest may be a small second write held back by Nagle
   while (remaining > 0) {
     s.deadline.expires_after(limits::app_idle_timeout, app.socket);
     auto [rec, n] = co_await app.async_read_some(

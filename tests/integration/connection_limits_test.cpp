@@ -52,18 +52,6 @@ std::vector<std::unique_ptr<raw_client>> open_idle(unsigned short port, std::siz
   return out;
 }
 
-/// The proxy's descriptors once they stop changing (a connection a test helper just closed is gone).
-std::size_t settled_fds(pid_t pid) {
-  std::size_t last = open_fds(pid);
-  for (int stable = 0, i = 0; stable < 3 && i < 100; ++i) {
-    std::this_thread::sleep_for(50ms);
-    const auto now = open_fds(pid);
-    stable = now == last ? stable + 1 : 0;
-    last = now;
-  }
-  return last;
-}
-
 /// Waits until the proxy's resident memory stops growing (its sessions have all reached their idle wait).
 std::size_t settled_rss(pid_t pid) {
   std::size_t last = rss_bytes(pid);
@@ -89,7 +77,7 @@ TEST_CASE("10,000 idle browser connections cost under 100 MB", "[integration][ne
   const pid_t proxy = site.proxy().proc().pid();
   // Warm up: a few real requests, so the baseline includes what serving costs once.
   for (int i = 0; i < 5; ++i) REQUIRE(http_get(site.port(), "/").status == 200);
-  const auto base_fds = settled_fds(proxy);
+  const auto base_fds = settled_open_fds(proxy);
   const auto base_rss = settled_rss(proxy);
 
   const auto idle = open_idle(site.port(), connections);
@@ -131,7 +119,7 @@ TEST_CASE("at --max-connections accepting pauses until a connection closes", "[i
   test_site site(opts);
   const pid_t proxy = site.proxy().proc().pid();
   // test_site's own probe connection has closed once the count of descriptors settles.
-  const auto base_fds = settled_fds(proxy);
+  const auto base_fds = settled_open_fds(proxy);
   auto idle = open_idle(site.port(), 10);
   REQUIRE(wait_until([&] { return open_fds(proxy) >= base_fds + 10; }, 10s));
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <sstream>
 #include <string>
+#include <thread>
 
 namespace liveproxy::test {
 
@@ -33,6 +34,17 @@ std::size_t open_fds(pid_t pid) {
        it.increment(ec))
     ++n;
   return n;
+}
+
+std::size_t settled_open_fds(pid_t pid) {
+  std::size_t last = open_fds(pid);
+  for (int stable = 0, i = 0; stable < 3 && i < 100; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const auto now = open_fds(pid);
+    stable = now == last ? stable + 1 : 0;
+    last = now;
+  }
+  return last;
 }
 
 std::size_t rss_bytes(pid_t pid) {
