@@ -68,6 +68,8 @@ bool runs_server_javascript(const std::vector<std::string>& app_command) {
 
 std::string usage_text() {
   return R"(usage: liveproxy [options] -- COMMAND [ARGS...]
+       liveproxy [options] --upstream URL
+       liveproxy [options] --serve DIR
 
 Runs COMMAND as your app on a private port, proxies the browser to it, and reloads
 the browser when files change: code -> restart the app, templates -> reload the page,
@@ -104,6 +106,10 @@ options:
   --upstream-insecure  do not check an https upstream's certificate (self-signed local ones)
   --upstream-host      send the upstream's own host:port as Host (default: the browser's Host)
   --upstream-grace MS  how long the app's reloader may take to go down after a change (default 1500)
+  --serve DIR          serve the static site in DIR, instead of a COMMAND (index.html, listings,
+                       ETag/304, ranges); pages get the reload script
+  --spa                with --serve: unknown page paths get index.html (client-side routers)
+  --dotfiles           with --serve: serve names starting with '.' too (.env, .git/ are hidden otherwise)
   --fd                 hand the app its listening socket as fd 3 (e.g. gunicorn --bind fd://{fd});
                        requests queue in the socket's backlog during restarts
   --max-connections N  browser connections open at once; beyond that new ones wait (default )" +
@@ -185,6 +191,12 @@ config parse_command_line(int argc, const char* const* argv) {
       cfg.upstream_host = true;
     } else if (arg == "--upstream-grace") {
       cfg.upstream_grace = std::chrono::milliseconds(parse_number<int>(arg, value(arg), 0, 60'000));
+    } else if (arg == "--serve") {
+      cfg.serve_dir = std::filesystem::path(value(arg));
+    } else if (arg == "--spa") {
+      cfg.spa = true;
+    } else if (arg == "--dotfiles") {
+      cfg.dotfiles = true;
     } else if (arg == "--restart-on-crash") {
       cfg.restart_on_crash = true;
     } else if (arg == "--fd") {
@@ -198,6 +210,20 @@ config parse_command_line(int argc, const char* const* argv) {
   }
   for (; i < argc; ++i) cfg.app_command.emplace_back(argv[i]);
   cfg.js_runs_on_server = runs_server_javascript(cfg.app_command);
+  if (cfg.serve_dir) {
+    if (!cfg.app_command.empty() || cfg.upstream)
+      throw config_error("--serve serves a folder without an app: give it alone, not with a COMMAND or --upstream");
+    if (cfg.socket_handoff || cfg.restart_on_crash)
+      throw config_error("--fd and --restart-on-crash need a COMMAND: with --serve there is no app");
+    std::error_code ec;
+    auto canon = std::filesystem::canonical(*cfg.serve_dir, ec);
+    if (ec || !std::filesystem::is_directory(canon))
+      throw config_error("--serve " + cfg.serve_dir->string() + ": not a directory");
+    cfg.serve_dir = canon;
+    if (cfg.watch_dirs.empty()) cfg.watch_dirs.push_back(canon);
+  } else if (cfg.spa || cfg.dotfiles) {
+    throw config_error("--spa and --dotfiles go with --serve DIR");
+  }
   if (cfg.upstream) {
     if (!cfg.app_command.empty())
       throw config_error("--upstream and a COMMAND exclude each other: liveproxy either runs the app or proxies one "
@@ -208,8 +234,9 @@ config parse_command_line(int argc, const char* const* argv) {
   } else if ((cfg.upstream_insecure || cfg.upstream_host) && !cfg.show_help) {
     throw config_error("--upstream-insecure and --upstream-host go with --upstream URL");
   }
-  if (cfg.app_command.empty() && !cfg.upstream && !cfg.show_help && !cfg.show_version)
-    throw config_error("no app command: liveproxy [options] -- COMMAND [ARGS...], or --upstream URL (see --help)");
+  if (cfg.app_command.empty() && !cfg.upstream && !cfg.serve_dir && !cfg.show_help && !cfg.show_version)
+    throw config_error(
+        "no app command: liveproxy [options] -- COMMAND [ARGS...], --upstream URL or --serve DIR (see --help)");
   if (cfg.max_connections == 0) cfg.max_connections = default_max_connections();
   if (cfg.poll_interval && cfg.use_watchman) throw config_error("--poll and --watchman exclude each other: choose one");
   if (cfg.watch_dirs.empty()) cfg.watch_dirs.emplace_back(".");

@@ -58,6 +58,10 @@ struct config {
   /// --upstream-grace MS: after a code change, how long the app's own reloader may take to stop the old
   /// process before liveproxy decides it will not restart and reloads the tabs.
   std::chrono::milliseconds upstream_grace{1500};
+  /// --serve DIR (canonical): a static site, no app. --spa and --dotfiles go with it.
+  std::optional<std::filesystem::path> serve_dir;
+  bool spa = false;
+  bool dotfiles = false;
   /// The app command runs JavaScript on the server (see runs_server_javascript): its scripts restart it.
   bool js_runs_on_server = false;
   bool show_help = false;

@@ -38,6 +38,7 @@ std::vector<std::string> allowed_hosts(const config& cfg) {
 /// Where requests go: the supervised app's private port, or the --upstream URL's addresses.
 app_target make_target(net::any_io_executor ex, const config& cfg, std::uint16_t app_port) {
   app_target t;
+  if (cfg.serve_dir) return t;  // no app
   if (!cfg.upstream) {
     t.endpoints.emplace_back(net::ip::make_address(cfg.app_host), app_port);
     t.name = "port " + std::to_string(app_port);
@@ -99,7 +100,7 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
       cfg_(std::move(cfg)),
       listener_(ex, cfg_.host, cfg_.port),
       handoff_(make_handoff(ex, cfg_)),
-      app_port_(cfg_.upstream ? 0
+      app_port_(cfg_.upstream || cfg_.serve_dir ? 0
                 : handoff_      ? handoff_->local_endpoint().port()
                 : cfg_.app_port ? cfg_.app_port
                                 : pick_free_port(ex, cfg_.app_host)),
@@ -117,14 +118,22 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
            cfg_.header_timeout,
            R"(<script src="/__liveproxy/client.js"></script>)",
            [this] { return describe_failure(); },
-           cfg_.upstream ? std::function<void()>() : [this] { manual_restart("restart requested over HTTP"); },
+           cfg_.upstream || cfg_.serve_dir ? std::function<void()>()
+                                           : [this] { manual_restart("restart requested over HTTP"); },
            cfg_.upstream ? [this] { upstream_->on_refused(); } : std::function<void()>(),
            cfg_.upstream && cfg_.upstream_host ? cfg_.upstream->authority : std::string(),
            cfg_.upstream ? make_app_origin(cfg_.upstream->tls, cfg_.upstream->host, cfg_.upstream->port)
-                         : make_app_origin(false, cfg_.app_host, app_port_)},
+                         : make_app_origin(false, cfg_.app_host, app_port_),
+           nullptr},
       watcher_(ex, watch_options(cfg_), [this](const watcher::batch& b) { on_changes(b); }),
       stdin_(ex, [this] { manual_restart("rs typed"); }),
       crash_restart_timer_(ex) {
+  if (cfg_.serve_dir) {
+    serve_ = static_options{*cfg_.serve_dir, cfg_.spa, cfg_.dotfiles};
+    ctx_.serve = &*serve_;
+    gate_.open();
+    return;
+  }
   if (cfg_.upstream) {
     upstream_.emplace(ex,
                       upstream_monitor::options{pool_.target().endpoints, cfg_.upstream->authority,
@@ -159,7 +168,9 @@ void dev_server::start() {
   std::string watched;
   for (const auto& d : cfg_.watch_dirs) watched += (watched.empty() ? "" : ", ") + d.string();
   const std::string front_url = "http://" + front.address().to_string() + ":" + std::to_string(front.port());
-  if (upstream_)
+  if (serve_)
+    log::info(front_url + " serving " + serve_->root.string() + (serve_->spa ? " (--spa)" : ""));
+  else if (upstream_)
     log::info(front_url + " -> " + pool_.target().name + " (an app liveproxy does not start)");
   else
     log::info(front_url + " -> app on " + cfg_.app_host + ":" + std::to_string(app_port_) +
@@ -208,6 +219,12 @@ void dev_server::on_changes(const watcher::batch& b) {
     // The app's own reloader restarts it: follow that, and reload the tabs once it is back.
     log::info("code change, waiting for the app's reloader: " + summarize(b));
     upstream_->after_change();
+    return;
+  }
+  if (serve_ && b.strongest == watcher::action::restart) {
+    // No app to restart: whatever changed (a script, data) is picked up by a reload.
+    log::info("reloading the browser: " + summarize(b));
+    hub_.broadcast(event_json::reload());
     return;
   }
   const bool app_down = supervisor_ && !supervisor_->running();

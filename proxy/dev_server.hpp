@@ -64,6 +64,7 @@ class dev_server {
   app_pool pool_;
   std::optional<supervisor> supervisor_;       ///< when liveproxy runs the app
   std::optional<upstream_monitor> upstream_;  ///< --upstream: an app started by the user
+  std::optional<static_options> serve_;       ///< --serve: a folder, no app
   reload_hub hub_;
   host_check hosts_;
   buffer_pool buffers_;

@@ -8,6 +8,7 @@
 #include "proxy/http/app_pool.hpp"
 #include "proxy/http/buffer_pool.hpp"
 #include "proxy/http/location_rewrite.hpp"
+#include "proxy/serve/static_path.hpp"
 
 #include <chrono>
 #include <functional>
@@ -38,6 +39,8 @@ struct proxy_context {
   std::string upstream_host;
   /// The app's own origin: redirects to it are rewritten to the browser's.
   app_origin origin;
+  /// --serve DIR: requests are answered from this folder instead of an app.
+  const static_options* serve = nullptr;
 };
 
 }  // namespace liveproxy

@@ -10,6 +10,7 @@
 #include "proxy/http/response_relay.hpp"
 #include "proxy/http/tunnel.hpp"
 #include "proxy/limits.hpp"
+#include "proxy/serve/static_handler.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
@@ -403,6 +404,7 @@ awaitable<next_step> handle(client_connection& s, request_parser& parser, const 
     return send_simple(s, http::status::method_not_allowed, "text/plain; charset=utf-8",
                        "liveproxy is a reverse proxy for your app, not a forward proxy: CONNECT is not supported.\n",
                        false);
+  if (s.ctx.serve) return serve_static(s, parser);
   return forward(s, parser, framing);
 }
 
