@@ -98,7 +98,9 @@ liveSuite('compressed app responses', (env) => {
         end: 'end \u00e9 \u2713', clients: 1 });
       await p.evaluate(() => { window.marker = 'before-edit'; });
       env.write(`templates/${template}.html`, env.read(`templates/${template}.html`).replace(`${title} v1`, `${title} v2`));
-      await pageWait(p, 'the reloaded page', (t) => document.getElementById('title').textContent === t && !window.marker, `${title} v2`);
+      // Loaded to the end: the streamed (chunked) page is still arriving when its title and client are there.
+      await pageWait(p, 'the reloaded page', (t) => document.getElementById('title').textContent === t && !window.marker &&
+        document.readyState === 'complete', `${title} v2`);
       await connected(p);
       assert.deepEqual(await shape(p), { title: `${title} v2`, rows: 4000, lastRow: 'row 3999: h\u00e9llo \u2713',
         end: 'end \u00e9 \u2713', clients: 1 });

@@ -59,7 +59,7 @@ std::string count_of(const std::string& haystack, std::string_view needle) {
 
 }  // namespace
 
-TEST_CASE("--serve: pages get the script, files their type, directories their index", "[integration][net][serve]") {
+TEST_CASE("serve mode: pages get the script, files their type, directories their index", "[integration][net][serve]") {
   site s;
   liveproxy_process proxy(s.args());
   http_client browser(proxy.port());
@@ -99,7 +99,7 @@ TEST_CASE("--serve: pages get the script, files their type, directories their in
   CHECK(browser.request(boost::beast::http::verb::post, "/index.html").status == 405);
 }
 
-TEST_CASE("--serve: validators give 304, ranges 206 and 416, HEAD no body", "[integration][net][serve]") {
+TEST_CASE("serve mode: validators give 304, ranges 206 and 416, HEAD no body", "[integration][net][serve]") {
   site s;
   std::string big(300'000, '\0');
   for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>((i * 7) % 251);
@@ -139,7 +139,7 @@ TEST_CASE("--serve: validators give 304, ranges 206 and 416, HEAD no body", "[in
   CHECK(browser.get("/static/site.css").status == 200);  // the connection still works after all that
 }
 
-TEST_CASE("--serve: nothing outside the folder, and no dotfiles unless asked", "[integration][net][serve]") {
+TEST_CASE("serve mode: nothing outside the folder, and no dotfiles unless asked", "[integration][net][serve]") {
   site s;
   const bool dotfiles = GENERATE(false, true);
   liveproxy_process proxy(s.args(dotfiles ? std::vector<std::string>{"--dotfiles"} : std::vector<std::string>{}));
@@ -164,7 +164,7 @@ TEST_CASE("--serve: nothing outside the folder, and no dotfiles unless asked", "
   CHECK(http_get(proxy.port(), "/index.html", {{"Host", "evil.example"}}).status == 403);
 }
 
-TEST_CASE("--serve --spa: unknown page paths get index.html, missing assets stay 404", "[integration][net][serve]") {
+TEST_CASE("serve mode with --spa: unknown page paths get index.html, missing assets stay 404", "[integration][net][serve]") {
   site s;
   liveproxy_process proxy(s.args({"--spa"}));
   const auto route = http_get(proxy.port(), "/users/42/settings");
@@ -173,7 +173,7 @@ TEST_CASE("--serve --spa: unknown page paths get index.html, missing assets stay
   CHECK(http_get(proxy.port(), "/missing.js").status == 404);
 }
 
-TEST_CASE("--serve: editing the folder's files swaps CSS and reloads pages", "[integration][fs][net][serve]") {
+TEST_CASE("serve mode: editing the folder's files swaps CSS and reloads pages", "[integration][fs][net][serve]") {
   site s;
   liveproxy_process proxy(s.args());
   ws_client ws(proxy.port());

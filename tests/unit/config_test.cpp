@@ -147,7 +147,7 @@ TEST_CASE("an app command that runs server-side JavaScript is recognised", "[uni
   CHECK_FALSE(parse({"--", "python3", "app.py"}).js_runs_on_server);
 }
 
-TEST_CASE("--upstream takes an origin instead of a command", "[unit][config]") {
+TEST_CASE("an --upstream URL takes an origin instead of a command", "[unit][config]") {
   const auto cfg = parse({"--upstream", "http://127.0.0.1:8000", "--upstream-host", "--upstream-grace", "300"});
   REQUIRE(cfg.upstream);
   CHECK_FALSE(cfg.upstream->tls);

@@ -248,7 +248,7 @@ TEST_CASE("directories: redirect without the slash, index.html, or a listing", "
   CHECK(s.get("/docs/a.txt/b").what == kind::not_found);
 }
 
-TEST_CASE("--spa gives unknown pages index.html and keeps 404s for assets", "[unit][fs][serve]") {
+TEST_CASE("spa mode gives unknown pages index.html and keeps 404s for assets", "[unit][fs][serve]") {
   site s;
   for (const auto target : {"/users/42", "/users/42/", "/settings?tab=1", "/a/b/c.html", "/x.HTM",
                             "/docs/a.txt/more"}) {
