@@ -265,43 +265,46 @@ counted_delta() {
 ready_count() { grep -c 'app ready' "$WORK/liveproxy.out" || true; }
 
 # restart_driver OUT START BASE: run in the background during a "restarts" row. Sends restart i
-# at START + i * DURATION / (RESTARTS + 1) s, once the app's previous run is ready (BASE + i - 1
-# "app ready" lines), and waits for its "app ready". Writes one line per restart,
-# "i post_offset_s ready_after_ms http_code", then "upstream CONNS REQS" (the app's counters
-# summed over its runs, a lower bound: requests in the few ms between a reading and the app's
-# stop are not counted), or "failed WHY".
+# at START + i * DURATION / (RESTARTS + 1) s, but never before the app's previous run is ready
+# (BASE + i - 1 "app ready" lines in liveproxy's output), and waits for its own "app ready".
+# Writes one line per restart: "i posted_at_s post_answered_ms ready_at_s http_code" (times from
+# START); stops after "failed WHY", or "late I" when restart I would fall after the run's end.
 restart_driver() {
-  local out="$1" start="$2" base="$3" i t target now posted code c0 c1 conns=0 reqs=0 dc dr
+  local out="$1" start="$2" base="$3" i t target posted code ms
   if ((PIN)); then taskset -pc "$WRK_CPU" "$BASHPID" >/dev/null 2>&1 || true; fi
-  c0="$(app_counters)"
   for ((i = 1; i <= RESTARTS; i++)); do
     target="$(awk -v s="$start" -v i="$i" -v d="$DURATION" -v n="$RESTARTS" \
       'BEGIN { printf "%.6f", s + i * d / (n + 1) }')"
-    now="$EPOCHREALTIME"
-    t="$(awk -v a="$target" -v b="$now" 'BEGIN { x = a - b; printf "%.3f", (x > 0 ? x : 0) }')"
+    t="$(awk -v a="$target" -v b="$EPOCHREALTIME" 'BEGIN { x = a - b; printf "%.3f", (x > 0 ? x : 0) }')"
     if [[ "$t" != 0.000 ]]; then sleep "$t"; fi
-    c1="$(app_counters)"
-    read -r dc dr <<<"$(counted_delta "$c0" "$c1")"
-    conns=$((conns + dc))
-    reqs=$((reqs + dr))
+    # Restarts fall within the run or not at all: a late one is recorded as such, not sent.
+    if awk -v s="$start" -v d="$DURATION" -v n="$EPOCHREALTIME" 'BEGIN { exit !(n > s + d - 0.05) }'; then
+      echo "late $i" >>"$out"
+      return 0
+    fi
     posted="$EPOCHREALTIME"
-    code="$(curl -sS -o /dev/null --max-time 5 -X POST -w '%{http_code}' \
-      "http://127.0.0.1:${PORT[liveproxy]}/__liveproxy/restart" 2>/dev/null || true)"
-    if [[ "$code" != 202 ]]; then echo "failed restart $i: POST answered '${code:-nothing}'" >>"$out"; return 0; fi
+    read -r code ms < <(curl -sS -o /dev/null --max-time 10 -X POST -w '%{http_code} %{time_total}\n' \
+      "http://127.0.0.1:${PORT[liveproxy]}/__liveproxy/restart" 2>/dev/null || echo "000 0")
+    if [[ "$code" != 202 ]]; then
+      echo "failed restart $i: POST /__liveproxy/restart answered HTTP $code" >>"$out"
+      return 0
+    fi
     while (($(ready_count) < base + i)); do
       if awk -v p="$posted" -v n="$EPOCHREALTIME" -v m="$READY_TIMEOUT" 'BEGIN { exit !(n - p > m) }'; then
-        echo "failed restart $i: no \"app ready\" within ${READY_TIMEOUT} s" >>"$out"
+        echo "failed restart $i: no \"app ready\" within ${READY_TIMEOUT} s of the POST" >>"$out"
         return 0
       fi
       sleep 0.01
     done
-    now="$EPOCHREALTIME"
-    c0="$(app_counters)"
-    awk -v i="$i" -v s="$start" -v p="$posted" -v r="$now" -v c="$code" \
-      'BEGIN { printf "%d %.3f %.0f %s\n", i, p - s, 1000 * (r - p), c }' >>"$out"
+    awk -v i="$i" -v s="$start" -v p="$posted" -v r="$EPOCHREALTIME" -v c="$code" -v ms="$ms" \
+      'BEGIN { printf "%d %.3f %.0f %.3f %s\n", i, p - s, 1000 * ms, r - s, c }' >>"$out"
   done
-  echo "tail $c0" >>"$out"
-  echo "upstream $conns $reqs" >>"$out"
+}
+
+# spread "V1 V2 ...": "min/median/max" of whole numbers, or "-".
+spread() {
+  tr ' ' '\n' <<<"$1" | grep -E '^[0-9]+$' | sort -n |
+    awk '{ v[NR] = $1 } END { if (NR) printf "%d/%d/%d", v[1], v[int((NR + 1) / 2)], v[NR]; else print "-" }'
 }
 
 # --- measuring ----------------------------------------------------------------------------------
@@ -309,7 +312,7 @@ restart_driver() {
 # run_row ROW FILE ROUND: (a warm-up in round 1,) then the measured run, into
 # RESULT[ROW/FILE@ROUND/*].
 run_row() {
-  local row="$1" file="$2" round="$3" url out k port lp0 lp1 w0 w1 s0 s1 base=0 driver=""
+  local row="$1" file="$2" round="$3" url out k port lp0 lp1 w0 w1 s0 s1 base=0 driver="" log_lines
   local -a wrk_args
   port="${PORT[liveproxy]}"
   if [[ "$row" == direct ]]; then port="${PORT[app]}"; fi
@@ -319,7 +322,7 @@ run_row() {
   wrk_args=(wrk -t1 -c"$CONNECTIONS" --timeout 5s --latency -H "$(accept_for "$file")")
   if ((round == 1 && WARMUP > 0)); then
     run_bg "$WORK/warmup.txt" "${wrk_args[@]}" -d"${WARMUP}s" "$url" || true
-    sleep 1
+    settle
   fi
   reset_hwm "$LIVEPROXY_PID" || true
   start_sampler "$out.lp_rss" sample_lp_rss
@@ -327,6 +330,7 @@ run_row() {
   start_sampler "$out.app_rss" sample_app_rss
   s0="$(app_counters)"
   base="$(ready_count)"
+  log_lines="$(wc -l <"$WORK/liveproxy.out")"
   lp0="$(cpu_ticks --self "$LIVEPROXY_PID")"
   w0="$EPOCHREALTIME"
   start_bg "$out" "${wrk_args[@]}" -d"${DURATION}s" -s "$REPORT_LUA" "$url"
@@ -356,25 +360,24 @@ run_row() {
   secs="$(awk -v a="$w0" -v b="$w1" 'BEGIN { print b - a }')"
   RESULT[$k/lp_cpu]="-"
   if [[ "$row" != direct ]]; then RESULT[$k/lp_cpu]="$(cpu_percent "$((lp1 - lp0))" "$secs")"; fi
-  # Connections and requests the app saw: from its counters (over its runs, for restarts).
-  local conns reqs
+  # Connections and requests the app saw (not for restarts: each run of the app counts anew, and
+  # its counters die with it).
+  local conns="-" reqs="-"
   if [[ "$row" == restarts ]]; then
     if grep -q '^failed' "$out.restarts"; then
       log "$(row_label "$row") /$file round $round: $(grep '^failed' "$out.restarts")"
-      RESULT[$k/restart_failed]=1
       FAILED=1
     fi
-    local tail_c up_c up_r
-    tail_c="$(sed -n 's/^tail //p' "$out.restarts")"
-    read -r _ up_c up_r < <(grep '^upstream ' "$out.restarts" || echo "upstream 0 0")
-    read -r conns reqs <<<"$(counted_delta "${tail_c:-- -}" "$s1")"
-    conns=$((conns + up_c)); reqs=$((reqs + up_r))
+    local run_s new_lines
+    run_s="$(awk -v a="$w0" -v b="$w1" 'BEGIN { print b - a }')"
+    new_lines="$(tail -n +"$((log_lines + 1))" "$WORK/liveproxy.out")"
     RESULT[$k/restarts_done]="$(grep -c '^[0-9]' "$out.restarts" || true)"
-    RESULT[$k/ready_ms]="$(awk '/^[0-9]/ { print $3 }' "$out.restarts" | sort -n |
-      awk '{ v[NR] = $1 } END { if (NR) printf "%d/%d/%d", v[1], v[int((NR + 1) / 2)], v[NR]; else print "-" }')"
-    RESULT[$k/app_ready_ms]="$(grep -o 'app ready on port [0-9]* in [0-9]* ms' "$WORK/liveproxy.out" |
-      tail -n +"$((base + 1))" | awk '{ print $7 }' | sort -n |
-      awk '{ v[NR] = $1 } END { if (NR) printf "%d/%d/%d", v[1], v[int((NR + 1) / 2)], v[NR]; else print "-" }')"
+    # Restarts whose app was ready again before wrk stopped.
+    RESULT[$k/restarts_in_run]="$(awk -v e="$run_s" '/^[0-9]/ && $4 < e { n++ } END { print n + 0 }' "$out.restarts")"
+    RESULT[$k/post_ms]="$(spread "$(awk '/^[0-9]/ { print $3 }' "$out.restarts" | tr '\n' ' ')")"
+    RESULT[$k/stop_ms]="$(spread "$(sed -n 's/.*app stopped in \([0-9]*\) ms.*/\1/p' <<<"$new_lines" | tr '\n' ' ')")"
+    RESULT[$k/start_ms]="$(spread "$(sed -n 's/.*app ready on port [0-9]* in \([0-9]*\) ms.*/\1/p' <<<"$new_lines" |
+      tr '\n' ' ')")"
   else
     read -r conns reqs <<<"$(counted_delta "$s0" "$s1")"
   fi
@@ -387,7 +390,7 @@ run_row() {
   fi
   log "round $round: $(row_label "$row") /$file: $(printf '%.0f' "${RESULT[$k/rps]}") req/s," \
     "p99 $(fmt_us "${RESULT[$k/p99_us]}"), errors ${RESULT[$k/errors]}+${RESULT[$k/err_status]}" \
-    "${RESULT[$k/ready_ms]:+, restart ready after min/median/max ${RESULT[$k/ready_ms]} ms}"
+    "${RESULT[$k/restarts_in_run]:+, restarts within the run ${RESULT[$k/restarts_in_run]} of $RESTARTS}"
   settle
 }
 
@@ -410,11 +413,11 @@ aggregate() {
   m="$(median_round "$k" "$ROUNDS")"
   if [[ -z "$m" ]]; then RESULT[$k/rps]=FAILED; return 0; fi
   for field in rps p50_us p99_us requests bytes duration_us lp_cpu lp_hwm lp_rss_max lp_fds_max \
-               app_rss_max up_conns up_reqs ready_ms app_ready_ms; do
+               app_rss_max up_conns up_reqs post_ms stop_ms start_ms; do
     RESULT[$k/$field]="${RESULT[$k@$m/$field]:-}"
   done
   RESULT[$k/range]="$(rps_range "$k" "$ROUNDS")"
-  local -a sums=(0 0 0 0 0 0 0)
+  local -a sums=(0 0 0 0 0 0 0 0)
   for ((round = 1; round <= ROUNDS; round++)); do
     sums[0]=$((sums[0] + ${RESULT[$k@$round/requests]:-0}))
     sums[1]=$((sums[1] + ${RESULT[$k@$round/err_connect]:-0}))
@@ -423,11 +426,13 @@ aggregate() {
     sums[4]=$((sums[4] + ${RESULT[$k@$round/err_timeout]:-0}))
     sums[5]=$((sums[5] + ${RESULT[$k@$round/err_status]:-0}))
     sums[6]=$((sums[6] + ${RESULT[$k@$round/restarts_done]:-0}))
+    sums[7]=$((sums[7] + ${RESULT[$k@$round/restarts_in_run]:-0}))
   done
   RESULT[$k/all_requests]="${sums[0]}"
   RESULT[$k/all_errors]="connect ${sums[1]}, read ${sums[2]}, write ${sums[3]}, timeout ${sums[4]}, status>=400 ${sums[5]}"
   RESULT[$k/all_error_total]=$((sums[1] + sums[2] + sums[3] + sums[4] + sums[5]))
   RESULT[$k/all_restarts]="${sums[6]}"
+  RESULT[$k/all_restarts_in_run]="${sums[7]}"
 }
 
 # --- report -------------------------------------------------------------------------------------
@@ -471,7 +476,7 @@ print_report() {
         cpu="${RESULT[$k/lp_cpu]}%"
       fi
       up="${RESULT[$k/up_conns]}/${RESULT[$k/up_reqs]}"
-      if [[ "$row" == restarts ]]; then up="~$up"; fi
+      if [[ "$row" == restarts ]]; then up="-"; fi
       printf '%-22s %-9s %8.0f %9s %8s %8s %7s %6s %15s %8s %11s %s\n' "$(row_label "$row")" "$file" \
         "${RESULT[$k/rps]}" "${RESULT[$k/range]}" "$(fmt_us "${RESULT[$k/p50_us]}")" \
         "$(fmt_us "${RESULT[$k/p99_us]}")" "$errs" "$cpu" "$lprss" \
@@ -484,7 +489,7 @@ print_report() {
   echo "    VmHWM over the row (reset before it) / highest VmRSS sampled every 0.2 s; app RSS: highest"
   echo "    VmRSS of the app (nginx master + worker) sampled. lp fds max: liveproxy's open descriptors,"
   echo "    highest sampled. app conns/reqs: connections the app accepted and requests it served during"
-  echo "    the run (~: summed over the app's runs, a lower bound)."
+  echo "    the run (from its stub_status; not for restarts: each run of the app counts anew)."
   echo
   echo "errors over all $ROUNDS rounds (wrk: socket errors, and responses with status >= 400):"
   for file in "${FILES[@]}"; do
@@ -496,13 +501,17 @@ print_report() {
     done
   done
   echo
-  echo "restarts (the restarts rows):"
+  echo "restarts (the restarts rows; times in ms as min/median/max over the median round's restarts):"
   for file in "${FILES[@]}"; do
     k="restarts/$file"
     [[ -n "${RESULT[$k/rps]:-}" && "${RESULT[$k/rps]}" != FAILED ]] || continue
-    echo "  $file: ${RESULT[$k/all_restarts]} of $((RESTARTS * ROUNDS)) done; median round: POST -> \"app ready\"" \
-      "seen min/median/max ${RESULT[$k/ready_ms]} ms; the app's start as liveproxy logs it" \
-      "${RESULT[$k/app_ready_ms]} ms"
+    echo "  $file: ${RESULT[$k/all_restarts]} of $((RESTARTS * ROUNDS)) done, ${RESULT[$k/all_restarts_in_run]}" \
+      "of them ready again before wrk stopped; app stopped in ${RESULT[$k/stop_ms]}, app ready in" \
+      "${RESULT[$k/start_ms]} (liveproxy's log); the POST itself answered after ${RESULT[$k/post_ms]}"
+    if ((RESULT[$k/all_restarts_in_run] < RESTARTS * ROUNDS)); then
+      echo "    WARNING: fewer restarts within the runs than asked for (a restart is sent only once the"
+      echo "    previous one is ready, and none after the run's end): lengthen --duration or lower --restarts."
+    fi
   done
   echo
   echo "liveproxy memory and descriptors (the process alone, not its app):"
