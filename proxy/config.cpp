@@ -88,6 +88,11 @@ options:
   --app-port N         the app's port (default: a free port chosen at start)
   --watch DIR          directory to watch, repeatable (default: the current directory)
   --ignore GLOB        extra ignore pattern (gitignore syntax), repeatable
+  --restart GLOB       a change to matching files restarts the app   } repeatable, in order,
+  --reload GLOB        ... reloads the page                          } ahead of the built-in
+  --css GLOB           ... swaps the stylesheet or image in place    } rules (gitignore-style
+  --no-restart GLOB    ... does nothing (ignored)                    } globs; first match wins)
+  --env NAME=VALUE     extra environment for the app, repeatable
   --poll [MS]          poll the file system instead of inotify (default 500 ms)
   --watchman           watch through the watchman service (Debian package watchman);
                        falls back to inotify, saying why, when it cannot be used
@@ -156,6 +161,17 @@ config parse_command_line(int argc, const char* const* argv) {
       cfg.watch_dirs.emplace_back(value(arg));
     } else if (arg == "--ignore") {
       cfg.ignores.emplace_back(value(arg));
+    } else if (arg == "--restart" || arg == "--reload" || arg == "--css" || arg == "--no-restart") {
+      const auto act = arg == "--restart" ? watcher::action::restart
+                       : arg == "--reload" ? watcher::action::reload
+                       : arg == "--css"    ? watcher::action::css
+                                           : watcher::action::ignore;
+      cfg.rules.push_back({std::string(value(arg)), act});
+    } else if (arg == "--env") {
+      const auto text = value(arg);
+      if (text.find('=') == std::string_view::npos || text.starts_with("="))
+        throw config_error("--env " + std::string(text) + ": expected NAME=VALUE");
+      cfg.env.emplace_back(text);
     } else if (arg == "--poll") {
       // The interval is optional: "--poll" alone, or "--poll 250".
       if (i + 1 < argc && argv[i + 1][0] >= '0' && argv[i + 1][0] <= '9')

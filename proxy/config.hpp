@@ -2,6 +2,7 @@
 #pragma once
 
 #include "proxy/http/upstream_url.hpp"
+#include "watcher/classifier.hpp"
 #include "watcher/debouncer.hpp"
 
 #include <chrono>
@@ -27,6 +28,10 @@ struct config {
   std::uint16_t app_port = 0;  ///< 0: a free port chosen at start
   std::vector<std::filesystem::path> watch_dirs;
   std::vector<std::string> ignores;
+  /// --restart/--reload/--css/--no-restart GLOB (and the file's "rules"): ahead of the built-in rules, in order.
+  std::vector<watcher::classifier::rule> rules;
+  /// Extra environment for the app ("NAME=value"), after PORT.
+  std::vector<std::string> env;
   std::optional<std::chrono::milliseconds> poll_interval;
   /// --watchman: watch through the watchman service (the watcher falls back to inotify, saying why).
   bool use_watchman = false;

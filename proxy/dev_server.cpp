@@ -69,7 +69,11 @@ watcher::options watch_options(const config& cfg) {
   o.restart_settle = cfg.restart_settle;
   o.browser_coalesce = cfg.browser_coalesce;
   // A node (deno, bun...) app's own scripts are its code: they restart it, except under public/ and the like.
-  if (cfg.js_runs_on_server) o.rules = watcher::classifier::default_rules(true);
+  // The user's rules first (first match wins), then the built-in ones: a node (deno, bun...) app's own
+  // scripts are its code, they restart it, except under public/ and the like.
+  o.rules = cfg.rules;
+  const auto& defaults = watcher::classifier::default_rules(cfg.js_runs_on_server);
+  o.rules.insert(o.rules.end(), defaults.begin(), defaults.end());
   return o;
 }
 
@@ -149,7 +153,8 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
                                          std::none_of(cfg_.app_command.begin(), cfg_.app_command.end(),
                                                       [](const std::string& a) {
                                                         return a.find("{fd}") != std::string::npos;
-                                                      })},
+                                                      }),
+                                         cfg_.env},
                       supervisor::callbacks{[this](std::uint64_t g) { on_app_ready(g); },
                                             [this](const app_exit& e) { on_app_exit(e); },
                                             [this](std::uint64_t g) { on_start_timeout(g); }});

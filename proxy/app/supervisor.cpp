@@ -202,6 +202,7 @@ void supervisor::launch() {
   spec.env_add = {"PORT=" + std::to_string(opts_.app_port),
                   // Python buffers stdout on a pipe; a dev server's output should appear as it is written.
                   "PYTHONUNBUFFERED=1"};
+  spec.env_add.insert(spec.env_add.end(), opts_.env.begin(), opts_.env.end());
   spec.listen_fd = opts_.listen_fd;
   spec.listen_env = opts_.listen_env;
   const guarded_run run = spawn_guarded(spec);

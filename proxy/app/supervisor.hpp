@@ -37,6 +37,8 @@ struct supervisor_options {
   /// With listen_fd: announce it with LISTEN_FDS/LISTEN_PID/LISTEN_FDNAMES too. Off when the command
   /// names the descriptor itself ({fd}): apps such as gunicorn would then take the socket twice.
   bool listen_env = true;
+  /// Extra environment ("NAME=value"), after PORT (so it can override it).
+  std::vector<std::string> env;
 };
 
 /// Owns at most one app process tree at a time. Everything runs on one executor.

@@ -127,3 +127,24 @@ TEST_CASE("without --watch the working directory is watched", "[integration][fs]
   CHECK(msg->at("type") == "css");
   if (msg->count("path") == 1) CHECK(msg->at("path") == "/static/site.css");
 }
+
+TEST_CASE("rules on the command line come before the built-in ones", "[integration][fs][net]") {
+  site_options opts;
+  // greeting.py would restart the app; the user says it only reloads the page. *.txt would restart; css here.
+  opts.proxy_args = {"--reload", "greeting.py", "--css", "*.txt"};
+  test_site site(opts);
+  const auto pid = site.app_pid();
+  REQUIRE(pid);
+  ws_client ws(site.port());
+  REQUIRE(connect_and_greet(ws) >= 1);
+  site.write("greeting.py", "GREETING = 'edited'\n");
+  auto msg = ws.read_json_message(10s);
+  REQUIRE(msg);
+  CHECK(msg->at("type") == "reload");
+  site.write("notes.txt", "x\n");
+  msg = ws.read_json_message(10s);
+  REQUIRE(msg);
+  CHECK(msg->at("type") == "css");
+  CHECK(site.app_pid() == pid);
+  CHECK_FALSE(site.was_stopped(*pid));
+}

@@ -171,3 +171,16 @@ TEST_CASE("connection limits and timeouts are options", "[unit][config]") {
   CHECK(default_max_connections() >= 16);
   CHECK_THROWS_WITH(parse({"--max-connections", "0", "--", "x"}), Catch::Contains("--max-connections"));
 }
+
+TEST_CASE("classification rules and environment on the command line", "[unit][config]") {
+  const auto cfg = parse({"--restart", "config/*.yaml", "--no-restart", "scripts/", "--css", "*.scss", "--reload",
+                          "*.md", "--env", "DEBUG=1", "--env", "A=b=c", "--", "x"});
+  REQUIRE(cfg.rules.size() == 4);
+  CHECK(cfg.rules[0].glob == "config/*.yaml");
+  CHECK(cfg.rules[0].act == liveproxy::watcher::action::restart);
+  CHECK(cfg.rules[1].act == liveproxy::watcher::action::ignore);
+  CHECK(cfg.rules[2].act == liveproxy::watcher::action::css);
+  CHECK(cfg.rules[3].act == liveproxy::watcher::action::reload);
+  CHECK(cfg.env == std::vector<std::string>{"DEBUG=1", "A=b=c"});
+  CHECK_THROWS_WITH(parse({"--env", "NOVALUE", "--", "x"}), Catch::Contains("NAME=VALUE"));
+}
