@@ -2,13 +2,16 @@
 #include "proxy/config.hpp"
 
 #include "proxy/limits.hpp"
+#include "proxy/net.hpp"
 
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <optional>
 #include <string_view>
+#include <vector>
 
 namespace liveproxy {
 namespace {
@@ -36,9 +39,97 @@ double parse_seconds(std::string_view opt, std::string_view text) {
 // Longest waits --settle and --coalesce accept: beyond this a change seems not to have been seen.
 constexpr int max_wait_ms = 10'000;
 
+/// Every option, and whether it takes a value: for --opt=value, for suggestions, and so that an option name
+/// is never taken as the previous option's value.
+struct option_spec {
+  std::string_view name;
+  bool takes_value;
+};
+constexpr std::array<option_spec, 31> known_options{{
+    {"--help", false},         {"--version", false},        {"--port", true},
+    {"--host", true},          {"--app-port", true},        {"--watch", true},
+    {"--ignore", true},        {"--restart", true},         {"--reload", true},
+    {"--css", true},           {"--no-restart", true},      {"--env", true},
+    {"--poll", false},         {"--watchman", false},       {"--settle", true},
+    {"--coalesce", true},      {"--hold-timeout", true},    {"--start-timeout", true},
+    {"--idle-timeout", true},  {"--header-timeout", true},  {"--max-connections", true},
+    {"--upstream", true},      {"--upstream-insecure", false}, {"--upstream-host", false},
+    {"--upstream-grace", true}, {"--serve", true},          {"--spa", false},
+    {"--dotfiles", false},     {"--restart-on-crash", false}, {"--fd", false},
+    {"-h", false},
+}};
+
+const option_spec* find_option(std::string_view name) {
+  for (const auto& o : known_options)
+    if (o.name == name) return &o;
+  return nullptr;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+/// "unknown option --prot: did you mean --port?" when one is close (a typo, a transposition, a missing dash).
+std::string unknown_option(std::string_view arg) {
+  std::string message = "unknown option " + std::string(arg);
+  const option_spec* best = nullptr;
+  std::size_t best_distance = 3;
+  for (const auto& o : known_options) {
+    const auto d = edit_distance(arg, o.name);
+    if (d < best_distance) {
+      best = &o;
+      best_distance = d;
+    }
+  }
+  if (best) message += ": did you mean " + std::string(best->name) + "?";
+  return message + " (see --help)";
+}
+
+/// --host takes addresses and names: localhost is 127.0.0.1 (binding ::1 alone would shut out
+/// http://127.0.0.1), other names are resolved once.
+std::string host_address(const std::string& host) {
+  error_code ec;
+  net::ip::make_address(host, ec);
+  if (!ec) return host;
+  if (host == "localhost") return "127.0.0.1";
+  net::io_context io;
+  tcp::resolver resolver(io);
+  const auto results = resolver.resolve(host, "", ec);
+  if (ec || results.empty()) throw config_error("--host " + host + ": not an address, and the name does not resolve");
+  return results.begin()->endpoint().address().to_string();
+}
+
 std::string_view basename_of(std::string_view path) {
   const auto slash = path.rfind('/');
   return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+/// Arguments that look like a port placeholder nothing will replace ('$PORT' in single quotes, {PORT}).
+std::vector<std::string> placeholder_warnings(const std::vector<std::string>& command) {
+  std::vector<std::string> out;
+  // In `sh -c '... $PORT ...'` the shell run as the app expands it from the environment: that is right.
+  const bool shell = !command.empty() && (basename_of(command[0]) == "sh" || basename_of(command[0]) == "bash" ||
+                                          basename_of(command[0]) == "dash" || basename_of(command[0]) == "zsh");
+  for (const auto& a : command)
+    for (const std::string_view wrong : {"$PORT", "${PORT}", "{PORT}", "{{port}}", "%PORT%"})
+      if (a.find(wrong) != std::string::npos && !(shell && wrong.starts_with("$"))) {
+        out.push_back("the argument '" + a + "' contains " + std::string(wrong) +
+                      ", which nothing replaces here (no shell expands it): write {port} for the app's port in an "
+                      "argument; it is also in the app's environment as PORT");
+        break;
+      }
+  return out;
 }
 
 }  // namespace
@@ -137,15 +228,31 @@ example:
 config parse_command_line(int argc, const char* const* argv) {
   config cfg;
   int i = 1;
+  std::optional<std::string_view> inline_value;  ///< the VALUE of --opt=VALUE
   auto value = [&](std::string_view opt) -> std::string_view {
-    if (i + 1 >= argc) throw config_error(std::string(opt) + " needs a value");
+    if (inline_value) return *inline_value;
+    if (i + 1 >= argc || std::string_view(argv[i + 1]) == "--")
+      throw config_error(std::string(opt) + " needs a value");
+    const std::string_view next = argv[i + 1];
+    if (next.starts_with("--") && find_option(next.substr(0, next.find('='))))
+      throw config_error(std::string(opt) + " needs a value, not the option " + std::string(next));
     return argv[++i];
   };
   for (; i < argc; ++i) {
-    const std::string_view arg = argv[i];
+    std::string_view arg = argv[i];
     if (arg == "--") {
       ++i;
       break;
+    }
+    inline_value.reset();
+    if (arg.starts_with("--")) {
+      if (const auto eq = arg.find('='); eq != std::string_view::npos) {
+        inline_value = arg.substr(eq + 1);
+        arg = arg.substr(0, eq);
+      }
+      const auto* spec = find_option(arg);
+      if (!spec) throw config_error(unknown_option(arg));
+      if (inline_value && !spec->takes_value && arg != "--poll") throw config_error(std::string(arg) + " takes no value");
     }
     if (arg == "-h" || arg == "--help") {
       cfg.show_help = true;
@@ -153,10 +260,12 @@ config parse_command_line(int argc, const char* const* argv) {
       cfg.show_version = true;
     } else if (arg == "--port") {
       cfg.port = parse_number<std::uint16_t>(arg, value(arg), 0, 65535);
+      cfg.port_given = true;
     } else if (arg == "--host") {
-      cfg.host = value(arg);
+      cfg.host = host_address(std::string(value(arg)));
     } else if (arg == "--app-port") {
       cfg.app_port = parse_number<std::uint16_t>(arg, value(arg), 1, 65535);
+      cfg.app_port_given = true;
     } else if (arg == "--watch") {
       cfg.watch_dirs.emplace_back(value(arg));
     } else if (arg == "--ignore") {
@@ -173,8 +282,10 @@ config parse_command_line(int argc, const char* const* argv) {
         throw config_error("--env " + std::string(text) + ": expected NAME=VALUE");
       cfg.env.emplace_back(text);
     } else if (arg == "--poll") {
-      // The interval is optional: "--poll" alone, or "--poll 250".
-      if (i + 1 < argc && argv[i + 1][0] >= '0' && argv[i + 1][0] <= '9')
+      // The interval is optional: "--poll" alone, "--poll 250" or "--poll=250".
+      if (inline_value)
+        cfg.poll_interval = std::chrono::milliseconds(parse_number<int>(arg, *inline_value, 10, 60'000));
+      else if (i + 1 < argc && argv[i + 1][0] >= '0' && argv[i + 1][0] <= '9')
         cfg.poll_interval = std::chrono::milliseconds(parse_number<int>(arg, argv[++i], 10, 60'000));
       else
         cfg.poll_interval = std::chrono::milliseconds(500);
@@ -218,7 +329,7 @@ config parse_command_line(int argc, const char* const* argv) {
     } else if (arg == "--fd") {
       cfg.socket_handoff = true;
     } else if (arg.starts_with("-")) {
-      throw config_error("unknown option " + std::string(arg) + " (see --help)");
+      throw config_error(unknown_option(arg));
     } else {
       throw config_error("unexpected argument '" + std::string(arg) +
                          "': put the app command after -- (liveproxy [options] -- COMMAND ...)");
@@ -226,6 +337,7 @@ config parse_command_line(int argc, const char* const* argv) {
   }
   for (; i < argc; ++i) cfg.app_command.emplace_back(argv[i]);
   cfg.js_runs_on_server = runs_server_javascript(cfg.app_command);
+  cfg.warnings = placeholder_warnings(cfg.app_command);
   if (cfg.serve_dir) {
     if (!cfg.app_command.empty() || cfg.upstream)
       throw config_error("--serve serves a folder without an app: give it alone, not with a COMMAND or --upstream");

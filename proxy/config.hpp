@@ -24,8 +24,11 @@ struct config_error : std::runtime_error {
 struct config {
   std::string host = "127.0.0.1";  ///< front address (loopback unless told otherwise)
   std::uint16_t port = 3000;       ///< front port; 0 picks a free one
+  /// --port was given: a port in use is then an error (the default moves on to the next free one).
+  bool port_given = false;
   std::string app_host = "127.0.0.1";
   std::uint16_t app_port = 0;  ///< 0: a free port chosen at start
+  bool app_port_given = false;
   std::vector<std::filesystem::path> watch_dirs;
   std::vector<std::string> ignores;
   /// --restart/--reload/--css/--no-restart GLOB (and the file's "rules"): ahead of the built-in rules, in order.
@@ -69,6 +72,8 @@ struct config {
   bool dotfiles = false;
   /// The app command runs JavaScript on the server (see runs_server_javascript): its scripts restart it.
   bool js_runs_on_server = false;
+  /// Things worth saying at start that are not errors (an argument with a placeholder nothing replaces).
+  std::vector<std::string> warnings;
   bool show_help = false;
   bool show_version = false;
 };

@@ -2,6 +2,7 @@
 #include "proxy/dev_server.hpp"
 
 #include "proxy/app/exit_status.hpp"
+#include "proxy/app/listening_sockets.hpp"
 #include "proxy/app/traceback_files.hpp"
 #include "proxy/browser/event_json.hpp"
 #include "proxy/log.hpp"
@@ -11,9 +12,43 @@
 namespace liveproxy {
 namespace {
 
+/// The front socket: on --port, or when the default port is taken, on the next free one after it (as Vite does).
+listener open_front(net::any_io_executor ex, const config& cfg, std::string& moved) {
+  for (int attempt = 0;; ++attempt) {
+    const auto port = static_cast<std::uint16_t>(cfg.port + attempt);
+    try {
+      listener l(ex, cfg.host, port);
+      if (attempt > 0)
+        moved = "port " + std::to_string(cfg.port) + " is in use by " + describe_port_owner(cfg.port) + ": using " +
+                std::to_string(port) + " (give --port to choose)";
+      return l;
+    } catch (const std::system_error& e) {
+      if (e.code() != std::errc::address_in_use) throw;
+      if (cfg.port_given || cfg.port == 0 || attempt >= 20 || port == 65535)
+        throw std::runtime_error("port " + std::to_string(port) + " on " + cfg.host + " is in use by " +
+                                 describe_port_owner(port) + "; choose another with --port");
+    }
+  }
+}
+
 std::uint16_t pick_free_port(net::any_io_executor ex, const std::string& host) {
   tcp_acceptor probe(ex, tcp::endpoint(net::ip::make_address(host), 0));
   return probe.local_endpoint().port();
+}
+
+/// --app-port N taken by another program: it would be taken for our app (and "ready" at once).
+void check_app_port_free(net::any_io_executor ex, const config& cfg) {
+  if (!cfg.app_port_given || cfg.upstream || cfg.serve_dir) return;
+  tcp_acceptor probe(ex);
+  const tcp::endpoint ep(net::ip::make_address(cfg.app_host), cfg.app_port);
+  error_code ec;
+  probe.open(ep.protocol(), ec);
+  probe.set_option(tcp_acceptor::reuse_address(true), ec);
+  probe.bind(ep, ec);
+  if (ec == net::error::address_in_use)
+    throw std::runtime_error("--app-port " + std::to_string(cfg.app_port) + " is in use by " +
+                             describe_port_owner(cfg.app_port) +
+                             ": stop it, or leave --app-port out and liveproxy picks a free port");
 }
 
 /// --fd mode: the app's listening socket, bound by us so it outlives every app run.
@@ -102,8 +137,8 @@ std::string seconds_text(std::chrono::milliseconds d) {
 dev_server::dev_server(net::any_io_executor ex, config cfg)
     : ex_(ex),
       cfg_(std::move(cfg)),
-      listener_(ex, cfg_.host, cfg_.port),
-      handoff_(make_handoff(ex, cfg_)),
+      listener_(open_front(ex, cfg_, front_moved_)),
+      handoff_((check_app_port_free(ex, cfg_), make_handoff(ex, cfg_))),
       app_port_(cfg_.upstream || cfg_.serve_dir ? 0
                 : handoff_      ? handoff_->local_endpoint().port()
                 : cfg_.app_port ? cfg_.app_port
@@ -181,6 +216,8 @@ void dev_server::start() {
     log::info(front_url + " -> app on " + cfg_.app_host + ":" + std::to_string(app_port_) +
               (handoff_ ? " (socket handed over as fd 3)" : ""));
   log::info("watching " + watched + " (" + watcher_.backend_name() + ")");
+  if (!front_moved_.empty()) log::warn(front_moved_);
+  for (const auto& w : cfg_.warnings) log::warn(w);
   if (supervisor_ && stdin_.start()) log::info("type rs + Enter to restart the app");
 }
 

@@ -57,6 +57,7 @@ class dev_server {
 
   net::any_io_executor ex_;
   config cfg_;
+  std::string front_moved_;  ///< set when the default port was taken and the next free one is used
   listener listener_;
   std::optional<tcp_acceptor> handoff_;  ///< --fd mode: the app's listening socket, owned by us
   std::uint16_t app_port_;

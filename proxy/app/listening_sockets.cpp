@@ -71,6 +71,29 @@ std::set<pid_t> socket_owners(const std::set<unsigned long>& inodes) {
   return owners;
 }
 
+std::string describe_port_owner(std::uint16_t port) {
+  const auto owners = socket_owners(listening_inodes(port));
+  if (owners.empty()) return "another process";
+  const pid_t pid = *owners.begin();
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!cmd.empty() && cmd.back() == '\0') cmd.pop_back();
+  for (char& c : cmd)
+    if (c == '\0') c = ' ';
+  if (cmd.size() > 120) {
+    cmd.resize(117);
+    cmd.append("...");
+  }
+  std::string out = "pid ";
+  out.append(std::to_string(pid));
+  if (!cmd.empty()) {
+    out.append(" (");
+    out.append(cmd);
+    out.push_back(')');
+  }
+  return out;
+}
+
 bool process_alive(pid_t pid) {
   char path[64];
   std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));

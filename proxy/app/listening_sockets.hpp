@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <set>
+#include <string>
 
 namespace liveproxy {
 
@@ -17,5 +18,9 @@ std::set<pid_t> socket_owners(const std::set<unsigned long>& inodes);
 
 /// True while `pid` runs (a zombie counts as ended).
 bool process_alive(pid_t pid);
+
+/// Who listens on `port`, for a message: "pid 1234 (python3 manage.py runserver 8000)", or "another
+/// process" when /proc does not tell (another user's).
+std::string describe_port_owner(std::uint16_t port);
 
 }  // namespace liveproxy

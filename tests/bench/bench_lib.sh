@@ -265,11 +265,11 @@ wait_http() {
 
 # --- measuring processes ------------------------------------------------------------------------
 
-# cpu_ticks [--self] PID...: utime+stime of the given processes and all their live descendants
-# (with --self: of the given processes only).
-cpu_ticks() {
-  local total=0 pid child stat self=0
-  [[ "${1:-}" == --self ]] && { self=1; shift; }
+# cpu_split [--self] PID...: "utime stime" (jiffies) of the given processes and all their live
+# descendants (with --self: of the given processes only).
+cpu_split() {
+  local user=0 sys=0 pid child stat self=0
+  if [[ "${1:-}" == --self ]]; then self=1; shift; fi
   local -a queue=("$@") f
   while ((${#queue[@]})); do
     pid="${queue[0]}"
@@ -278,13 +278,21 @@ cpu_ticks() {
       # Fields after the ")" that closes the command name: utime is the 12th, stime the 13th.
       stat="${stat##*) }"
       read -r -a f <<<"$stat"
-      total=$((total + f[11] + f[12]))
+      user=$((user + f[11]))
+      sys=$((sys + f[12]))
     fi
     ((self)) && continue
     # shellcheck disable=SC2013
     for child in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do queue+=("$child"); done
   done
-  echo "$total"
+  echo "$user $sys"
+}
+
+# cpu_ticks [--self] PID...: utime+stime, as cpu_split counts them.
+cpu_ticks() {
+  local user sys
+  read -r user sys <<<"$(cpu_split "$@")"
+  echo $((user + sys))
 }
 
 # cpu_percent TICKS SECONDS: CPU time over wall time, in % of one core.

@@ -213,7 +213,7 @@ sys.exit(b != open(sys.argv[2], "rb").read())' "$body" "$WORK/docroot/$file" "$S
 # run_wrk SERVER FILE ROUND: (a warm-up in round 1,) then the measured run, into
 # RESULT[SERVER/FILE@ROUND/*].
 run_wrk() {
-  local server="$1" file="$2" round="$3" url out k t0 t1 w0 w1
+  local server="$1" file="$2" round="$3" url out k u0 s0 u1 s1 w0 w1
   url="http://127.0.0.1:${PORT[$server]}/$file"
   out="$WORK/wrk-$server-${file%%.*}-$round.txt"
   k="$server/$file@$round"
@@ -221,19 +221,23 @@ run_wrk() {
     run_bg "$WORK/warmup.txt" wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" -H "$(accept_for "$file")" \
       "$url" || true
   fi
-  t0="$(cpu_ticks "${PID_OF[$server]}")"
+  read -r u0 s0 <<<"$(cpu_split "${PID_OF[$server]}")"
   w0="$EPOCHREALTIME"
   run_bg "$out" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 5s -H "$(accept_for "$file")" \
     -s "$REPORT_LUA" "$url" || log "wrk exited non-zero for $url"
   w1="$EPOCHREALTIME"
-  t1="$(cpu_ticks "${PID_OF[$server]}")"
+  read -r u1 s1 <<<"$(cpu_split "${PID_OF[$server]}")"
   if ! parse_bench "$out" "$k"; then
     log "no result from wrk for $url:"; sed 's/^/    /' "$out" >&2
     RESULT[$k/rps]=FAILED
     FAILED=1
     return 0
   fi
-  RESULT[$k/cpu]="$(cpu_percent "$((t1 - t0))" "$(awk -v a="$w0" -v b="$w1" 'BEGIN { print b - a }')")"
+  RESULT[$k/cpu]="$(cpu_percent "$((u1 - u0 + s1 - s0))" "$(awk -v a="$w0" -v b="$w1" 'BEGIN { print b - a }')")"
+  # CPU time per request, user + system: the cost of a request, which noise from other processes
+  # sharing the core changes far less than it changes req/s.
+  RESULT[$k/us_req]="$(awk -v u="$((u1 - u0))" -v s="$((s1 - s0))" -v n="${RESULT[$k/requests]}" \
+    -v hz="$(getconf CLK_TCK)" 'BEGIN { f = 1e6 / hz / (n > 0 ? n : 1); printf "%.1f (%.1f+%.1f)", (u + s) * f, u * f, s * f }')"
   if ((RESULT[$k/errors] > 0 || RESULT[$k/err_status] > 0)); then
     log "$server /$file: socket errors connect=${RESULT[$k/err_connect]}" \
       "read=${RESULT[$k/err_read]} write=${RESULT[$k/err_write]}" \
@@ -248,7 +252,7 @@ aggregate() {
   local k="$1/$2" m field
   m="$(median_round "$k" "$ROUNDS")"
   if [[ -z "$m" ]]; then RESULT[$k/rps]=FAILED; return 0; fi
-  for field in rps p50_us p99_us requests bytes duration_us err_status errors cpu; do
+  for field in rps p50_us p99_us requests bytes duration_us err_status errors cpu us_req; do
     RESULT[$k/$field]="${RESULT[$k@$m/$field]}"
   done
   RESULT[$k/range]="$(rps_range "$k" "$ROUNDS")"
@@ -288,8 +292,8 @@ print_report() {
   echo "    page.html = $PAGE_BYTES bytes text/html (liveproxy sends ${RESULT[liveproxy/page.html/size]:-?}" \
     "with its script tag), file.bin = $BIN_BYTES bytes application/octet-stream"
   echo
-  printf '%-10s %-10s %9s %11s %9s %9s %8s %6s %s\n' \
-    server file "req/s" "range" p50 p99 "MB/s" "CPU" "errors"
+  printf '%-10s %-10s %9s %11s %9s %9s %8s %6s %19s %s\n' \
+    server file "req/s" "range" p50 p99 "MB/s" "CPU" "CPU us/req (usr+sys)" "errors"
   for server in "${SERVERS[@]}"; do
     for file in "${FILES[@]}"; do
       k="$server/$file"
@@ -299,18 +303,19 @@ print_report() {
       fi
       errs="${RESULT[$k/errors]}"
       if ((RESULT[$k/err_status] > 0)); then errs="$errs +${RESULT[$k/err_status]} status>=400"; fi
-      printf '%-10s %-10s %9.0f %11s %9s %9s %8.1f %5s%% %s\n' "$server" "$file" \
+      printf '%-10s %-10s %9.0f %11s %9s %9s %8.1f %5s%% %20s %s\n' "$server" "$file" \
         "${RESULT[$k/rps]}" "${RESULT[$k/range]}" "$(fmt_us "${RESULT[$k/p50_us]}")" \
         "$(fmt_us "${RESULT[$k/p99_us]}")" \
         "$(awk -v b="${RESULT[$k/bytes]}" -v d="${RESULT[$k/duration_us]}" \
             'BEGIN { printf "%.1f", b / (d / 1e6) / 1048576 }')" \
-        "${RESULT[$k/cpu]}" "$errs"
+        "${RESULT[$k/cpu]}" "${RESULT[$k/us_req]}" "$errs"
     done
   done
   echo "    req/s: median of $ROUNDS interleaved rounds; range: lowest/highest round against it;"
   echo "    the other columns: from the median round. CPU: the server's CPU time / wall time"
-  echo "    (100% = one core; nginx: master and worker). errors: wrk's socket errors (connect, read,"
-  echo "    write, timeout > 5 s) and responses with status >= 400."
+  echo "    (100% = one core; nginx: master and worker); CPU us/req: that CPU time per request, user"
+  echo "    + system. errors: wrk's socket errors (connect, read, write, timeout > 5 s) and responses"
+  echo "    with status >= 400."
 
   echo
   echo "ratio of req/s: median over rounds of the per-round ratio (lowest-highest round)"

@@ -1,8 +1,14 @@
 // An app that never listens gives 504 after the hold timeout; an app that dies at start gives a 502 with its output.
 #include "support/http_client.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
 #include "support/test_site.hpp"
 
 #include <catch2/catch.hpp>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include <unistd.h>
 
 #include <string>
 
@@ -82,4 +88,20 @@ TEST_CASE("an app whose accept queue is full times out the connect and gets a 50
   CHECK(res.body.find("timed out") != std::string::npos);
   CHECK(res.elapsed >= 4500ms);
   CHECK(res.elapsed < 10s);
+}
+
+TEST_CASE("ports in use: the default moves on, an explicit one names who holds it", "[integration][net]") {
+  temp_dir dir;
+  // Something else on a port: this test's own listening socket.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor taken(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  const auto port = std::to_string(taken.local_endpoint().port());
+  process explicit_port({LIVEPROXY_BINARY, "--port", port, "--watch", dir.path().string(), "--", "sleep", "5"});
+  REQUIRE(explicit_port.wait_exit(10s) == 256);  // exit status 1
+  CHECK(explicit_port.output().find("port " + port + " on 127.0.0.1 is in use by pid " + std::to_string(::getpid())) !=
+        std::string::npos);
+  process app_port({LIVEPROXY_BINARY, "--app-port", port, "--watch", dir.path().string(), "--", "sleep", "5"});
+  REQUIRE(app_port.wait_exit(10s) == 256);
+  CHECK(app_port.output().find("--app-port " + port + " is in use by pid " + std::to_string(::getpid())) !=
+        std::string::npos);
 }

@@ -184,3 +184,31 @@ TEST_CASE("classification rules and environment on the command line", "[unit][co
   CHECK(cfg.env == std::vector<std::string>{"DEBUG=1", "A=b=c"});
   CHECK_THROWS_WITH(parse({"--env", "NOVALUE", "--", "x"}), Catch::Contains("NAME=VALUE"));
 }
+
+TEST_CASE("options read as a user types them", "[unit][config]") {
+  const auto cfg = parse({"--port=0", "--hold-timeout=2", "--host=localhost", "--poll=250", "--watch=/tmp", "--", "x"});
+  CHECK(cfg.port == 0);
+  CHECK(cfg.port_given);
+  CHECK(cfg.hold_timeout == std::chrono::milliseconds(2000));
+  CHECK(cfg.host == "127.0.0.1");  // localhost binds IPv4 loopback, where http://127.0.0.1 also reaches it
+  CHECK(*cfg.poll_interval == std::chrono::milliseconds(250));
+  CHECK_FALSE(parse({"--", "x"}).port_given);
+  CHECK_THROWS_WITH(parse({"--prot", "3000", "--", "x"}), Catch::Contains("did you mean --port?"));
+  CHECK_THROWS_WITH(parse({"--hold-timout", "3", "--", "x"}), Catch::Contains("did you mean --hold-timeout?"));
+  CHECK_THROWS_WITH(parse({"--zzzzzz", "--", "x"}), !Catch::Contains("did you mean"));
+  CHECK_THROWS_WITH(parse({"--port", "--", "x"}), Catch::Contains("--port needs a value"));
+  CHECK_THROWS_WITH(parse({"--watch", "--port", "3000", "--", "x"}), Catch::Contains("not the option --port"));
+  CHECK_THROWS_WITH(parse({"--watchman=yes", "--", "x"}), Catch::Contains("--watchman takes no value"));
+  CHECK_THROWS_WITH(parse({"--host", "no-such-host.invalid", "--", "x"}), Catch::Contains("does not resolve"));
+}
+
+TEST_CASE("a port placeholder nothing will replace is pointed out", "[unit][config]") {
+  CHECK(parse({"--", "python3", "app.py", "{port}"}).warnings.empty());
+  CHECK(parse({"--", "sh", "-c", "exec app --port $PORT"}).warnings.empty());  // that shell expands it
+  for (const char* wrong : {"$PORT", "--port={PORT}", "{{port}}", "%PORT%"}) {
+    INFO(wrong);
+    const auto cfg = parse({"--", "python3", "app.py", wrong});
+    REQUIRE(cfg.warnings.size() == 1);
+    CHECK_THAT(cfg.warnings[0], Catch::Contains("{port}"));
+  }
+}
