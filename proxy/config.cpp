@@ -362,9 +362,8 @@ config parse_command_line(int argc, const char* const* argv) {
   } else if ((cfg.upstream_insecure || cfg.upstream_host) && !cfg.show_help) {
     throw config_error("--upstream-insecure and --upstream-host go with --upstream URL");
   }
-  if (cfg.app_command.empty() && !cfg.upstream && !cfg.serve_dir && !cfg.show_help && !cfg.show_version)
-    throw config_error(
-        "no app command: liveproxy [options] -- COMMAND [ARGS...], --upstream URL or --serve DIR (see --help)");
+  // Nothing says what to run: the project in the current directory will (see apply_preset).
+  cfg.detect_project = cfg.app_command.empty() && !cfg.upstream && !cfg.serve_dir && !cfg.show_help && !cfg.show_version;
   if (cfg.max_connections == 0) cfg.max_connections = default_max_connections();
   if (cfg.poll_interval && cfg.use_watchman) throw config_error("--poll and --watchman exclude each other: choose one");
   if (cfg.watch_dirs.empty()) cfg.watch_dirs.emplace_back(".");
@@ -376,6 +375,38 @@ config parse_command_line(int argc, const char* const* argv) {
     dir = canon;
   }
   return cfg;
+}
+
+void apply_preset(config& cfg, const project_preset& p) {
+  cfg.detect_project = false;
+  if (p.serve) {
+    std::error_code ec;
+    const auto canon = std::filesystem::canonical(*p.serve, ec);
+    cfg.serve_dir = ec ? *p.serve : canon;
+  } else {
+    cfg.app_command = p.command;
+    cfg.js_runs_on_server = runs_server_javascript(cfg.app_command);
+  }
+  // The user's own rules and environment (command line, file) stay first and win.
+  cfg.rules.insert(cfg.rules.end(), p.rules.begin(), p.rules.end());
+  cfg.env.insert(cfg.env.begin(), p.env.begin(), p.env.end());
+}
+
+std::string shell_quote(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& a : argv) {
+    if (!out.empty()) out.push_back(' ');
+    const bool plain = !a.empty() && a.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                         "0123456789_-./:={},@%+") == std::string::npos;
+    if (plain) {
+      out += a;
+      continue;
+    }
+    out.push_back('\'');
+    for (const char c : a) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    out.push_back('\'');
+  }
+  return out;
 }
 
 std::vector<std::string> expand_placeholders(const std::vector<std::string>& argv, std::uint16_t port) {

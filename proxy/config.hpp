@@ -1,6 +1,7 @@
 // Run-time configuration: what the command line (and later liveproxy.json) says.
 #pragma once
 
+#include "proxy/app/project_presets.hpp"
 #include "proxy/http/upstream_url.hpp"
 #include "watcher/classifier.hpp"
 #include "watcher/debouncer.hpp"
@@ -74,6 +75,8 @@ struct config {
   bool js_runs_on_server = false;
   /// Things worth saying at start that are not errors (an argument with a placeholder nothing replaces).
   std::vector<std::string> warnings;
+  /// No command, --upstream or --serve: what to run comes from the project (detect_project, apply_preset).
+  bool detect_project = false;
   bool show_help = false;
   bool show_version = false;
 };
@@ -89,6 +92,12 @@ config parse_command_line(int argc, const char* const* argv);
 /// command after `env`, its flags and VAR=value assignments) is one of node, nodejs, deno, bun, tsx,
 /// ts-node, nodemon, npm, npx, yarn, pnpm. A shell wrapper (sh -c "node ...") is not looked into.
 bool runs_server_javascript(const std::vector<std::string>& app_command);
+
+/// Takes what a detected project says to run (the user's own rules stay ahead of the preset's).
+void apply_preset(config& cfg, const project_preset& p);
+
+/// The command line as a shell would need it typed (single quotes where needed).
+std::string shell_quote(const std::vector<std::string>& argv);
 
 /// The --help text.
 std::string usage_text();

@@ -4,6 +4,7 @@
 #include "proxy/log.hpp"
 
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -25,6 +26,21 @@ int main(int argc, char** argv) {
   if (cfg.show_version) {
     std::cout << "liveproxy 0.1.0\n";
     return 0;
+  }
+  if (cfg.detect_project) {
+    const auto here = std::filesystem::current_path();
+    const auto preset = detect_project(here);
+    if (!preset) {
+      log::error(unrecognised_project_message(here));
+      return 2;
+    }
+    apply_preset(cfg, *preset);
+    log::info("found a " + preset->name + " project (" + preset->evidence + ")");
+    for (const auto& note : preset->notes) log::info(note);
+    std::string env;
+    for (const auto& e : preset->env) env += "--env " + shell_quote({e}) + " ";
+    log::info("the same, said in full: liveproxy " + env +
+              (preset->serve ? std::string("--serve .") : "-- " + shell_quote(preset->command)));
   }
   // A browser that hangs up mid-write must not kill the proxy.
   std::signal(SIGPIPE, SIG_IGN);

@@ -70,7 +70,7 @@ liveproxy_path() {
 # busy_processes: names of heavy processes of other work (compilers, browsers, test runners).
 busy_processes() {
   local name
-  for name in cc1plus cc1 ld chromium chrome ctest node; do
+  for name in cc1plus cc1 chromium ctest; do
     pgrep -x "$name" >/dev/null 2>&1 && printf '%s ' "$name"
   done
   return 0

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 packages=(g++ cmake make pkg-config libboost1.81-dev libsimdjson-dev catch2 zlib1g-dev libbrotli-dev libzstd-dev libjemalloc-dev libssl-dev
-          python3-flask python3-django gunicorn python3-websockets)
+          python3-flask python3-django gunicorn python3-websockets python3-fastapi python3-uvicorn)
 if [[ "${1:-}" == "--tests" ]]; then
   # watchman: the watcher tests run their behaviour tests against it too (liveproxy --watchman).
   packages+=(chromium watchman)

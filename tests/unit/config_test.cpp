@@ -55,7 +55,8 @@ TEST_CASE("bad command lines say what is wrong", "[unit][config]") {
   CHECK_THROWS_WITH(parse({"--port"}), Catch::Contains("--port needs a value"));
   CHECK_THROWS_WITH(parse({"--frobnicate", "--", "x"}), Catch::Contains("unknown option --frobnicate"));
   CHECK_THROWS_WITH(parse({"python3"}), Catch::Contains("after --"));
-  CHECK_THROWS_WITH(parse({}), Catch::Contains("no app command"));
+  CHECK(parse({}).detect_project);  // what to run then comes from the project in the directory
+  CHECK_FALSE(parse({"--", "x"}).detect_project);
   CHECK_THROWS_WITH(parse({"--watch", "/no/such/dir", "--", "x"}), Catch::Contains("not a directory"));
   CHECK_THROWS_WITH(parse({"--hold-timeout", "soon", "--", "x"}), Catch::Contains("--hold-timeout"));
 }
