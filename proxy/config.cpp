@@ -116,11 +116,17 @@ std::string_view basename_of(std::string_view path) {
 }
 
 /// Arguments that look like a port placeholder nothing will replace ('$PORT' in single quotes, {PORT}).
-std::vector<std::string> placeholder_warnings(const std::vector<std::string>& command) {
+std::vector<std::string> command_warnings(const std::vector<std::string>& command) {
   std::vector<std::string> out;
   // In `sh -c '... $PORT ...'` the shell run as the app expands it from the environment: that is right.
   const bool shell = !command.empty() && (basename_of(command[0]) == "sh" || basename_of(command[0]) == "bash" ||
                                           basename_of(command[0]) == "dash" || basename_of(command[0]) == "zsh");
+  // Django's own autoreloader restarts the app too, racing liveproxy (and without holding requests).
+  const bool runserver = std::find(command.begin(), command.end(), "runserver") != command.end();
+  const bool noreload = std::find(command.begin(), command.end(), "--noreload") != command.end();
+  if (runserver && !noreload)
+    out.push_back("Django's autoreloader is on (runserver without --noreload): it restarts the app by itself as "
+                  "well, racing liveproxy; add --noreload, and liveproxy restarts it while holding requests");
   for (const auto& a : command)
     for (const std::string_view wrong : {"$PORT", "${PORT}", "{PORT}", "{{port}}", "%PORT%"})
       if (a.find(wrong) != std::string::npos && !(shell && wrong.starts_with("$"))) {
@@ -337,7 +343,7 @@ config parse_command_line(int argc, const char* const* argv) {
   }
   for (; i < argc; ++i) cfg.app_command.emplace_back(argv[i]);
   cfg.js_runs_on_server = runs_server_javascript(cfg.app_command);
-  cfg.warnings = placeholder_warnings(cfg.app_command);
+  cfg.warnings = command_warnings(cfg.app_command);
   if (cfg.serve_dir) {
     if (!cfg.app_command.empty() || cfg.upstream)
       throw config_error("--serve serves a folder without an app: give it alone, not with a COMMAND or --upstream");

@@ -8,6 +8,7 @@
 #include "proxy/log.hpp"
 
 #include <algorithm>
+#include <regex>
 
 namespace liveproxy {
 namespace {
@@ -201,7 +202,10 @@ std::uint64_t dev_server::app_generation() const {
 
 void dev_server::start() {
   watcher_.start();
-  if (supervisor_) supervisor_->start();
+  if (supervisor_) {
+    supervisor_->start();
+    start_port_watch();
+  }
   if (upstream_) upstream_->start();
   net::co_spawn(ex_, listener_.run(ctx_, cfg_.max_connections), net::detached);
   const auto front = listener_.local_endpoint();
@@ -246,6 +250,41 @@ void dev_server::restart_now() {
   gate_.close();
   reload_when_ready_ = true;
   supervisor_->restart();
+  start_port_watch();
+}
+
+void dev_server::start_port_watch() {
+  // With --fd the app is handed our socket; it cannot listen elsewhere by mistake.
+  if (!supervisor_ || handoff_) return;
+  foreign_listen_.reset();
+  net::co_spawn(ex_, watch_for_foreign_port(++port_watch_run_), net::detached);
+}
+
+awaitable<void> dev_server::watch_for_foreign_port(std::uint64_t run) {
+  steady_timer pause(ex_);
+  const auto give_up = std::chrono::steady_clock::now() + cfg_.start_timeout;
+  // Every half second from 0.5 s on: a quick app listens within that; a /proc scan costs a few milliseconds.
+  while (std::chrono::steady_clock::now() < give_up) {
+    pause.expires_after(std::chrono::milliseconds(500));
+    co_await pause.async_wait(use_tuple);
+    if (run != port_watch_run_ || stopping_ || gate_.is_open() || !supervisor_->running()) co_return;
+    const int pid = supervisor_->app_pid();
+    if (pid <= 0) continue;
+    for (const auto& a : listening_addresses_of(process_tree(pid))) {
+      if (a.port == app_port_) co_return;  // ours: readiness follows
+      const bool v6 = a.address.find(':') != std::string::npos;
+      const std::string where = (v6 ? "[" + a.address + "]" : a.address) + ":" + std::to_string(a.port);
+      foreign_listen_ = where;
+      log::warn("the app listens on " + where + ", not on the port liveproxy gave it (" + std::to_string(app_port_) +
+                "): add 127.0.0.1:{port} (or --port {port}) to the command, or use --app-port " +
+                std::to_string(a.port));
+      // Waiting tabs get this explanation now rather than the start timeout's in 20 s.
+      gate_.fail();
+      hub_.broadcast(event_json::reload());
+      reload_when_ready_ = true;
+      co_return;
+    }
+  }
 }
 
 void dev_server::manual_restart(std::string_view why) {
@@ -284,6 +323,16 @@ void dev_server::on_changes(const watcher::batch& b) {
   }
   if (b.strongest == watcher::action::reload) {
     log::info("reloading the browser: " + summarize(b));
+    if (supervisor_ && !flask_hint_given_) {
+      const auto& lines = supervisor_->output().lines();
+      if (std::any_of(lines.begin(), lines.end(),
+                      [](const std::string& l) { return l.find(" * Debug mode: off") != std::string::npos; })) {
+        flask_hint_given_ = true;
+        log::warn("if the page still shows the old template: Flask caches templates outside debug mode; run it "
+                  "with --debug (flask --app APP --debug run --no-reload), or set "
+                  "app.config[\"TEMPLATES_AUTO_RELOAD\"] = True");
+      }
+    }
     hub_.broadcast(event_json::reload());
     return;
   }
@@ -296,8 +345,10 @@ void dev_server::on_app_ready(std::uint64_t generation) {
   pool_.new_generation(generation);
   last_exit_.reset();
   traceback_.clear();
-  const bool was_timed_out = start_timed_out_;
+  const bool was_timed_out = start_timed_out_ || foreign_listen_;
   start_timed_out_ = false;
+  foreign_listen_.reset();
+  missing_module_.reset();
   log::info("app ready on port " + std::to_string(app_port_) + " in " + std::to_string(to_ms(supervisor_->since_start())) +
             " ms (run " + std::to_string(generation) + (handoff_ ? ", socket handed over" : "") + ")");
   gate_.open();
@@ -329,6 +380,9 @@ void dev_server::on_start_timeout(std::uint64_t generation) {
 void dev_server::on_app_exit(const app_exit& e) {
   last_exit_ = e;
   start_timed_out_ = false;
+  ++port_watch_run_;
+  foreign_listen_.reset();
+  explain_missing_module();
   if (handoff_) drain_handoff_backlog();
   gate_.fail();
   watch_traceback_files();
@@ -346,6 +400,7 @@ void dev_server::on_app_exit(const app_exit& e) {
       gate_.close();
       reload_when_ready_ = true;
       supervisor_->restart();
+      start_port_watch();
     });
   } else {
     log::warn(what + "; waiting for a file change to start it again (or type rs)");
@@ -353,6 +408,33 @@ void dev_server::on_app_exit(const app_exit& e) {
   // Open tabs show the error page (with the output) now, and reload again once the app is back.
   hub_.broadcast(event_json::reload());
   reload_when_ready_ = true;
+}
+
+void dev_server::explain_missing_module() {
+  missing_module_.reset();
+  static const std::regex missing(R"(No module named '([A-Za-z0-9_]+))");
+  const auto& lines = supervisor_->output().lines();
+  std::smatch m;
+  std::string module;
+  for (auto it = lines.rbegin(); it != lines.rend() && module.empty(); ++it)
+    if (std::regex_search(*it, m, missing)) module = m[1].str();
+  if (module.empty()) return;
+  const auto& program = supervisor_->command().front();
+  // Which interpreters do have it (a few at most: each costs a Python start, on this loop, once per crash).
+  std::string with;
+  std::size_t tried = 0;
+  for (const auto& python : python_candidates(std::filesystem::current_path())) {
+    if (++tried > 5) break;
+    if (python_can_import(python, module)) with += (with.empty() ? "" : ", ") + python;
+  }
+  const auto resolved = find_program(program);
+  missing_module_ = module;
+  missing_module_hint_ = "The app's program " + (resolved.empty() ? program : resolved) +
+                         " cannot import " + module + ". " +
+                         (with.empty() ? "None of the Pythons found can: install it (Debian: apt-get install python3-" +
+                                             module + "; or pip install " + module + " in a virtual environment)."
+                                       : "These can: " + with + ". Run the app with one of them.");
+  log::warn(missing_module_hint_);
 }
 
 void dev_server::watch_traceback_files() {
@@ -431,6 +513,23 @@ error_info dev_server::describe_failure() const {
   info.files = traceback_;
   if (!gate_.is_failed()) return info;
   const std::string port = std::to_string(app_port_);
+  if (foreign_listen_) {
+    info.cause_title = "The app listens on " + *foreign_listen_ + ", not on the port liveproxy gave it";
+    info.cause = "liveproxy started the app with the port " + port + " as $PORT" +
+                 (std::any_of(cfg_.app_command.begin(), cfg_.app_command.end(),
+                              [](const std::string& a) { return a.find("{port}") != std::string::npos; })
+                      ? " and {port}"
+                      : "") +
+                 ", but it listens on " + *foreign_listen_ + ". Add 127.0.0.1:{port} (or --port {port}) to the command "
+                 "so it listens where liveproxy expects it, or start liveproxy with --app-port " +
+                 foreign_listen_->substr(foreign_listen_->rfind(':') + 1) + ".";
+    return info;
+  }
+  if (missing_module_ && last_exit_) {
+    info.cause_title = "The app could not import " + *missing_module_;
+    info.cause = missing_module_hint_ + " Then save any file, or type rs, to start it again.";
+    return info;
+  }
   if (start_timed_out_ && handoff_) {
     info.cause_title = "The app did not accept connections on the socket handed over to it";
     info.cause = "liveproxy bound " + cfg_.app_host + ":" + port + " itself and handed the listening socket to the app "

@@ -46,6 +46,11 @@ class dev_server {
   void on_app_ready(std::uint64_t generation);
   void on_app_exit(const app_exit& e);
   void on_start_timeout(std::uint64_t generation);
+  /// While a run starts: does its process tree listen on some other port than ours? (It ignores {port}.)
+  awaitable<void> watch_for_foreign_port(std::uint64_t run);
+  void start_port_watch();
+  /// After a crash: a Python app that could not import a module is run by the wrong interpreter, usually.
+  void explain_missing_module();
   void on_upstream_down();
   void on_upstream_up();
   void on_upstream_no_restart();
@@ -79,6 +84,11 @@ class dev_server {
   std::vector<std::string> traceback_;  ///< "file:line" named in the last crash output
   std::set<std::filesystem::path> extra_watched_;
   bool start_timed_out_ = false;
+  std::optional<std::string> foreign_listen_;  ///< "127.0.0.1:8000": where the run listens instead of our port
+  std::optional<std::string> missing_module_;  ///< the Python module the last crash could not import
+  std::string missing_module_hint_;           ///< which interpreters do have it
+  bool flask_hint_given_ = false;
+  std::uint64_t port_watch_run_ = 0;
   bool reload_when_ready_ = false;
   bool stopping_ = false;
 };

@@ -43,6 +43,17 @@ int main(int argc, char** argv) {
               (preset->serve ? std::string("--serve .") : "-- " + shell_quote(preset->command)));
   }
   // A browser that hangs up mid-write must not kill the proxy.
+  if (!cfg.app_command.empty()) {
+    // A command that cannot run is not something a file change fixes: say so and stop, as a shell would.
+    const auto& program = cfg.app_command.front();
+    const auto resolved = find_program(program);
+    if (resolved.empty()) {
+      const auto close = program.find('/') == std::string::npos ? closest_program(program) : std::string();
+      log::error("command not found: " + program + (close.empty() ? "" : " (did you mean " + close + "?)"));
+      return 127;
+    }
+    if (program.find('/') == std::string::npos) log::info(program + " is " + resolved);
+  }
   std::signal(SIGPIPE, SIG_IGN);
   try {
     net::io_context ioc(1);

@@ -2,6 +2,7 @@
 // st 0A is LISTEN and the port is the hex after the colon of local_address.
 #include "proxy/app/listening_sockets.hpp"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -11,11 +12,46 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 
 namespace liveproxy {
 namespace {
+
+/// "0100007F" (IPv4, little-endian words) or 32 hex digits (IPv6) as text.
+std::string address_text(const std::string& hex) {
+  unsigned char bytes[16];
+  const std::size_t n = hex.size() / 2;
+  if (n != 4 && n != 16) return hex;
+  for (std::size_t i = 0; i < n; ++i) bytes[i] = static_cast<unsigned char>(std::stoul(hex.substr(2 * i, 2), nullptr, 16));
+  // The kernel prints each 32-bit word in host order (little-endian here).
+  for (std::size_t w = 0; w < n; w += 4) {
+    std::swap(bytes[w], bytes[w + 3]);
+    std::swap(bytes[w + 1], bytes[w + 2]);
+  }
+  char text[64];
+  ::inet_ntop(n == 4 ? AF_INET : AF_INET6, bytes, text, sizeof text);
+  return text;
+}
+
+/// Every LISTEN socket: inode -> address.
+void scan_listeners(const char* path, std::map<unsigned long, listen_address>& out) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout;
+    unsigned long inode = 0;
+    if (!(fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >> inode))
+      continue;
+    const auto colon = local.rfind(':');
+    if (state != "0A" || colon == std::string::npos || inode == 0) continue;
+    out[inode] = {address_text(local.substr(0, colon)),
+                  static_cast<std::uint16_t>(std::strtoul(local.c_str() + colon + 1, nullptr, 16))};
+  }
+}
 
 void scan_table(const char* path, std::uint16_t port, std::set<unsigned long>& out) {
   std::ifstream in(path);
@@ -69,6 +105,61 @@ std::set<pid_t> socket_owners(const std::set<unsigned long>& inodes) {
   }
   ::closedir(proc);
   return owners;
+}
+
+std::set<pid_t> process_tree(pid_t root) {
+  std::multimap<pid_t, pid_t> children;
+  DIR* proc = ::opendir("/proc");
+  if (proc) {
+    while (dirent* p = ::readdir(proc)) {
+      char* end = nullptr;
+      const long pid = std::strtol(p->d_name, &end, 10);
+      if (*end != '\0' || pid <= 0) continue;
+      std::ifstream in(std::string("/proc/") + p->d_name + "/stat");
+      std::string stat;
+      if (!std::getline(in, stat)) continue;
+      const auto close = stat.rfind(')');
+      if (close == std::string::npos) continue;
+      std::istringstream rest(stat.substr(close + 2));
+      char state = 0;
+      long ppid = 0;
+      if (rest >> state >> ppid) children.emplace(static_cast<pid_t>(ppid), static_cast<pid_t>(pid));
+    }
+    ::closedir(proc);
+  }
+  std::set<pid_t> tree{root};
+  std::vector<pid_t> todo{root};
+  while (!todo.empty()) {
+    const pid_t p = todo.back();
+    todo.pop_back();
+    for (auto [it, end] = children.equal_range(p); it != end; ++it)
+      if (tree.insert(it->second).second) todo.push_back(it->second);
+  }
+  return tree;
+}
+
+std::vector<listen_address> listening_addresses_of(const std::set<pid_t>& pids) {
+  std::map<unsigned long, listen_address> listeners;
+  scan_listeners("/proc/net/tcp", listeners);
+  scan_listeners("/proc/net/tcp6", listeners);
+  std::vector<listen_address> out;
+  std::set<unsigned long> seen;
+  for (const pid_t pid : pids) {
+    const std::string fd_dir = "/proc/" + std::to_string(pid) + "/fd";
+    DIR* fds = ::opendir(fd_dir.c_str());
+    if (!fds) continue;
+    while (dirent* f = ::readdir(fds)) {
+      char target[64];
+      const auto n = ::readlinkat(::dirfd(fds), f->d_name, target, sizeof target - 1);
+      if (n <= 8 || std::strncmp(target, "socket:[", 8) != 0) continue;
+      target[n] = '\0';
+      const auto inode = std::strtoul(target + 8, nullptr, 10);
+      if (const auto it = listeners.find(inode); it != listeners.end() && seen.insert(inode).second)
+        out.push_back(it->second);
+    }
+    ::closedir(fds);
+  }
+  return out;
 }
 
 std::string describe_port_owner(std::uint16_t port) {

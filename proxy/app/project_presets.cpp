@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <regex>
@@ -108,6 +109,40 @@ std::string find_program(const std::string& program) {
     if (executable(p)) return p.string();
   }
   return "";
+}
+
+std::string closest_program(const std::string& name) {
+  auto distance = [](std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+      std::size_t diagonal = row[0];
+      row[0] = i;
+      for (std::size_t j = 1; j <= b.size(); ++j) {
+        const std::size_t up = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        diagonal = up;
+      }
+    }
+    return row[b.size()];
+  };
+  std::string best;
+  std::size_t best_distance = name.size() < 5 ? 2 : 3;
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "/usr/local/bin:/usr/bin:/bin");
+  for (std::string d; std::getline(dirs, d, ':');) {
+    std::error_code ec;
+    for (fs::directory_iterator it(d.empty() ? "." : d, ec), end; !ec && it != end; it.increment(ec)) {
+      const auto candidate = it->path().filename().string();
+      if (candidate.size() + 3 < name.size() || candidate.size() > name.size() + 3) continue;
+      const auto dist = distance(name, candidate);
+      if (dist < best_distance && executable(it->path())) {
+        best = candidate;
+        best_distance = dist;
+      }
+    }
+  }
+  return best;
 }
 
 std::vector<std::string> python_candidates(const fs::path& dir) {

@@ -39,6 +39,9 @@ bool python_can_import(const std::string& python, const std::string& module);
 /// The module's __version__ as `python` sees it ("2.2.2"), or "" (not importable, or no version).
 std::string python_module_version(const std::string& python, const std::string& module);
 
+/// The executable on PATH whose name is closest to `name` (a typo: pyhton3 -> python3), or "".
+std::string closest_program(const std::string& name);
+
 /// The full path of `program` as PATH finds it (or itself if it has a '/' and is executable); empty if not found.
 std::string find_program(const std::string& program);
 

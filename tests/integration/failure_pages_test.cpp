@@ -105,3 +105,47 @@ TEST_CASE("ports in use: the default moves on, an explicit one names who holds i
   CHECK(app_port.output().find("--app-port " + port + " is in use by pid " + std::to_string(::getpid())) !=
         std::string::npos);
 }
+
+TEST_CASE("a command that does not exist exits 127 and suggests the closest one", "[integration][net]") {
+  temp_dir dir;
+  process proxy({LIVEPROXY_BINARY, "--port", "0", "--watch", dir.path().string(), "--", "pyhton3", "app.py"});
+  const auto status = proxy.wait_exit(10s);
+  REQUIRE(status);
+  CHECK(WEXITSTATUS(*status) == 127);
+  CHECK(proxy.output().find("command not found: pyhton3 (did you mean python3?)") != std::string::npos);
+}
+
+TEST_CASE("an app listening on another port than its own is named within seconds", "[integration][net]") {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor probe(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  const auto other = std::to_string(probe.local_endpoint().port());
+  probe.close();
+  site_options opts;
+  // An app that ignores $PORT and {port}: Flask's app.run() on 5000, runserver without the address...
+  opts.command = {"/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1", other};
+  opts.wait_for_app = false;
+  test_site site(opts);
+  const auto res = http_get(site.port(), "/", {{"Accept", "text/html"}}, 15s);
+  INFO(res.body);
+  CHECK(res.status == 502);
+  CHECK(res.body.find("The app listens on 127.0.0.1:" + other + ", not on the port liveproxy gave it") !=
+        std::string::npos);
+  CHECK(res.body.find("--app-port " + other) != std::string::npos);
+  CHECK(res.elapsed < 5s);  // not the 20 s start timeout
+}
+
+TEST_CASE("an app that cannot import a module names the interpreters that can", "[integration][net]") {
+  temp_dir lib;
+  write_file(lib / "only_here_module.py", "x = 1\n");
+  site_options opts;
+  // liveproxy (and the Pythons it tries) see the module through PYTHONPATH; the app is run without it.
+  opts.env = {{"PYTHONPATH", lib.path().string()}};
+  opts.command = {"/usr/bin/env", "-u", "PYTHONPATH", "/usr/bin/python3", "-c", "import only_here_module"};
+  opts.wait_for_app = false;
+  test_site site(opts);
+  const auto res = http_get(site.port(), "/", {{"Accept", "text/html"}}, 15s);
+  INFO(res.body);
+  CHECK(res.status == 502);
+  CHECK(res.body.find("The app could not import only_here_module") != std::string::npos);
+  CHECK(res.body.find("These can: ") != std::string::npos);
+}

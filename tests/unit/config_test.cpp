@@ -213,3 +213,10 @@ TEST_CASE("a port placeholder nothing will replace is pointed out", "[unit][conf
     CHECK_THAT(cfg.warnings[0], Catch::Contains("{port}"));
   }
 }
+
+TEST_CASE("Django's autoreloader left on is pointed out", "[unit][config]") {
+  const auto on = parse({"--", "python3", "manage.py", "runserver", "127.0.0.1:{port}"});
+  REQUIRE(on.warnings.size() == 1);
+  CHECK_THAT(on.warnings[0], Catch::Contains("--noreload"));
+  CHECK(parse({"--", "python3", "manage.py", "runserver", "--noreload", "127.0.0.1:{port}"}).warnings.empty());
+}
