@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cfg.show_version) {
-    std::cout << "liveproxy 0.1.0\n";
+    std::cout << "liveproxy " LIVEPROXY_VERSION "\n";
     return 0;
   }
   if (cfg.detect_project) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what liveproxy needs on Debian 12, and only what is missing (safe to run again).
-# usage: install-deps.sh [--tests]   (--tests adds Chromium, watchman and the browser-test npm packages)
+# usage: install-deps.sh [--tests]   (--tests adds Chromium, watchman, the browser-test npm packages and
+#                                     what the package test uses)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -9,6 +10,9 @@ packages=(g++ cmake make pkg-config libboost1.81-dev libsimdjson-dev catch2 zlib
 if [[ "${1:-}" == "--tests" ]]; then
   # watchman: the watcher tests run their behaviour tests against it too (liveproxy --watchman).
   packages+=(chromium watchman)
+  # The package test (tests/package/): cpack's Depends come from dpkg-shlibdeps (dpkg-dev), which CPack
+  # feeds the ELF files `file` finds; the installed completion is run under bash-completion.
+  packages+=(dpkg-dev file bash-completion)
   command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 fi
 
