@@ -211,7 +211,7 @@ options:
   --serve DIR          serve the static site in DIR, instead of a COMMAND (index.html, listings,
                        ETag/304, ranges); pages get the reload script
   --spa                with --serve: unknown page paths get index.html (client-side routers)
-  --dotfiles           with --serve: serve names starting with '.' too (.env, .git/ are hidden otherwise)
+  --dotfiles           with --serve: serve names starting with '.' too (hidden otherwise)
   --fd                 hand the app its listening socket as fd 3 (e.g. gunicorn --bind fd://{fd});
                        requests queue in the socket's backlog during restarts
   --max-connections N  browser connections open at once; beyond that new ones wait (default )" +
@@ -219,15 +219,21 @@ options:
                        or half the open-file limit if lower)
   --idle-timeout SECS  close a browser connection idle this long between requests (default 120)
   --header-timeout SECS  a request's header must arrive within this of its first byte (default 30)
-
-While it runs, type rs + Enter to restart the app. Exit status: 0 when the app
-was stopped on request; the app's own status (128+N for signal N) if it had
-ended by itself; 1 on a liveproxy error; 2 on a usage error.
   -h, --help           this text
   --version            print the version
 
-example:
+Without a COMMAND, --upstream or --serve, liveproxy looks at the current directory
+(manage.py, a Flask or FastAPI app, package.json, index.html), says what it found
+and runs it. While it runs, type rs + Enter to restart the app (or POST
+/__liveproxy/restart from the page). Exit status: 0 when the app was stopped on
+request; the app's own status (128+N for signal N) if it had ended by itself;
+1 on a liveproxy error; 2 on a usage error; 127 when the command is not found.
+
+examples:
+  liveproxy
   liveproxy -- /usr/bin/python3 manage.py runserver --noreload 127.0.0.1:{port}
+  liveproxy --upstream http://127.0.0.1:8000
+  liveproxy --serve site/
 )";
 }
 
@@ -342,6 +348,8 @@ config parse_command_line(int argc, const char* const* argv) {
     }
   }
   for (; i < argc; ++i) cfg.app_command.emplace_back(argv[i]);
+  // Asking for help or the version is answered whatever else is on the line.
+  if (cfg.show_help || cfg.show_version) return cfg;
   cfg.js_runs_on_server = runs_server_javascript(cfg.app_command);
   cfg.warnings = command_warnings(cfg.app_command);
   if (cfg.serve_dir) {
