@@ -7,5 +7,7 @@ namespace liveproxy::assets {
 
 extern const std::string_view client_js;   ///< assets/client.js
 extern const std::string_view error_html;  ///< assets/error.html
+/// assets/liveproxy.schema.json: the JSON Schema of liveproxy.json, for editors.
+extern const std::string_view liveproxy_schema_json;
 
 }  // namespace liveproxy::assets

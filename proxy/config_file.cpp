@@ -1,0 +1,1041 @@
+// liveproxy.json: a syntax check that can say where, simdjson's On Demand parser for the values and their
+// positions, then one check per key, all on a copy of the config that is assigned only when the whole file is good.
+#include "proxy/config_file.hpp"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <system_error>
+
+#include "proxy/net.hpp"
+
+namespace liveproxy {
+namespace {
+
+// A configuration file is a page of settings; anything this large is the wrong file.
+constexpr std::size_t max_file_size = 1 << 20;
+
+// Longest waits "settle_ms" and "coalesce_ms" accept, as --settle and --coalesce do.
+constexpr int max_wait_ms = 10'000;
+
+constexpr std::array<std::string_view, 27> keys{{
+    "$schema",
+    "command",
+    "upstream",
+    "serve",
+    "port",
+    "host",
+    "app_port",
+    "watch",
+    "ignore",
+    "rules",
+    "backend",
+    "poll_ms",
+    "settle_ms",
+    "coalesce_ms",
+    "hold_timeout",
+    "start_timeout",
+    "idle_timeout",
+    "header_timeout",
+    "max_connections",
+    "env",
+    "restart_on_crash",
+    "fd",
+    "upstream_insecure",
+    "upstream_host",
+    "upstream_grace_ms",
+    "spa",
+    "dotfiles",
+}};
+
+// ---------------------------------------------------------------------------------------------------------
+// Positions.
+
+struct position {
+  std::size_t line = 1;
+  std::size_t column = 1;
+};
+
+/// Line and column (from 1) of a byte offset; a column counts characters (UTF-8 continuation bytes are not
+/// counted), as editors show them.
+position position_of(std::string_view text, std::size_t offset) {
+  position p;
+  offset = std::min(offset, text.size());
+  for (std::size_t i = 0; i < offset; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      ++p.line;
+      p.column = 1;
+    } else if ((c & 0xC0) != 0x80) {
+      ++p.column;
+    }
+  }
+  return p;
+}
+
+std::string position_text(std::string_view text, std::size_t offset) {
+  const auto p = position_of(text, offset);
+  return std::to_string(p.line) + ":" + std::to_string(p.column);
+}
+
+/// Length of the valid UTF-8 sequence at s[i], or 0 if it is not one (overlong forms and surrogates included).
+std::size_t utf8_length(std::string_view s, std::size_t i) {
+  const auto b = [&](std::size_t k) { return k < s.size() ? static_cast<unsigned char>(s[k]) : 0u; };
+  const unsigned c = b(i);
+  const auto cont = [&](std::size_t k) { return (b(k) & 0xC0) == 0x80; };
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) return cont(i + 1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    const unsigned c1 = b(i + 1);
+    if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F)) return 0;
+    return cont(i + 1) && cont(i + 2) ? 3 : 0;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    const unsigned c1 = b(i + 1);
+    if ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F)) return 0;
+    return cont(i + 1) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Syntax: simdjson says whether a document is valid but not where it is not, so a small checker of the JSON
+// grammar finds the first mistake and names it in the user's terms (trailing comma, comment, quotes).
+
+struct syntax_error {
+  std::size_t offset;
+  std::string what;
+};
+
+class syntax_checker {
+ public:
+  explicit syntax_checker(std::string_view text) : s_(text) {}
+
+  std::optional<syntax_error> check() {
+    skip_space();
+    if (pos_ == s_.size()) return syntax_error{0, "the file is empty: expected a JSON object { ... }"};
+    if (!value(0)) return error_;
+    skip_space();
+    if (pos_ != s_.size()) {
+      fail(pos_, "unexpected " + token_here() + " after the end of the JSON value" + hint_here());
+      return error_;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  static constexpr int max_depth = 256;
+
+  bool fail(std::size_t offset, std::string what) {
+    error_ = syntax_error{offset, std::move(what)};
+    return false;
+  }
+  void skip_space() {
+    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) ++pos_;
+  }
+  static bool word_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == '+' || c == '$';
+  }
+  /// The text at pos_ for a message: a word, or one character.
+  std::string token_here() const {
+    if (pos_ >= s_.size()) return "the end of the file";
+    std::size_t end = pos_;
+    while (end < s_.size() && word_char(s_[end])) ++end;
+    if (end > pos_) return std::string(s_.substr(pos_, std::min<std::size_t>(end - pos_, 40)));
+    const std::size_t n = std::max<std::size_t>(1, utf8_length(s_, pos_));
+    const char quote = s_[pos_] == '\'' ? '"' : '\'';
+    return quote + std::string(s_.substr(pos_, n)) + quote;
+  }
+  /// Why the text at pos_ is a likely mistake, for what people carry over from JavaScript and YAML.
+  std::string hint_here() const {
+    if (pos_ >= s_.size()) return "";
+    if (s_[pos_] == '/') return " (JSON has no comments)";
+    if (s_[pos_] == '\'') return " (JSON strings use double quotes)";
+    return "";
+  }
+  bool unclosed(std::size_t open) {
+    return fail(open, std::string("this '") + s_[open] + "' is never closed (the file ends first)");
+  }
+
+  bool value(int depth) {
+    if (depth > max_depth) return fail(pos_, "nested too deeply");
+    switch (s_[pos_]) {
+      case '{':
+        return object(depth);
+      case '[':
+        return array(depth);
+      case '"':
+        return string();
+      case '-':
+      case '0':
+      case '1':
+      case '2':
+      case '3':
+      case '4':
+      case '5':
+      case '6':
+      case '7':
+      case '8':
+      case '9':
+        return number();
+      default:
+        return literal();
+    }
+  }
+
+  bool object(int depth) {
+    const std::size_t open = pos_++;
+    skip_space();
+    if (pos_ < s_.size() && s_[pos_] == '}') return ++pos_, true;
+    std::optional<std::size_t> comma;
+    for (;;) {
+      skip_space();
+      if (pos_ == s_.size()) return unclosed(open);
+      if (s_[pos_] != '"') {
+        if (s_[pos_] == '}' && comma) return fail(*comma, "a comma before '}' (JSON allows no trailing comma)");
+        return fail(pos_, "expected a key in double quotes, got " + token_here() + hint_here());
+      }
+      if (!string()) return false;
+      skip_space();
+      if (pos_ == s_.size()) return unclosed(open);
+      if (s_[pos_] != ':') return fail(pos_, "expected ':' after the key, got " + token_here() + hint_here());
+      ++pos_;
+      skip_space();
+      if (pos_ == s_.size()) return unclosed(open);
+      if (s_[pos_] == ',' || s_[pos_] == '}') return fail(pos_, "expected a value after ':', got " + token_here());
+      if (!value(depth + 1)) return false;
+      skip_space();
+      if (pos_ == s_.size()) return unclosed(open);
+      if (s_[pos_] == '}') return ++pos_, true;
+      if (s_[pos_] == '"') return fail(pos_, "missing ',' before this key");
+      if (s_[pos_] != ',') return fail(pos_, "expected ',' or '}' after the value, got " + token_here() + hint_here());
+      comma = pos_++;
+    }
+  }
+
+  bool array(int depth) {
+    const std::size_t open = pos_++;
+    skip_space();
+    if (pos_ < s_.size() && s_[pos_] == ']') return ++pos_, true;
+    std::optional<std::size_t> comma;
+    for (;;) {
+      skip_space();
+      if (pos_ == s_.size()) return unclosed(open);
+      if (s_[pos_] == ']' && comma) return fail(*comma, "a comma before ']' (JSON allows no trailing comma)");
+      if (s_[pos_] == ',') return fail(pos_, "expected a value, got ','");
+      if (!value(depth + 1)) return false;
+      skip_space();
+      if (pos_ == s_.size()) return unclosed(open);
+      if (s_[pos_] == ']') return ++pos_, true;
+      if (s_[pos_] != '\0' && std::strchr("\"{[-0123456789tfn", s_[pos_]) != nullptr)
+        return fail(pos_, "missing ',' before this value");
+      if (s_[pos_] != ',') return fail(pos_, "expected ',' or ']' after the value, got " + token_here() + hint_here());
+      comma = pos_++;
+    }
+  }
+
+  bool string() {
+    const std::size_t open = pos_++;
+    for (;;) {
+      if (pos_ == s_.size()) return fail(open, "this string is never closed (the file ends first)");
+      const auto c = static_cast<unsigned char>(s_[pos_]);
+      if (c == '"') return ++pos_, true;
+      if (c == '\n' || c == '\r') return fail(open, "this string is not closed on its line (missing '\"')");
+      if (c < 0x20) return fail(pos_, "a control character in a string: write it as an escape such as \\t");
+      if (c == '\\') {
+        const char e = pos_ + 1 < s_.size() ? s_[pos_ + 1] : '\0';
+        if (std::strchr("\"\\/bfnrt", e) != nullptr && e != '\0') {
+          pos_ += 2;
+        } else if (e == 'u') {
+          for (std::size_t k = pos_ + 2; k < pos_ + 6; ++k)
+            if (k >= s_.size() || !std::isxdigit(static_cast<unsigned char>(s_[k])))
+              return fail(pos_, "\\u needs four hexadecimal digits");
+          pos_ += 6;
+        } else {
+          return fail(pos_, std::string("invalid escape \\") + (e >= 0x20 ? std::string(1, e) : std::string()) +
+                                " (JSON knows \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)");
+        }
+        continue;
+      }
+      const std::size_t n = utf8_length(s_, pos_);
+      if (n == 0) return fail(pos_, "invalid UTF-8 in a string (the file must be UTF-8)");
+      pos_ += n;
+    }
+  }
+
+  bool number() {
+    const std::size_t start = pos_;
+    auto digits = [&] {
+      const std::size_t from = pos_;
+      while (pos_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[pos_]))) ++pos_;
+      return pos_ > from;
+    };
+    auto bad = [&](std::string_view why) {
+      std::size_t end = start;
+      while (end < s_.size() && word_char(s_[end])) ++end;
+      return fail(start, "invalid number " + std::string(s_.substr(start, std::min<std::size_t>(end - start, 40))) +
+                             std::string(why));
+    };
+    if (s_[pos_] == '-') ++pos_;
+    if (pos_ < s_.size() && s_[pos_] == '0') {
+      ++pos_;
+      if (pos_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[pos_]))) return bad(" (no leading zeros)");
+    } else if (!digits()) {
+      return bad("");
+    }
+    if (pos_ < s_.size() && s_[pos_] == '.') {
+      ++pos_;
+      if (!digits()) return bad("");
+    }
+    if (pos_ < s_.size() && (s_[pos_] == 'e' || s_[pos_] == 'E')) {
+      ++pos_;
+      if (pos_ < s_.size() && (s_[pos_] == '+' || s_[pos_] == '-')) ++pos_;
+      if (!digits()) return bad("");
+    }
+    if (pos_ < s_.size() && word_char(s_[pos_])) return bad("");
+    return true;
+  }
+
+  bool literal() {
+    const std::size_t start = pos_;
+    while (pos_ < s_.size() && word_char(s_[pos_])) ++pos_;
+    const std::string_view word = s_.substr(start, pos_ - start);
+    if (word == "true" || word == "false" || word == "null") return true;
+    pos_ = start;
+    std::string lower(word);
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string hint = hint_here();
+    if (lower == "true" || lower == "false" || lower == "null")
+      hint = " (true, false and null are written in lower case)";
+    else if (!word.empty())
+      hint = " (a string needs double quotes)";
+    return fail(start, "expected a value, got " + token_here() + hint);
+  }
+
+  std::string_view s_;
+  std::size_t pos_ = 0;
+  syntax_error error_{0, ""};
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// The document as a small tree that keeps where each key and value starts, read with simdjson On Demand.
+
+struct json_member;
+
+struct json_node {
+  enum class kind { null, boolean, number, string, array, object };
+  kind type = kind::null;
+  std::size_t offset = 0;
+  std::string raw;  ///< a scalar as written, for messages
+  bool boolean = false;
+  double number = 0;
+  bool integral = false;  ///< written without fraction or exponent
+  std::string text;
+  std::vector<json_node> items;
+  std::vector<json_member> members;
+};
+
+struct json_member {
+  std::string key;
+  std::size_t key_offset = 0;
+  json_node value;
+};
+
+class tree_builder {
+ public:
+  explicit tree_builder(const simdjson::padded_string& text) : base_(text.data()), end_(text.data() + text.size()) {}
+
+  /// Fills node from v; on failure error_offset() is where simdjson stopped.
+  simdjson::error_code build(simdjson::ondemand::value v, json_node& node) {
+    const std::string_view token = v.raw_json_token();
+    node.offset = mark(token.data());
+    simdjson::ondemand::json_type type;
+    if (const auto err = v.type().get(type)) return err;
+    switch (type) {
+      case simdjson::ondemand::json_type::object: {
+        node.type = json_node::kind::object;
+        simdjson::ondemand::object object;
+        if (const auto err = v.get_object().get(object)) return err;
+        return members(object, node);
+      }
+      case simdjson::ondemand::json_type::array: {
+        node.type = json_node::kind::array;
+        simdjson::ondemand::array array;
+        if (const auto err = v.get_array().get(array)) return err;
+        for (auto item : array) {
+          simdjson::ondemand::value element;
+          if (const auto err = item.get(element)) return fail_here(err, v);
+          node.items.emplace_back();
+          if (const auto err = build(element, node.items.back())) return err;
+        }
+        return simdjson::SUCCESS;
+      }
+      case simdjson::ondemand::json_type::number: {
+        node.type = json_node::kind::number;
+        node.raw = trimmed(token);
+        node.integral = node.raw.find_first_of(".eE") == std::string::npos;
+        return v.get_double().get(node.number);
+      }
+      case simdjson::ondemand::json_type::string: {
+        node.type = json_node::kind::string;
+        node.raw = trimmed(token);
+        std::string_view s;
+        if (const auto err = v.get_string().get(s)) return err;
+        // The parser's string buffer is reused: copy out.
+        node.text.assign(s);
+        return simdjson::SUCCESS;
+      }
+      case simdjson::ondemand::json_type::boolean: {
+        node.type = json_node::kind::boolean;
+        node.raw = trimmed(token);
+        return v.get_bool().get(node.boolean);
+      }
+      case simdjson::ondemand::json_type::null: {
+        node.type = json_node::kind::null;
+        node.raw = trimmed(token);
+        bool is_null = false;
+        if (const auto err = v.is_null().get(is_null)) return err;
+        return is_null ? simdjson::SUCCESS : simdjson::INCORRECT_TYPE;
+      }
+    }
+    return simdjson::INCORRECT_TYPE;
+  }
+
+  simdjson::error_code members(simdjson::ondemand::object& object, json_node& node) {
+    for (auto field_result : object) {
+      if (const auto err = field_result.error()) return err;
+      simdjson::ondemand::field& field = field_result.value_unsafe();
+      json_member member;
+      // raw() is just past the opening quote.
+      member.key_offset = mark(field.key().raw()) - 1;
+      error_offset_ = member.key_offset;
+      std::string_view key;
+      if (const auto err = field.unescaped_key().get(key)) return err;
+      member.key.assign(key);
+      if (const auto err = build(field.value(), member.value)) {
+        if (error_offset_ == member.key_offset) error_offset_ = member.value.offset;
+        return err;
+      }
+      node.members.push_back(std::move(member));
+    }
+    return simdjson::SUCCESS;
+  }
+
+  std::size_t error_offset() const { return error_offset_; }
+
+ private:
+  /// Notes p as where simdjson is, for error_offset(); returns its offset in the text.
+  std::size_t mark(const char* p) {
+    error_offset_ = p >= base_ && p <= end_ ? static_cast<std::size_t>(p - base_) : 0;
+    return error_offset_;
+  }
+  simdjson::error_code fail_here(simdjson::error_code err, simdjson::ondemand::value& v) {
+    const char* where = nullptr;
+    if (!v.current_location().get(where)) mark(where);
+    return err;
+  }
+  static std::string trimmed(std::string_view token) {
+    while (!token.empty() &&
+           (token.back() == ' ' || token.back() == '\t' || token.back() == '\n' || token.back() == '\r'))
+      token.remove_suffix(1);
+    return std::string(token);
+  }
+
+  const char* base_;
+  const char* end_;
+  std::size_t error_offset_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Suggestions.
+
+/// Edit distance with adjacent transpositions counted as one edit ("prot" is one away from "port").
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i)
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.size()][b.size()];
+}
+
+/// The closest of candidates to word, if it is close: two edits at most, fewer than the word's length. The
+/// word is compared as written and as a command-line option would be ("--hold-timeout" -> hold_timeout), and
+/// against each candidate without its unit ("settle" -> settle_ms).
+std::optional<std::string_view> closest(std::string_view word, std::span<const std::string_view> candidates) {
+  std::string normal(word);
+  normal.erase(0, normal.find_first_not_of('-'));
+  for (auto& c : normal) c = c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::optional<std::string_view> best;
+  std::size_t best_distance = 3;
+  for (const auto candidate : candidates) {
+    std::size_t d = std::min(edit_distance(word, candidate), edit_distance(normal, candidate));
+    if (candidate.ends_with("_ms")) d = std::min(d, edit_distance(normal, candidate.substr(0, candidate.size() - 3)));
+    if (d < best_distance && d < std::max<std::size_t>(word.size(), 2)) {
+      best = candidate;
+      best_distance = d;
+    }
+  }
+  return best;
+}
+
+std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+std::string one_of(std::span<const std::string_view> names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + in_quotes(names[i]);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reading the settings.
+
+/// --host's rule: an address as it is, localhost as 127.0.0.1 (binding ::1 alone would shut out
+/// http://127.0.0.1), another name resolved once. Empty when the name does not resolve.
+std::string host_address(const std::string& host) {
+  error_code ec;
+  net::ip::make_address(host, ec);
+  if (!ec) return host;
+  if (host == "localhost") return "127.0.0.1";
+  net::io_context io;
+  tcp::resolver resolver(io);
+  const auto results = resolver.resolve(host, "", ec);
+  if (ec || results.empty()) return {};
+  return results.begin()->endpoint().address().to_string();
+}
+
+constexpr std::array<std::string_view, 3> backends{{"inotify", "poll", "watchman"}};
+constexpr std::array<std::string_view, 4> actions{{"restart", "reload", "css", "ignore"}};
+constexpr std::array<std::string_view, 2> rule_keys{{"glob", "action"}};
+
+class file_reader {
+ public:
+  file_reader(const std::filesystem::path& file, std::string_view text)
+      : file_(file), text_(text), base_dir_(std::filesystem::absolute(file).parent_path()) {}
+
+  [[noreturn]] void fail(std::size_t offset, const std::string& what) const {
+    throw config_error(file_.string() + ":" + position_text(text_, offset) + ": " + what);
+  }
+
+  void apply(const json_node& root, config& cfg) {
+    if (root.type != json_node::kind::object)
+      fail(root.offset, "the file must hold a JSON object { \"key\": value, ... }, not " + shown(root));
+    for (const auto& m : root.members) {
+      if (const auto [it, fresh] = seen_.emplace(m.key, m.key_offset); !fresh)
+        fail(m.key_offset, in_quotes(m.key) + " is given twice (first at " + position_text(text_, it->second) + ")");
+      apply_key(m, cfg);
+    }
+    check_combinations(cfg);
+  }
+
+ private:
+  static std::string shown(const json_node& n) {
+    switch (n.type) {
+      case json_node::kind::array:
+        return "an array";
+      case json_node::kind::object:
+        return "an object";
+      default:
+        return n.raw.size() > 60 ? n.raw.substr(0, 57) + "..." : n.raw;
+    }
+  }
+  static std::string got(const json_node& n) { return " (got " + shown(n) + ")"; }
+
+  const std::string& string_of(const json_node& n, const std::string& name, std::string_view what) const {
+    if (n.type != json_node::kind::string) fail(n.offset, in_quotes(name) + " must be " + std::string(what) + got(n));
+    if (n.text.find('\0') != std::string::npos) fail(n.offset, in_quotes(name) + " contains a NUL character (\\u0000)");
+    return n.text;
+  }
+  const std::string& nonempty_string_of(const json_node& n, const std::string& name, std::string_view what) const {
+    const auto& s = string_of(n, name, what);
+    if (s.empty()) fail(n.offset, in_quotes(name) + " must be " + std::string(what) + ", not empty");
+    return s;
+  }
+  bool bool_of(const json_node& n, const std::string& name) const {
+    if (n.type != json_node::kind::boolean) fail(n.offset, in_quotes(name) + " must be true or false" + got(n));
+    return n.boolean;
+  }
+  long whole_number(const json_node& n, const std::string& name, std::string_view unit, long lo, long hi) const {
+    if (n.type != json_node::kind::number || !n.integral || n.number < static_cast<double>(lo) ||
+        n.number > static_cast<double>(hi))
+      fail(n.offset, in_quotes(name) + " must be a whole number" + std::string(unit) + " from " + std::to_string(lo) +
+                         " to " + std::to_string(hi) + got(n));
+    return static_cast<long>(n.number);
+  }
+  std::chrono::milliseconds milliseconds(const json_node& n, const std::string& name, long hi) const {
+    return std::chrono::milliseconds(whole_number(n, name, " of milliseconds", 0, hi));
+  }
+  std::chrono::milliseconds seconds(const json_node& n, const std::string& name) const {
+    if (n.type != json_node::kind::number) fail(n.offset, in_quotes(name) + " must be a number of seconds" + got(n));
+    if (!(n.number >= 0.001 && n.number <= 86400))
+      fail(n.offset, in_quotes(name) + " must be a number of seconds from 0.001 to 86400" + got(n));
+    return std::chrono::milliseconds(std::llround(n.number * 1000));
+  }
+  template <std::size_t N>
+  std::string_view choice(const json_node& n, const std::string& name,
+                          const std::array<std::string_view, N>& names) const {
+    if (n.type == json_node::kind::string)
+      for (const auto c : names)
+        if (n.text == c) return c;
+    std::string what = in_quotes(name) + " must be " + one_of(names) + got(n);
+    if (n.type == json_node::kind::string)
+      if (const auto near = closest(n.text, names)) what += ": did you mean " + in_quotes(*near) + "?";
+    fail(n.offset, what);
+  }
+  const std::vector<json_node>& array_of(const json_node& n, const std::string& name, std::string_view what) const {
+    if (n.type != json_node::kind::array) fail(n.offset, in_quotes(name) + " must be " + std::string(what) + got(n));
+    return n.items;
+  }
+  std::vector<std::string> strings_of(const json_node& n, const std::string& name, std::string_view what,
+                                      std::string_view item_what) const {
+    std::vector<std::string> out;
+    const auto& items = array_of(n, name, what);
+    for (std::size_t i = 0; i < items.size(); ++i)
+      out.push_back(nonempty_string_of(items[i], name + "[" + std::to_string(i) + "]", item_what));
+    return out;
+  }
+  /// A directory named relative to the file's own directory, made canonical.
+  std::filesystem::path directory(const json_node& n, const std::string& name) const {
+    const std::filesystem::path given = nonempty_string_of(n, name, "a directory (a string)");
+    const auto full = given.is_absolute() ? given : base_dir_ / given;
+    std::error_code ec;
+    auto canon = std::filesystem::canonical(full, ec);
+    if (ec || !std::filesystem::is_directory(canon, ec)) {
+      std::string what = in_quotes(name) + ": " + in_quotes(given.string()) + " is not a directory (" +
+                         full.lexically_normal().string() + ")";
+      if (given.string().starts_with("~")) what += "; ~ is not expanded: give the path relative to this file";
+      fail(n.offset, what);
+    }
+    return canon;
+  }
+  std::string unknown_key(std::string_view key, std::span<const std::string_view> known, std::string_view where) const {
+    std::string what = "unknown key " + in_quotes(key) + std::string(where);
+    if (key == "restart" || key == "reload" || key == "css" || key == "no-restart" || key == "no_restart")
+      return what + ": classification rules go in \"rules\": [{\"glob\": \"...\", \"action\": \"" +
+             (key.starts_with("no") ? std::string("ignore") : std::string(key)) + "\"}]";
+    if (key == "watchman" || key == "inotify") return what + ": did you mean \"backend\": " + in_quotes(key) + "?";
+    if (const auto near = closest(key, known)) what += ": did you mean " + in_quotes(*near) + "?";
+    return what;
+  }
+
+  void apply_key(const json_member& m, config& cfg) {
+    const std::string& key = m.key;
+    const json_node& v = m.value;
+    if (key == "$schema") {
+      string_of(v, key, "a string (the schema's location, for editors)");
+    } else if (key == "command") {
+      if (v.type == json_node::kind::string) {
+        const auto& line = string_of(v, key, "");
+        if (line.find_first_not_of(" \t\n") == std::string::npos)
+          fail(v.offset, "\"command\" is empty: name the program to run");
+        // The shell form, as in a Dockerfile: one line for /bin/sh (quotes, $VARS, &&).
+        cfg.app_command = {"/bin/sh", "-c", line};
+      } else {
+        const auto& items = array_of(v, key,
+                                     "the program and its arguments, [\"python3\", \"app.py\"], or one string "
+                                     "for /bin/sh -c");
+        if (items.empty()) fail(v.offset, "\"command\" is empty: name the program to run");
+        std::vector<std::string> argv;
+        for (std::size_t i = 0; i < items.size(); ++i) {
+          const auto name = key + "[" + std::to_string(i) + "]";
+          argv.push_back(i == 0 ? nonempty_string_of(items[i], name, "the program to run (a string)")
+                                : string_of(items[i], name, "a string"));
+        }
+        cfg.app_command = std::move(argv);
+      }
+      cfg.js_runs_on_server = runs_server_javascript(cfg.app_command);
+      mode(key, m.key_offset);
+    } else if (key == "upstream") {
+      const auto& text = nonempty_string_of(v, key, "a URL such as \"http://127.0.0.1:8000\"");
+      try {
+        cfg.upstream = parse_upstream_url(text);
+      } catch (const std::invalid_argument& e) {
+        fail(v.offset, "\"upstream\": " + in_quotes(text) + ": " + e.what());
+      }
+      mode(key, m.key_offset);
+    } else if (key == "serve") {
+      cfg.serve_dir = directory(v, key);
+      mode(key, m.key_offset);
+    } else if (key == "port") {
+      cfg.port = static_cast<std::uint16_t>(whole_number(v, key, "", 0, 65535));
+      cfg.port_given = true;
+    } else if (key == "host") {
+      const auto& host = nonempty_string_of(v, key, "an address or a host name (a string)");
+      const auto address = host_address(host);
+      if (address.empty())
+        fail(v.offset, "\"host\": " + in_quotes(host) + " is not an address, and the name does not resolve");
+      cfg.host = address;
+    } else if (key == "app_port") {
+      cfg.app_port = static_cast<std::uint16_t>(whole_number(v, key, "", 1, 65535));
+      cfg.app_port_given = true;
+    } else if (key == "watch") {
+      const auto& items = array_of(v, key, "an array of directories, such as [\"src\", \"templates\"]");
+      if (items.empty()) fail(v.offset, "\"watch\" is empty: name at least one directory, such as [\".\"]");
+      std::vector<std::filesystem::path> dirs;
+      for (std::size_t i = 0; i < items.size(); ++i)
+        dirs.push_back(directory(items[i], key + "[" + std::to_string(i) + "]"));
+      cfg.watch_dirs = std::move(dirs);
+    } else if (key == "ignore") {
+      cfg.ignores =
+          strings_of(v, key, "an array of gitignore-style globs, such as [\"*.log\", \"tmp/\"]", "a glob (a string)");
+    } else if (key == "rules") {
+      cfg.rules = rules(v);
+    } else if (key == "backend") {
+      backend_ = choice(v, key, backends);
+      backend_offset_ = v.offset;
+    } else if (key == "poll_ms") {
+      poll_ms_ = std::chrono::milliseconds(whole_number(v, key, " of milliseconds", 10, 60'000));
+      poll_ms_offset_ = m.key_offset;
+    } else if (key == "settle_ms") {
+      cfg.restart_settle = milliseconds(v, key, max_wait_ms);
+    } else if (key == "coalesce_ms") {
+      cfg.browser_coalesce = milliseconds(v, key, max_wait_ms);
+    } else if (key == "hold_timeout") {
+      cfg.hold_timeout = seconds(v, key);
+    } else if (key == "start_timeout") {
+      cfg.start_timeout = seconds(v, key);
+    } else if (key == "idle_timeout") {
+      cfg.idle_timeout = seconds(v, key);
+    } else if (key == "header_timeout") {
+      cfg.header_timeout = seconds(v, key);
+    } else if (key == "max_connections") {
+      cfg.max_connections = static_cast<std::size_t>(whole_number(v, key, "", 1, 1'000'000));
+    } else if (key == "env") {
+      cfg.env = environment(v);
+    } else if (key == "restart_on_crash") {
+      cfg.restart_on_crash = flag(m, "command");
+    } else if (key == "fd") {
+      cfg.socket_handoff = flag(m, "command");
+    } else if (key == "upstream_insecure") {
+      cfg.upstream_insecure = flag(m, "upstream");
+    } else if (key == "upstream_host") {
+      cfg.upstream_host = flag(m, "upstream");
+    } else if (key == "upstream_grace_ms") {
+      cfg.upstream_grace = milliseconds(v, key, 60'000);
+    } else if (key == "spa") {
+      cfg.spa = flag(m, "serve");
+    } else if (key == "dotfiles") {
+      cfg.dotfiles = flag(m, "serve");
+    } else {
+      fail(m.key_offset, unknown_key(key, keys, ""));
+    }
+  }
+
+  std::vector<watcher::classifier::rule> rules(const json_node& v) const {
+    std::vector<watcher::classifier::rule> out;
+    const auto& items = array_of(v, "rules", "an array of {\"glob\": \"...\", \"action\": \"...\"}, first match wins");
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const auto name = "rules[" + std::to_string(i) + "]";
+      const auto& item = items[i];
+      if (item.type != json_node::kind::object)
+        fail(item.offset, in_quotes(name) + " must be an object {\"glob\": \"...\", \"action\": \"...\"}" + got(item));
+      const json_node* glob = nullptr;
+      const json_node* act = nullptr;
+      for (const auto& m : item.members) {
+        const json_node** slot = m.key == "glob" ? &glob : m.key == "action" ? &act : nullptr;
+        if (!slot) fail(m.key_offset, unknown_key(m.key, rule_keys, " in " + in_quotes(name)));
+        if (*slot) fail(m.key_offset, in_quotes(name + "." + m.key) + " is given twice");
+        *slot = &m.value;
+      }
+      if (!glob || !act)
+        fail(item.offset,
+             in_quotes(name) + " needs " + (glob ? "an \"action\": " + one_of(actions) : std::string("a \"glob\"")));
+      const auto& pattern = nonempty_string_of(*glob, name + ".glob", "a gitignore-style glob (a string)");
+      const auto a = choice(*act, name + ".action", actions);
+      out.push_back({pattern, a == "restart"  ? watcher::action::restart
+                              : a == "reload" ? watcher::action::reload
+                              : a == "css"    ? watcher::action::css
+                                              : watcher::action::ignore});
+    }
+    return out;
+  }
+
+  std::vector<std::string> environment(const json_node& v) const {
+    if (v.type != json_node::kind::object)
+      fail(v.offset, "\"env\" must be an object of variables, such as {\"DEBUG\": \"1\"}" + got(v));
+    std::vector<std::string> out;
+    std::map<std::string, std::size_t> seen;
+    for (const auto& m : v.members) {
+      if (m.key.empty() || m.key.find_first_of("=") != std::string::npos || m.key.find('\0') != std::string::npos)
+        fail(m.key_offset, "\"env\": " + in_quotes(m.key) + " is not a variable name");
+      if (const auto [it, fresh] = seen.emplace(m.key, m.key_offset); !fresh)
+        fail(m.key_offset,
+             in_quotes("env." + m.key) + " is given twice (first at " + position_text(text_, it->second) + ")");
+      if (m.value.type == json_node::kind::number || m.value.type == json_node::kind::boolean)
+        fail(m.value.offset,
+             in_quotes("env." + m.key) + " must be a string" + got(m.value) + ": write \"" + m.value.raw + "\"");
+      out.push_back(m.key + "=" + string_of(m.value, "env." + m.key, "a string"));
+    }
+    return out;
+  }
+
+  /// A true/false setting that belongs to one mode; remembered to check it against the file's mode.
+  bool flag(const json_member& m, std::string_view its_mode) {
+    const bool on = bool_of(m.value, m.key);
+    if (on) mode_flags_.push_back({m.key, its_mode, m.key_offset});
+    return on;
+  }
+  void mode(const std::string& key, std::size_t offset) { modes_.push_back({key, offset}); }
+
+  void check_combinations(config& cfg) const {
+    if (modes_.size() > 1) {
+      const auto& [first, first_at] = modes_[0];
+      const auto& [second, second_at] = modes_[1];
+      const bool serve = first == "serve" || second == "serve";
+      fail(second_at, in_quotes(second) + " and " + in_quotes(first) + " (at " + position_text(text_, first_at) +
+                          ") exclude each other: " +
+                          (serve ? "\"serve\" serves a folder without an app"
+                                 : "liveproxy either runs the app or proxies one you started"));
+    }
+    if (!modes_.empty())
+      for (const auto& f : mode_flags_)
+        if (f.mode != modes_[0].first)
+          fail(f.offset, in_quotes(f.key) + " goes with " + in_quotes(f.mode) + ", and this file has " +
+                             in_quotes(modes_[0].first) + " (at " + position_text(text_, modes_[0].second) + ")");
+    if (poll_ms_ && backend_ && *backend_ != "poll")
+      fail(poll_ms_offset_, "\"poll_ms\" goes with \"backend\": \"poll\", and the backend here is " +
+                                in_quotes(*backend_) + " (at " + position_text(text_, backend_offset_) + ")");
+    if (backend_ || poll_ms_) {
+      const auto chosen = backend_.value_or("poll");
+      cfg.use_watchman = chosen == "watchman";
+      if (chosen == "poll")
+        cfg.poll_interval = poll_ms_.value_or(std::chrono::milliseconds(500));
+      else
+        cfg.poll_interval.reset();
+    }
+  }
+
+  struct mode_flag {
+    std::string key;
+    std::string_view mode;
+    std::size_t offset;
+  };
+
+  const std::filesystem::path& file_;
+  std::string_view text_;
+  std::filesystem::path base_dir_;
+  std::map<std::string, std::size_t> seen_;
+  std::vector<std::pair<std::string, std::size_t>> modes_;
+  std::vector<mode_flag> mode_flags_;
+  std::optional<std::string_view> backend_;
+  std::size_t backend_offset_ = 0;
+  std::optional<std::chrono::milliseconds> poll_ms_;
+  std::size_t poll_ms_offset_ = 0;
+};
+
+std::string read_whole_file(const std::filesystem::path& file) {
+  const auto cannot = [&](const std::string& why) { return config_error(file.string() + ": cannot read: " + why); };
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec)) throw cannot("it is a directory");
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw cannot(std::strerror(errno));
+  std::string text;
+  char buf[8192];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    text.append(buf, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > max_file_size)
+      throw config_error(file.string() + ": larger than 1 MiB: not a liveproxy configuration file");
+  }
+  if (in.bad()) throw cannot(std::strerror(errno));
+  return text;
+}
+
+}  // namespace
+
+std::optional<std::filesystem::path> find_config_file(const std::filesystem::path& dir) {
+  auto file = dir / config_file_name;
+  std::error_code ec;
+  const auto status = std::filesystem::symlink_status(file, ec);
+  if (ec || status.type() == std::filesystem::file_type::not_found) return std::nullopt;
+  return file;
+}
+
+void apply_config_file(config& cfg, const std::filesystem::path& file) {
+  std::string text = read_whole_file(file);
+  // A byte order mark some editors write: not part of the JSON, and invisible in the editor's columns.
+  if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);
+  if (auto err = syntax_checker(text).check())
+    throw config_error(file.string() + ":" + position_text(text, err->offset) + ": invalid JSON: " + err->what);
+
+  const simdjson::padded_string padded(text);
+  simdjson::ondemand::parser parser;
+  simdjson::ondemand::document doc;
+  json_node root;
+  tree_builder builder(padded);
+  auto simdjson_failed = [&](simdjson::error_code err, std::size_t offset) {
+    return config_error(file.string() + ":" + position_text(text, offset) +
+                        ": invalid JSON: " + simdjson::error_message(err));
+  };
+  if (const auto err = parser.iterate(padded).get(doc)) throw simdjson_failed(err, 0);
+  simdjson::ondemand::json_type type;
+  if (const auto err = doc.type().get(type)) throw simdjson_failed(err, 0);
+  if (type == simdjson::ondemand::json_type::object) {
+    root.type = json_node::kind::object;
+    root.offset = text.find_first_not_of(" \t\r\n");
+    simdjson::ondemand::object object;
+    if (const auto err = doc.get_object().get(object)) throw simdjson_failed(err, root.offset);
+    if (const auto err = builder.members(object, root)) throw simdjson_failed(err, builder.error_offset());
+  } else {
+    // Valid JSON but not an object: the message needs only where it is and what it looks like.
+    root.offset = text.find_first_not_of(" \t\r\n");
+    root.type = type == simdjson::ondemand::json_type::array ? json_node::kind::array : json_node::kind::string;
+    const auto end = text.find_last_not_of(" \t\r\n");
+    root.raw = text.substr(root.offset, end - root.offset + 1);
+  }
+
+  config next = cfg;
+  file_reader(file, text).apply(root, next);
+  cfg = std::move(next);
+}
+
+std::span<const std::string_view> config_file_keys() { return keys; }
+
+// ---------------------------------------------------------------------------------------------------------
+// Live reloading.
+
+reload_effect effect_of(std::string_view key) {
+  if (key == "command" || key == "env" || key == "app_port" || key == "fd") return reload_effect::restart_app;
+  if (key == "watch" || key == "ignore" || key == "rules" || key == "backend" || key == "poll_ms" ||
+      key == "settle_ms" || key == "coalesce_ms")
+    return reload_effect::rebuild_watcher;
+  if (key == "port" || key == "host" || key == "upstream" || key == "serve") return reload_effect::relaunch;
+  return reload_effect::apply_live;
+}
+
+std::vector<std::string> changed_settings(const config& a, const config& b) {
+  const auto backend = [](const config& c) { return c.use_watchman ? 2 : c.poll_interval ? 1 : 0; };
+  const auto rules_equal = [](const config& x, const config& y) {
+    return std::equal(x.rules.begin(), x.rules.end(), y.rules.begin(), y.rules.end(),
+                      [](const auto& r, const auto& s) { return r.glob == s.glob && r.act == s.act; });
+  };
+  const auto upstream_text = [](const config& c) { return c.upstream ? c.upstream->text() : std::string(); };
+  std::vector<std::string> out;
+  for (const auto key : keys) {
+    bool differs = false;
+    if (key == "command")
+      differs = a.app_command != b.app_command;
+    else if (key == "upstream")
+      differs = upstream_text(a) != upstream_text(b);
+    else if (key == "serve")
+      differs = a.serve_dir != b.serve_dir;
+    else if (key == "port")
+      differs = a.port != b.port;
+    else if (key == "host")
+      differs = a.host != b.host;
+    else if (key == "app_port")
+      differs = a.app_port != b.app_port;
+    else if (key == "watch")
+      differs = a.watch_dirs != b.watch_dirs;
+    else if (key == "ignore")
+      differs = a.ignores != b.ignores;
+    else if (key == "rules")
+      differs = !rules_equal(a, b);
+    else if (key == "backend")
+      differs = backend(a) != backend(b);
+    else if (key == "poll_ms")
+      differs = backend(a) == 1 && backend(b) == 1 && a.poll_interval != b.poll_interval;
+    else if (key == "settle_ms")
+      differs = a.restart_settle != b.restart_settle;
+    else if (key == "coalesce_ms")
+      differs = a.browser_coalesce != b.browser_coalesce;
+    else if (key == "hold_timeout")
+      differs = a.hold_timeout != b.hold_timeout;
+    else if (key == "start_timeout")
+      differs = a.start_timeout != b.start_timeout;
+    else if (key == "idle_timeout")
+      differs = a.idle_timeout != b.idle_timeout;
+    else if (key == "header_timeout")
+      differs = a.header_timeout != b.header_timeout;
+    else if (key == "max_connections")
+      differs = a.max_connections != b.max_connections;
+    else if (key == "env")
+      differs = a.env != b.env;
+    else if (key == "restart_on_crash")
+      differs = a.restart_on_crash != b.restart_on_crash;
+    else if (key == "fd")
+      differs = a.socket_handoff != b.socket_handoff;
+    else if (key == "upstream_insecure")
+      differs = a.upstream_insecure != b.upstream_insecure;
+    else if (key == "upstream_host")
+      differs = a.upstream_host != b.upstream_host;
+    else if (key == "upstream_grace_ms")
+      differs = a.upstream_grace != b.upstream_grace;
+    else if (key == "spa")
+      differs = a.spa != b.spa;
+    else if (key == "dotfiles")
+      differs = a.dotfiles != b.dotfiles;
+    if (differs) out.emplace_back(key);
+  }
+  return out;
+}
+
+reload_plan plan_reload(const config& before, const config& after) {
+  reload_plan plan;
+  plan.changed = changed_settings(before, after);
+  // From running an app to proxying one or serving a folder (or back) changes what liveproxy is made of.
+  const bool mode_changed = before.app_command.empty() != after.app_command.empty();
+  for (const auto& key : plan.changed) {
+    if (key == "command" && mode_changed) {
+      plan.relaunch.push_back(key);
+      continue;
+    }
+    switch (effect_of(key)) {
+      case reload_effect::apply_live:
+        plan.apply_live = true;
+        break;
+      case reload_effect::rebuild_watcher:
+        plan.rebuild_watcher = true;
+        break;
+      case reload_effect::restart_app:
+        plan.restart_app = true;
+        break;
+      case reload_effect::relaunch:
+        plan.relaunch.push_back(key);
+        break;
+    }
+  }
+  // The built-in rules differ for a JavaScript app: its scripts restart it instead of reloading the page.
+  if (runs_server_javascript(before.app_command) != runs_server_javascript(after.app_command))
+    plan.rebuild_watcher = true;
+  return plan;
+}
+
+std::string describe(const reload_plan& plan) {
+  const auto join = [](const std::vector<std::string>& names) {
+    std::string out;
+    for (std::size_t i = 0; i < names.size(); ++i)
+      out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + in_quotes(names[i]);
+    return out;
+  };
+  std::vector<std::string> applied;
+  for (const auto& key : plan.changed)
+    if (std::find(plan.relaunch.begin(), plan.relaunch.end(), key) == plan.relaunch.end()) applied.push_back(key);
+  std::string out;
+  if (!applied.empty()) {
+    out = "applied " + join(applied);
+    std::vector<std::string> what;
+    if (plan.restart_app) what.push_back("the app restarts");
+    if (plan.rebuild_watcher) what.push_back("the watcher is rebuilt");
+    if (!what.empty()) out += " (" + what[0] + (what.size() > 1 ? ", " + what[1] : "") + ")";
+  }
+  if (!plan.relaunch.empty()) {
+    if (!out.empty()) out += "; ";
+    out += join(plan.relaunch) + " cannot change while liveproxy runs: restart liveproxy to use the new " +
+           (plan.relaunch.size() == 1 ? "value" : "values");
+  }
+  return out;
+}
+
+}  // namespace liveproxy
