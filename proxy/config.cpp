@@ -1,6 +1,8 @@
 // Command-line parsing. Hand-written: the grammar is small and the errors must name the option.
 #include "proxy/config.hpp"
 
+#include "proxy/config_file.hpp"
+
 #include "proxy/limits.hpp"
 #include "proxy/net.hpp"
 
@@ -45,7 +47,7 @@ struct option_spec {
   std::string_view name;
   bool takes_value;
 };
-constexpr std::array<option_spec, 31> known_options{{
+constexpr std::array<option_spec, 32> known_options{{
     {"--help", false},         {"--version", false},        {"--port", true},
     {"--host", true},          {"--app-port", true},        {"--watch", true},
     {"--ignore", true},        {"--restart", true},         {"--reload", true},
@@ -56,7 +58,7 @@ constexpr std::array<option_spec, 31> known_options{{
     {"--upstream", true},      {"--upstream-insecure", false}, {"--upstream-host", false},
     {"--upstream-grace", true}, {"--serve", true},          {"--spa", false},
     {"--dotfiles", false},     {"--restart-on-crash", false}, {"--fd", false},
-    {"-h", false},
+    {"-h", false},               {"--config", true},
 }};
 
 const option_spec* find_option(std::string_view name) {
@@ -190,6 +192,8 @@ options:
   --css GLOB           ... swaps the stylesheet or image in place    } rules (gitignore-style
   --no-restart GLOB    ... does nothing (ignored)                    } globs; first match wins)
   --env NAME=VALUE     extra environment for the app, repeatable
+  --config FILE        settings file (default: ./liveproxy.json if there is one); options
+                       given here win over it; `liveproxy init` writes a starting one
   --poll [MS]          poll the file system instead of inotify (default 500 ms)
   --watchman           watch through the watchman service (Debian package watchman);
                        falls back to inotify, saying why, when it cannot be used
@@ -237,8 +241,44 @@ examples:
 )";
 }
 
+namespace {
+
+/// The --config FILE on the command line (before --), or ./liveproxy.json; none when help or the version is
+/// asked for (a broken file must not stand in the way of --help).
+std::optional<std::filesystem::path> config_file_for(int argc, const char* const* argv) {
+  std::optional<std::filesystem::path> given;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a == "--") break;
+    if (a == "-h" || a == "--help" || a == "--version") return std::nullopt;
+    if (a == "--config") {
+      if (i + 1 >= argc || std::string_view(argv[i + 1]) == "--") throw config_error("--config needs a value");
+      given = argv[++i];
+    } else if (a.starts_with("--config=")) {
+      given = std::filesystem::path(a.substr(9));
+    }
+  }
+  if (given) return given;
+  return find_config_file("");
+}
+
+}  // namespace
+
 config parse_command_line(int argc, const char* const* argv) {
   config cfg;
+  for (int a = 0; a < argc; ++a) cfg.command_line.emplace_back(argv[a]);
+  // The file first, then the command line over it: options win, lists the command line gives replace
+  // (--watch) or go ahead of (rules) or after (ignores, env) the file's, and a command, --upstream or --serve
+  // on the command line replaces the file's mode.
+  if (const auto file = config_file_for(argc, argv)) {
+    apply_config_file(cfg, *file);
+    cfg.config_file = *file;
+  }
+  auto file_watch = std::exchange(cfg.watch_dirs, {});
+  auto file_rules = std::exchange(cfg.rules, {});
+  auto file_command = std::exchange(cfg.app_command, {});
+  auto file_upstream = std::exchange(cfg.upstream, {});
+  auto file_serve = std::exchange(cfg.serve_dir, {});
   int i = 1;
   std::optional<std::string_view> inline_value;  ///< the VALUE of --opt=VALUE
   auto value = [&](std::string_view opt) -> std::string_view {
@@ -336,6 +376,8 @@ config parse_command_line(int argc, const char* const* argv) {
       cfg.spa = true;
     } else if (arg == "--dotfiles") {
       cfg.dotfiles = true;
+    } else if (arg == "--config") {
+      value(arg);  // read before the other options (config_file_for)
     } else if (arg == "--restart-on-crash") {
       cfg.restart_on_crash = true;
     } else if (arg == "--fd") {
@@ -350,6 +392,13 @@ config parse_command_line(int argc, const char* const* argv) {
   for (; i < argc; ++i) cfg.app_command.emplace_back(argv[i]);
   // Asking for help or the version is answered whatever else is on the line.
   if (cfg.show_help || cfg.show_version) return cfg;
+  if (cfg.watch_dirs.empty()) cfg.watch_dirs = std::move(file_watch);
+  cfg.rules.insert(cfg.rules.end(), file_rules.begin(), file_rules.end());
+  if (cfg.app_command.empty() && !cfg.upstream && !cfg.serve_dir) {
+    cfg.app_command = std::move(file_command);
+    cfg.upstream = std::move(file_upstream);
+    cfg.serve_dir = std::move(file_serve);
+  }
   cfg.js_runs_on_server = runs_server_javascript(cfg.app_command);
   cfg.warnings = command_warnings(cfg.app_command);
   if (cfg.serve_dir) {

@@ -75,6 +75,10 @@ struct config {
   bool js_runs_on_server = false;
   /// Things worth saying at start that are not errors (an argument with a placeholder nothing replaces).
   std::vector<std::string> warnings;
+  /// The liveproxy.json read (--config FILE, or found in the current directory): watched while running.
+  std::optional<std::filesystem::path> config_file;
+  /// argv as given: parsed again, with the file, when the file changes while running.
+  std::vector<std::string> command_line;
   /// No command, --upstream or --serve: what to run comes from the project (detect_project, apply_preset).
   bool detect_project = false;
   bool show_help = false;

@@ -3,6 +3,8 @@
 
 #include "proxy/app/exit_status.hpp"
 #include "proxy/app/listening_sockets.hpp"
+#include "proxy/app/project_presets.hpp"
+#include "proxy/config_file.hpp"
 #include "proxy/app/traceback_files.hpp"
 #include "proxy/browser/event_json.hpp"
 #include "proxy/log.hpp"
@@ -165,7 +167,8 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
            cfg_.upstream ? make_app_origin(cfg_.upstream->tls, cfg_.upstream->host, cfg_.upstream->port)
                          : make_app_origin(false, cfg_.app_host, app_port_),
            nullptr},
-      watcher_(ex, watch_options(cfg_), [this](const watcher::batch& b) { on_changes(b); }),
+      watcher_(std::make_unique<watcher::watcher>(ex, watch_options(cfg_),
+                                                  [this](const watcher::batch& b) { on_changes(b); })),
       stdin_(ex, [this] { manual_restart("rs typed"); }),
       crash_restart_timer_(ex) {
   if (cfg_.serve_dir) {
@@ -201,7 +204,13 @@ std::uint64_t dev_server::app_generation() const {
 }
 
 void dev_server::start() {
-  watcher_.start();
+  watcher_->start();
+  if (cfg_.config_file) {
+    std::error_code ec;
+    config_path_ = std::filesystem::weakly_canonical(std::filesystem::absolute(*cfg_.config_file), ec);
+    log::info("settings from " + cfg_.config_file->string() + " (edits apply while running)");
+    watch_extras();
+  }
   if (supervisor_) {
     supervisor_->start();
     start_port_watch();
@@ -219,7 +228,7 @@ void dev_server::start() {
   else
     log::info(front_url + " -> app on " + cfg_.app_host + ":" + std::to_string(app_port_) +
               (handoff_ ? " (socket handed over as fd 3)" : ""));
-  log::info("watching " + watched + " (" + watcher_.backend_name() + ")");
+  log::info("watching " + watched + " (" + watcher_->backend_name() + ")");
   if (!front_moved_.empty()) log::warn(front_moved_);
   for (const auto& w : cfg_.warnings) log::warn(w);
   if (supervisor_ && stdin_.start()) log::info("type rs + Enter to restart the app");
@@ -228,7 +237,7 @@ void dev_server::start() {
 void dev_server::shutdown(bool now, std::function<void()> done) {
   if (!stopping_) {
     stopping_ = true;
-    watcher_.stop();
+    watcher_->stop();
     stdin_.stop();
     listener_.close();
     crash_restart_timer_.cancel();
@@ -294,8 +303,88 @@ void dev_server::manual_restart(std::string_view why) {
   restart_now();
 }
 
-void dev_server::on_changes(const watcher::batch& b) {
-  if (stopping_ || b.strongest == watcher::action::ignore) return;
+void dev_server::watch_extras() {
+  std::vector<std::filesystem::path> files(extra_watched_.begin(), extra_watched_.end());
+  if (!config_path_.empty()) files.push_back(config_path_);
+  if (files.empty()) return;
+  try {
+    watcher_->watch_extra_files(files);
+  } catch (const std::exception& ex) {
+    log::warn(std::string("cannot watch ") + files.front().string() + ": " + ex.what());
+  }
+}
+
+void dev_server::reload_config() {
+  std::vector<const char*> argv;
+  for (const auto& a : cfg_.command_line) argv.push_back(a.c_str());
+  config next;
+  try {
+    next = parse_command_line(static_cast<int>(argv.size()), argv.data());
+    if (next.detect_project) {
+      if (const auto preset = detect_project(std::filesystem::current_path())) apply_preset(next, *preset);
+      else throw config_error(unrecognised_project_message(std::filesystem::current_path()));
+    }
+  } catch (const std::exception& e) {
+    log::warn(std::string(e.what()) + " -- the previous settings stay in force");
+    return;
+  }
+  const auto plan = plan_reload(cfg_, next);
+  if (plan.changed.empty()) return;
+  log::info(cfg_.config_file->string() + " changed: " + describe(plan));
+  // What cannot change while running (front port and host, the mode) keeps its running value.
+  next.port = cfg_.port;
+  next.host = cfg_.host;
+  next.app_port = cfg_.app_port;
+  next.socket_handoff = cfg_.socket_handoff;
+  next.upstream = cfg_.upstream;
+  next.serve_dir = cfg_.serve_dir;
+  if (plan.apply_live) {
+    ctx_.hold_timeout = next.hold_timeout;
+    ctx_.idle_timeout = next.idle_timeout;
+    ctx_.header_timeout = next.header_timeout;
+    if (serve_) {
+      serve_->spa = next.spa;
+      serve_->dotfiles = next.dotfiles;
+    }
+  }
+  const bool restart = plan.restart_app && supervisor_ && !next.app_command.empty();
+  if (restart) supervisor_->reconfigure(expand_placeholders(next.app_command, app_port_), next.env, next.start_timeout);
+  const bool rebuild = plan.rebuild_watcher;
+  cfg_ = std::move(next);
+  if (rebuild) {
+    // Not from inside the old watcher's callback: the next turn of the loop.
+    net::post(ex_, [this] {
+      if (stopping_) return;
+      watcher_ = std::make_unique<watcher::watcher>(ex_, watch_options(cfg_),
+                                                    [this](const watcher::batch& b) { on_changes(b); });
+      watcher_->start();
+      watch_extras();
+    });
+  }
+  if (restart) {
+    backoff_.reset();
+    restart_now();
+  }
+}
+
+void dev_server::on_changes(const watcher::batch& in) {
+  if (stopping_ || in.strongest == watcher::action::ignore) return;
+  // liveproxy.json is read again, not classified like the project's files.
+  const watcher::batch* batch_ptr = &in;
+  watcher::batch rest;
+  if (!config_path_.empty() &&
+      std::any_of(in.changes.begin(), in.changes.end(), [&](const auto& c) { return c.path == config_path_.string(); })) {
+    rest.overflow = in.overflow;
+    for (const auto& c : in.changes) {
+      if (c.path == config_path_.string()) continue;
+      rest.changes.push_back(c);
+      rest.strongest = std::max(rest.strongest, c.act);
+    }
+    batch_ptr = &rest;
+    reload_config();
+    if (rest.changes.empty() || rest.strongest == watcher::action::ignore) return;
+  }
+  const watcher::batch& b = *batch_ptr;
   if (upstream_ && b.strongest == watcher::action::restart) {
     // The app's own reloader restarts it: follow that, and reload the tabs once it is back.
     log::info("code change, waiting for the app's reloader: " + summarize(b));
@@ -453,7 +542,7 @@ void dev_server::watch_traceback_files() {
   }
   if (add.empty()) return;
   try {
-    watcher_.watch_extra_files(add);
+    watcher_->watch_extra_files(add);
   } catch (const std::exception& ex) {
     log::warn(std::string("cannot watch the files named in the traceback: ") + ex.what());
   }

@@ -43,6 +43,10 @@ class dev_server {
 
  private:
   void on_changes(const watcher::batch& b);
+  /// liveproxy.json changed: read it again with the command line over it and apply what can be applied.
+  void reload_config();
+  /// Files outside the watched directories that are followed anyway: the config file, traceback files.
+  void watch_extras();
   void on_app_ready(std::uint64_t generation);
   void on_app_exit(const app_exit& e);
   void on_start_timeout(std::uint64_t generation);
@@ -75,7 +79,8 @@ class dev_server {
   host_check hosts_;
   buffer_pool buffers_;
   proxy_context ctx_;
-  watcher::watcher watcher_;
+  std::unique_ptr<watcher::watcher> watcher_;  ///< replaced when liveproxy.json changes what is watched
+  std::filesystem::path config_path_;          ///< the liveproxy.json followed while running (canonical), or empty
   stdin_commands stdin_;
   restart_backoff backoff_;
   steady_timer crash_restart_timer_;

@@ -1,6 +1,7 @@
 // liveproxy entry point: parse the command line, run the loop, stop the app on Ctrl-C, exit with how it ended.
 #include "proxy/config.hpp"
 #include "proxy/dev_server.hpp"
+#include "proxy/init_command.hpp"
 #include "proxy/log.hpp"
 
 #include <csignal>
@@ -9,9 +10,12 @@
 #include <cstring>
 #include <iostream>
 #include <optional>
+#include <string_view>
 
 int main(int argc, char** argv) {
   using namespace liveproxy;
+  // `liveproxy init`: a subcommand, not an option (nothing else on the line).
+  if (argc == 2 && std::string_view(argv[1]) == "init") return run_init(std::filesystem::current_path());
   config cfg;
   try {
     cfg = parse_command_line(argc, argv);

@@ -64,6 +64,13 @@ class supervisor {
   /// on_stopped runs when the whole tree is gone (at once if nothing runs).
   void stop(bool now, std::function<void()> on_stopped);
 
+  /// New command, environment and start timeout for the next run (liveproxy.json changed); restart() to apply.
+  void reconfigure(std::vector<std::string> command, std::vector<std::string> env, std::chrono::milliseconds start_timeout) {
+    opts_.command = std::move(command);
+    opts_.env = std::move(env);
+    opts_.start_timeout = start_timeout;
+  }
+
   /// App starts so far (1 for the first run).
   std::uint64_t generation() const { return generation_; }
   /// The app process runs (or is about to be started).

@@ -1,0 +1,72 @@
+// The file holds what the zero-config start would run, so that it can be edited from there.
+#include "proxy/init_command.hpp"
+
+#include "proxy/app/project_presets.hpp"
+#include "proxy/browser/assets.hpp"
+#include "proxy/log.hpp"
+
+#include <fstream>
+#include <string>
+
+namespace liveproxy {
+namespace {
+
+std::string json_string(std::string_view s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    if (static_cast<unsigned char>(c) < 0x20) {
+      out += "\\u00";
+      out.push_back("0123456789abcdef"[(c >> 4) & 15]);
+      out.push_back("0123456789abcdef"[c & 15]);
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+const char* action_name(watcher::action a) { return watcher::to_string(a); }
+
+}  // namespace
+
+int run_init(const std::filesystem::path& dir) {
+  const auto file = dir / "liveproxy.json";
+  if (std::filesystem::exists(file)) {
+    log::error(file.string() + " exists already: edit it (liveproxy reads it at start and while running)");
+    return 1;
+  }
+  const auto preset = detect_project(dir);
+  std::string json = "{\n  \"$schema\": \"./liveproxy.schema.json\",\n";
+  if (preset && preset->serve) {
+    json += "  \"serve\": \".\",\n";
+  } else if (preset) {
+    json += "  \"command\": [";
+    for (std::size_t i = 0; i < preset->command.size(); ++i) json += (i ? ", " : "") + json_string(preset->command[i]);
+    json += "],\n";
+    if (!preset->env.empty()) {
+      json += "  \"env\": {";
+      for (std::size_t i = 0; i < preset->env.size(); ++i) {
+        const auto eq = preset->env[i].find('=');
+        json += (i ? ", " : "") + json_string(preset->env[i].substr(0, eq)) + ": " +
+                json_string(preset->env[i].substr(eq + 1));
+      }
+      json += "},\n";
+    }
+  } else {
+    json += "  \"command\": [\"./your-server\", \"--port\", \"{port}\"],\n";
+  }
+  json += "  \"watch\": [\".\"],\n  \"ignore\": [],\n  \"rules\": [";
+  if (preset)
+    for (std::size_t i = 0; i < preset->rules.size(); ++i)
+      json += std::string(i ? ", " : "") + "{\"glob\": " + json_string(preset->rules[i].glob) + ", \"action\": \"" +
+              action_name(preset->rules[i].act) + "\"}";
+  json += "],\n  \"hold_timeout\": 30\n}\n";
+  std::ofstream(file) << json;
+  std::ofstream(dir / "liveproxy.schema.json") << assets::liveproxy_schema_json;
+  log::info("wrote " + file.string() + (preset ? " for a " + preset->name + " project" : " (edit its command)") +
+            ", and liveproxy.schema.json beside it for editors; run liveproxy to use it");
+  return 0;
+}
+
+}  // namespace liveproxy
