@@ -114,42 +114,172 @@
   }
   const baseOf = (sheet) => (sheet && sheet.href) || document.baseURI;
 
-  const retiring = new WeakSet(); // links and rules already being replaced
+  // One swap in flight per live <link> or @import rule (jobs) and per image path (imageJobs), held as its cancel
+  // function: a newer edit of the same file cancels it, so clones never pile up. Replacements still loading
+  // (incoming) are no candidates for an edit; the live stylesheet they would replace is.
+  const jobs = new WeakMap(), imageJobs = new Map(), incoming = new WeakSet();
+  const SLOW_MS = 5000, RETRY_MS = 1000;
+  // Ends key's swap in flight; returns what is live in key's place now: key, or a replacement that had loaded.
+  function cancel(map, key) {
+    const job = map.get(key);
+    if (!job) return key;
+    map.delete(key);
+    return job() || key;
+  }
+  const ruleCount = (sheet) => { try { return sheet ? sheet.cssRules.length : 0; } catch (x) { return -1; } };
+  const pathOf = (url) => { try { return new URL(url).pathname; } catch (x) { return String(url); } };
+  const sameOrigin = (url) => { try { return new URL(url).origin === location.origin; } catch (x) { return false; } };
+  const slowLog = (what, name, kept) => setTimeout(() =>
+    log(`${what}: ${name} still loading after ${SLOW_MS / 1000} s — the old ${kept} stays until it loads`), SLOW_MS);
+
+  // Resource Timing entries of our own (busted) fetches, as an observer sees them: performance.getEntriesByName
+  // stops seeing new entries once the page's buffer (250 by default) is full, after a long session of swaps.
+  const timings = new Map();
+  const keep = (e) => {
+    if (!/[?&]liveproxy=\d/.test(e.name)) return;
+    timings.delete(e.name);
+    timings.set(e.name, e);
+    if (timings.size > 100) timings.delete(timings.keys().next().value); // oldest first: ones nobody asked about
+  };
+  let observer = null;
+  try {
+    observer = new PerformanceObserver((list) => list.getEntries().forEach(keep));
+    observer.observe({ type: 'resource' });
+  } catch (x) { /* no observer: the entry buffer alone */ }
+  // What Resource Timing saw of url's last fetch; status 0, type '' and size -1 where it cannot tell (a network
+  // error, a cross-origin response without Timing-Allow-Origin, no Resource Timing).
+  function fetched(url) {
+    if (observer) observer.takeRecords().forEach(keep); // entries not yet delivered to the callback
+    let e = timings.get(url);
+    timings.delete(url);
+    try { e = e || performance.getEntriesByName(url).pop(); } catch (x) { /* no Resource Timing */ }
+    const status = (e && e.responseStatus) || 0;
+    return { status, type: (e && e.contentType) || '', size: status ? e.encodedBodySize : -1 };
+  }
+  // Why a stylesheet fetch failed, or '' if it did not. Chromium fires 'error' for every non-2xx status, whatever the
+  // type and body, and for network errors, and leaves an empty sheet behind; it fires 'load' for a 200 it will not
+  // apply (a text/html fallback page in a standards-mode document), again with an empty sheet. So neither the event
+  // alone nor link.sheet tells success: the status and type do, where Resource Timing has them.
+  // An empty body replacing a sheet that has rules (`old`) is most likely the file read mid-save, between the
+  // editor's truncate and its write: it counts as failed, and the retry (given no `old`) takes it if it stays empty.
+  function cssFailure(url, errored, sheet, old) {
+    const { status, type, size } = fetched(url);
+    if (errored || status >= 400) return status ? String(status) : sameOrigin(url) ? 'network error' : 'error';
+    const rules = ruleCount(sheet); // -1: cross-origin, whose type is hidden too
+    if (type && !/^text\/css$/i.test(type) && (rules === 0 || /html/i.test(type))) return `${status} ${type}, not CSS`;
+    return size === 0 && rules <= 0 && ruleCount(old) > 0 ? `${status}, empty` : '';
+  }
+  // Logs a failed swap and, the first time, tries once more after a pause: an app that answered 5xx for a moment
+  // (a reloader between two states, a proxy in between) has usually recovered. The pending retry is key's job,
+  // so a newer edit replaces it.
+  function failed(what, name, why, kept, map, key, again) {
+    const line = `${what}: ${name} failed to load (${why}) — kept the old ${kept}`;
+    if (!again) return log(line);
+    log(`${line}; trying again in ${RETRY_MS / 1000} s`);
+    const t = setTimeout(() => { map.delete(key); again(); }, RETRY_MS);
+    map.set(key, () => clearTimeout(t));
+  }
+  // Whether a sheet still belongs to the document: a removed <link> takes its sheet and that sheet's imports along.
+  function live(sheet) {
+    while (sheet && sheet.ownerRule) sheet = sheet.ownerRule.parentStyleSheet;
+    return !!(sheet && sheet.ownerNode && sheet.ownerNode.isConnected);
+  }
+
   function swapCss(path) {
-    const all = $$('link[rel~="stylesheet" i][href]').filter((l) => !retiring.has(l))
+    const all = $$('link[rel~="stylesheet" i][href]').filter((l) => !incoming.has(l))
       .map((l) => ({ url: l.href, swap: () => swapLink(l) }));
     eachRule((r) => {
-      if (r instanceof CSSImportRule && !retiring.has(r)) all.push({ url: r.href, base: baseOf(r.parentStyleSheet), swap: () => swapImport(r) });
+      if (r instanceof CSSImportRule && !incoming.has(r)) all.push({ url: r.href, base: baseOf(r.parentStyleSheet), swap: () => swapImport(r) });
     });
     const hits = best(path, all);
     // No name matches: the file may be reachable under a URL we cannot map, so refresh every stylesheet.
     for (const c of hits.length ? hits : all) c.swap();
   }
 
-  // A busted clone goes right after the old link; the old one leaves only once the clone has loaded, so nothing flashes.
-  function swapLink(link) {
+  // A busted clone goes right after the old link and takes its place only once it has loaded successfully, so
+  // nothing flashes and a failed fetch (404, a 502 page, a network error) leaves the old stylesheet in place. A
+  // slow clone is left to finish, however long it takes, unless a newer edit replaces it first.
+  function swapLink(link, first = true) {
+    link = cancel(jobs, link);
     const clone = link.cloneNode(false);
     clone.removeAttribute('integrity'); // the content changed on purpose
     clone.setAttribute('href', bust(link.getAttribute('href'), stamp()));
-    retiring.add(link);
-    const done = () => { clearTimeout(t); rebust(clone.sheet); link.remove(); };
-    const t = setTimeout(done, 5000);
-    clone.onload = clone.onerror = done;
+    if (link.disabled) return link.replaceWith(clone); // never fetched until enabled, so it never loads: nothing to wait for
+    const name = pathOf(clone.href), slow = slowLog('css', name, 'stylesheet');
+    const drop = () => { clearTimeout(slow); clone.onload = clone.onerror = null; incoming.delete(clone); };
+    const settle = (errored) => {
+      jobs.delete(link);
+      drop();
+      const why = cssFailure(clone.href, errored, clone.sheet, first && link.sheet);
+      if (!why && link.isConnected) {
+        if (link.sheet && link.sheet.disabled && clone.sheet) clone.sheet.disabled = true; // switched off by script
+        rebust(clone.sheet);
+        link.remove();
+        return { now: clone };
+      }
+      clone.remove(); // failed, or the page dropped the old link meanwhile
+      return { why };
+    };
+    clone.onload = clone.onerror = (e) => {
+      const { why } = settle(e.type === 'error');
+      if (why) failed('css', name, why, 'stylesheet', jobs, link, first && link.isConnected && (() => swapLink(link, false)));
+    };
+    incoming.add(clone);
+    jobs.set(link, () => {
+      // Chromium applies a loaded sheet, and may paint it, before the load event's task runs: dropping the clone
+      // then would bring the old style back for a frame, so a clone holding rules settles now instead.
+      if (ruleCount(clone.sheet) > 0) return settle(false).now;
+      drop();
+      clone.remove();
+    });
     link.after(clone);
   }
 
-  // Chrome drops a whole sheet while an @import inserted into it loads, so preload the new URL first; then insert
-  // the busted rule after the old one and delete the old rule once the new sheet is in.
-  function swapImport(rule) {
-    const url = bust(rule.href, stamp()), pre = document.createElement('link');
-    retiring.add(rule);
-    Object.assign(pre, { rel: 'preload', as: 'style', href: new URL(url, baseOf(rule.parentStyleSheet)).href });
-    const t = setTimeout(insert, 5000);
-    pre.onload = pre.onerror = insert;
-    document.head.append(pre);
-    function insert() {
-      clearTimeout(t);
+  // Chrome drops a whole sheet while an @import inserted into it loads, so preload the new URL first; a failed
+  // preload keeps the old rule untouched. Then insert the busted rule after the old one and delete the old rule
+  // once the new sheet is in, or the new rule if its own fetch failed after all.
+  function swapImport(rule, first = true) {
+    rule = cancel(jobs, rule);
+    const url = bust(rule.href, stamp()), abs = new URL(url, baseOf(rule.parentStyleSheet)).href, name = pathOf(abs);
+    const pre = document.createElement('link'), slow = slowLog('css', name, 'stylesheet');
+    let fresh = null, poll = 0;
+    const drop = () => {
+      clearTimeout(slow);
+      clearTimeout(poll);
       pre.onload = pre.onerror = null;
+      pre.remove();
+      if (fresh) incoming.delete(fresh);
+    };
+    const fail = (why) => failed('css', name, why, 'stylesheet', jobs, rule,
+      first && live(rule.parentStyleSheet) && (() => swapImport(rule, false)));
+    // Its verdict once the new sheet is in: keep whichever rule loaded, and say what is live now.
+    const settle = () => {
+      jobs.delete(rule);
+      drop();
+      const unreadable = ruleCount(fresh.styleSheet) < 0; // a network error, or any cross-origin sheet
+      const why = cssFailure(abs, unreadable && sameOrigin(abs), fresh.styleSheet, first && rule.styleSheet);
+      if (why) { deleteRule(fresh); return { why }; }
+      rebust(fresh.styleSheet);
+      deleteRule(rule);
+      return { now: fresh };
+    };
+    jobs.set(rule, () => {
+      if (fresh && fresh.styleSheet && ruleCount(fresh.styleSheet) > 0) return settle().now; // applied already, as for links
+      drop();
+      if (fresh) deleteRule(fresh);
+    });
+    Object.assign(pre, { rel: 'preload', as: 'style', href: abs });
+    pre.onload = pre.onerror = (e) => {
+      pre.onload = pre.onerror = null;
+      const why = cssFailure(abs, e.type === 'error', null, first && rule.styleSheet);
+      if (!why) return insert();
+      jobs.delete(rule);
+      drop();
+      fail(why);
+    };
+    document.head.append(pre);
+
+    function insert() {
       let sheet = rule.parentStyleSheet;
       const rules = sheet && sheet.cssRules, i = rules ? [...rules].indexOf(rule) : -1;
       const layer = rule.layerName == null ? '' : rule.layerName ? ` layer(${rule.layerName})` : ' layer';
@@ -157,29 +287,58 @@
       try {
         sheet.insertRule(`@import url(${JSON.stringify(url)})${layer}${supports} ${rule.media.mediaText};`, i + 1);
       } catch (x) {
+        jobs.delete(rule);
+        drop();
         // Gone, or a constructed sheet that refuses @import: reload the <link> owning the chain instead.
         while (sheet && sheet.ownerRule) sheet = sheet.ownerRule.parentStyleSheet;
         if (sheet && sheet.ownerNode && sheet.ownerNode.localName === 'link') swapLink(sheet.ownerNode);
-        return pre.remove();
+        return;
       }
-      const fresh = rules[i + 1], until = Date.now() + 5000;
-      (function poll() {
-        let ready = true;
-        try { ready = !!(fresh.styleSheet && fresh.styleSheet.cssRules); } catch (x) { /* cross-origin: loaded */ }
-        if (!ready && Date.now() < until) return setTimeout(poll, 20);
-        rebust(fresh.styleSheet);
-        const at = [...sheet.cssRules].indexOf(rule);
-        if (at >= 0) sheet.deleteRule(at);
-        pre.remove();
+      fresh = rules[i + 1];
+      incoming.add(fresh);
+      const until = Date.now() + SLOW_MS;
+      (function check() {
+        if (!live(fresh.parentStyleSheet)) { jobs.delete(rule); return drop(); } // its sheet was swapped away
+        if (!fresh.styleSheet) return (poll = setTimeout(check, Date.now() < until ? 20 : 250)); // still loading
+        const { why } = settle();
+        if (why) fail(why);
       })();
     }
   }
+  function deleteRule(rule) {
+    const sheet = rule.parentStyleSheet, at = sheet ? [...sheet.cssRules].indexOf(rule) : -1;
+    if (at >= 0) sheet.deleteRule(at);
+  }
 
-  // Cache-bust every reference to the best-matching image once it is preloaded, so no empty frame shows.
+  // Cache-bust every reference to the best-matching image once the new one has loaded, so no empty frame shows; an
+  // image that fails (an error status, a body that is no image, a network error) leaves the old one showing.
   const images = new Map(); // changed image path -> its stamp, re-applied to stylesheets fetched later
-  function swapImages(path) {
-    const t = stamp(), all = [];
-    images.set(path, t);
+  function swapImages(path, first = true) {
+    cancel(imageJobs, path); // the preload shows nowhere: dropping it changes nothing on screen
+    const t = stamp(), hits = best(path, imageRefs(t));
+    if (!hits.length) return;
+    const img = new Image(), url = bust(new URL(hits[0].url, hits[0].base || document.baseURI).href, t);
+    const name = pathOf(url), slow = slowLog('image', name, 'image');
+    const drop = () => { clearTimeout(slow); img.onload = img.onerror = null; };
+    img.onload = img.onerror = (e) => {
+      imageJobs.delete(path);
+      drop();
+      // Chromium shows an image body even from a 404: the status decides, where Resource Timing has it.
+      const { status, type } = fetched(url);
+      if (e.type === 'load' && !(status >= 400)) {
+        images.set(path, t);
+        for (const c of best(path, imageRefs(t))) c.swap(); // the page as it is now: the load may have been slow
+        return;
+      }
+      const why = status >= 400 ? String(status) : status ? `${status} ${type}, not an image` : sameOrigin(url) ? 'network error' : 'error';
+      failed('image', name, why, 'image', imageJobs, path, first && (() => swapImages(path, false)));
+    };
+    imageJobs.set(path, () => { drop(); img.removeAttribute('src'); });
+    img.src = url;
+  }
+  // Candidates for an image path: <img>, icons, posters, srcset entries, inline styles and stylesheet rules.
+  function imageRefs(t) {
+    const all = [];
     for (const el of $$('img[src], link[rel~="icon" i][href], video[poster]')) {
       const attr = { LINK: 'href', VIDEO: 'poster' }[el.tagName] || 'src';
       all.push({ url: el[attr], swap: () => el.setAttribute(attr, bust(el.getAttribute(attr), t)) });
@@ -192,13 +351,7 @@
     }
     for (const el of $$('[style]')) styleUrls(el.style, document.baseURI, t, all);
     ruleUrls(document.styleSheets, t, all);
-    const hits = best(path, all);
-    if (!hits.length) return;
-    const img = new Image();
-    const go = () => { clearTimeout(timeout); img.onload = img.onerror = null; for (const c of hits) c.swap(); };
-    const timeout = setTimeout(go, 5000);
-    img.onload = img.onerror = go;
-    img.src = bust(new URL(hits[0].url, hits[0].base || document.baseURI).href, t);
+    return all;
   }
   // A re-fetched stylesheet names images by their original URLs, which may still be cached: bust them again.
   function rebust(sheet) {

@@ -1,38 +1,7 @@
 // CSS edits are swapped into the page without navigation and without a frame lacking the stylesheet.
 import assert from 'node:assert/strict';
 import { liveSuite, pageWait } from './harness.mjs';
-
-/// Records, from now on, every colour #id shows on a frame and the fewest <link>s to `pathname` ever present.
-async function watchStyle(page, id, pathname) {
-  await page.evaluate(([id, pathname]) => {
-    const count = () => [...document.querySelectorAll('link[rel=stylesheet]')].filter((l) => new URL(l.href).pathname === pathname).length;
-    const w = window.__watch = { colors: [], minLinks: count(), frames: 0 };
-    new MutationObserver(() => { w.minLinks = Math.min(w.minLinks, count()); })
-      .observe(document.documentElement, { childList: true, subtree: true });
-    (function frame() {
-      const c = getComputedStyle(document.getElementById(id)).color;
-      if (w.colors[w.colors.length - 1] !== c) w.colors.push(c);
-      w.frames++;
-      requestAnimationFrame(frame);
-    })();
-    window.marker = 'before-edit';
-  }, [id, pathname]);
-}
-
-/// What watchStyle recorded, read only once it has sampled a frame begun after this call. pageWait checks its
-/// condition at once as well as on frames, so it can return between two frames: read then, the record would
-/// lack the state that the next frame shows.
-function recorded(page) {
-  return page.evaluate(() => new Promise((resolve) => {
-    const w = window.__watch, seen = w.frames;
-    (function check() {
-      if (w.frames > seen) resolve({ ...w, marker: window.marker });
-      else requestAnimationFrame(check);
-    })();
-  }));
-}
-
-const colorOf = (page, id) => page.evaluate((id) => getComputedStyle(document.getElementById(id)).color, id);
+import { colorOf, recorded, watchStyle } from './style_watch.mjs';
 
 liveSuite('css swap', (env) => {
   env.test('editing a linked stylesheet restyles the page in place, with no unstyled frame', async () => {
@@ -102,5 +71,45 @@ liveSuite('css swap', (env) => {
     await pageWait(page, 'all links cache-busted', () =>
       [...document.querySelectorAll('link[rel=stylesheet]')].every((l) => /[?&]liveproxy=\d+/.test(l.href)));
     assert.equal(await page.evaluate(() => window.marker), 'before-edit');
+  });
+
+  env.test('a stylesheet switched off stays off when swapped, and shows the edit once switched on', async () => {
+    // A disabled <link> is never fetched, so its clone would never load: it is replaced at once. A sheet disabled
+    // by script loads, and its clone is disabled too.
+    const page = await env.open('/');
+    await page.evaluate(() => {
+      const theme = Object.assign(document.createElement('link'), { rel: 'stylesheet', href: '/static/other/site.css?theme', disabled: true });
+      document.head.append(theme);
+      document.querySelector('link[href="/static/myapp/site.css"]').sheet.disabled = true;
+    });
+    assert.equal(await colorOf(page, 'app-styled'), 'rgb(0, 0, 0)');
+
+    env.write('myapp/static/myapp/site.css', '#app-styled { color: rgb(0, 55, 0); }\n');
+    await pageWait(page, 'the myapp link swapped', () => {
+      const links = document.querySelectorAll('link[href^="/static/myapp/site.css"]');
+      return links.length === 1 && /\?liveproxy=\d+$/.test(links[0].getAttribute('href'));
+    });
+    assert.equal(await colorOf(page, 'app-styled'), 'rgb(0, 0, 0)', 'the swap switched the sheet back on');
+    await page.evaluate(() => { document.querySelector('link[href^="/static/myapp/site.css"]').sheet.disabled = false; });
+    assert.equal(await colorOf(page, 'app-styled'), 'rgb(0, 55, 0)');
+
+    env.write('static/other/site.css', '#other-styled { color: rgb(0, 66, 0); }\n');
+    await pageWait(page, 'the new colour', () => getComputedStyle(document.getElementById('other-styled')).color === 'rgb(0, 66, 0)');
+    await pageWait(page, 'both links swapped', () => {
+      const hrefs = [...document.querySelectorAll('link[href^="/static/other/site.css"]')].map((l) => l.getAttribute('href'));
+      return hrefs.length === 2 && hrefs.every((h) => /liveproxy=\d+$/.test(h));
+    });
+    const theme = await page.evaluate(() => {
+      const l = document.querySelector('link[href^="/static/other/site.css?theme"]');
+      return { href: l.getAttribute('href'), disabled: l.disabled };
+    });
+    assert.match(theme.href, /^\/static\/other\/site\.css\?theme&liveproxy=\d+$/);
+    assert.equal(theme.disabled, true);
+    // Switched on alone, the swapped theme link brings the edited file.
+    await page.evaluate(() => {
+      document.querySelector('link[href^="/static/other/site.css?liveproxy"]').remove();
+      document.querySelector('link[href^="/static/other/site.css?theme"]').disabled = false;
+    });
+    await pageWait(page, 'the theme link to apply the edit', () => getComputedStyle(document.getElementById('other-styled')).color === 'rgb(0, 66, 0)');
   });
 });

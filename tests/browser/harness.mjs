@@ -31,14 +31,25 @@ export async function waitFor(what, cond, timeout = CHANGE_TIMEOUT, interval = 2
   }
 }
 
-const APP_PY = `# Test app for liveproxy's browser tests: / and /long from templates/, /static/ from disk, /pid.
-import http.server, os, sys
+const APP_PY = `# Test app for liveproxy's browser tests: / and /long from templates/, /static/ from disk, /pid; faults on request.
+import http.server, json, os, sys, time
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 VERSION = "v1"  # tests edit this line to make liveproxy restart the app
 TYPES = {".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml", ".js": "text/javascript"}
 # Like Django's app static dirs: /static/x is static/x, or else myapp/static/x.
 STATIC_DIRS = [os.path.join(ROOT, "static"), os.path.join(ROOT, "myapp", "static")]
+# Faults a test sets for a path, read at every request from outside the watched tree (see LiveEnv.fault).
+FAULTS = os.path.join(ROOT, os.pardir, "faults.json")
+DELAYED = os.path.join(ROOT, os.pardir, "delayed.log")
+
+
+def fault(path):
+    try:
+        with open(FAULTS, encoding="utf-8") as f:
+            return json.load(f).get(path)
+    except (OSError, ValueError):
+        return None
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -51,6 +62,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with open(os.path.join(ROOT, "templates", name), encoding="utf-8") as f:
                 html = f.read().replace("{{pid}}", str(os.getpid())).replace("{{version}}", VERSION)
             return self.send(200, "text/html; charset=utf-8", html.encode())
+        f = fault(path)
+        if f and f.get("delay"):
+            time.sleep(f["delay"])
+            with open(DELAYED, "a", encoding="utf-8") as log:
+                log.write(path + "\\n")
+        if f and f.get("close"):
+            return  # no answer at all: the connection closes (HTTP/1.0)
+        if f and f.get("status"):
+            return self.send(f["status"], f.get("type", "text/plain"), f.get("body", "fault").encode())
         if path.startswith("/static/") and ".." not in path:
             for d in STATIC_DIRS:
                 file = os.path.join(d, path[len("/static/"):])
@@ -119,6 +139,7 @@ export class LiveEnv {
     this.browser = null;
     this.contexts = [];
     this.log = '';
+    this.faults = {};
   }
 
   /// Writes a file of the app in place, as most editors do.
@@ -128,6 +149,22 @@ export class LiveEnv {
     fs.writeFileSync(file, content);
   }
   read(rel) { return fs.readFileSync(path.join(this.dir, rel), 'utf8'); }
+  remove(rel) { fs.rmSync(path.join(this.dir, rel)); }
+
+  /// Makes the app answer pathname (any query) with a fault until it is cleared with spec null: {status, type,
+  /// body} answers that instead of the file; {delay} (seconds) answers late, then appends the path to delayed();
+  /// {close: true} hangs up without an answer. Kept outside the watched tree, so setting one triggers nothing.
+  fault(pathname, spec) {
+    if (spec) this.faults[pathname] = spec;
+    else delete this.faults[pathname];
+    const file = path.join(this.top, 'faults.json');
+    fs.writeFileSync(file + '.tmp', JSON.stringify(this.faults));
+    fs.renameSync(file + '.tmp', file); // the app never reads half a file
+  }
+  /// The paths the app has answered late so far, in order.
+  delayed() {
+    try { return fs.readFileSync(path.join(this.top, 'delayed.log'), 'utf8').split('\n').filter(Boolean); } catch { return []; }
+  }
 
   async start() {
     if (!BINARY) throw new Error('set LIVEPROXY_BINARY to the liveproxy executable (ctest does)');
