@@ -2,6 +2,7 @@
 #include "proxy/config.hpp"
 
 #include "proxy/config_file.hpp"
+#include "proxy/edit_distance.hpp"
 
 #include "proxy/limits.hpp"
 #include "proxy/net.hpp"
@@ -67,21 +68,6 @@ const option_spec* find_option(std::string_view name) {
   return nullptr;
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
-
 /// "unknown option --prot: did you mean --port?" when one is close (a typo, a transposition, a missing dash).
 std::string unknown_option(std::string_view arg) {
   std::string message = "unknown option " + std::string(arg);
@@ -98,18 +84,11 @@ std::string unknown_option(std::string_view arg) {
   return message + " (see --help)";
 }
 
-/// --host takes addresses and names: localhost is 127.0.0.1 (binding ::1 alone would shut out
-/// http://127.0.0.1), other names are resolved once.
+/// --host takes addresses and names (resolve_host_address); one that does not resolve is a usage error.
 std::string host_address(const std::string& host) {
-  error_code ec;
-  net::ip::make_address(host, ec);
-  if (!ec) return host;
-  if (host == "localhost") return "127.0.0.1";
-  net::io_context io;
-  tcp::resolver resolver(io);
-  const auto results = resolver.resolve(host, "", ec);
-  if (ec || results.empty()) throw config_error("--host " + host + ": not an address, and the name does not resolve");
-  return results.begin()->endpoint().address().to_string();
+  auto address = resolve_host_address(host);
+  if (address.empty()) throw config_error("--host " + host + ": not an address, and the name does not resolve");
+  return address;
 }
 
 std::string_view basename_of(std::string_view path) {
@@ -141,6 +120,19 @@ std::vector<std::string> command_warnings(const std::vector<std::string>& comman
 }
 
 }  // namespace
+
+std::string resolve_host_address(const std::string& host) {
+  error_code ec;
+  net::ip::make_address(host, ec);
+  if (!ec) return host;
+  // Binding ::1 alone (where localhost may resolve first) would shut out http://127.0.0.1.
+  if (host == "localhost") return "127.0.0.1";
+  net::io_context io;
+  tcp::resolver resolver(io);
+  const auto results = resolver.resolve(host, "", ec);
+  if (ec || results.empty()) return {};
+  return results.begin()->endpoint().address().to_string();
+}
 
 std::size_t default_max_connections() {
   rlimit nofile{};

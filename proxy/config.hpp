@@ -85,6 +85,10 @@ struct config {
   bool show_version = false;
 };
 
+/// --host's rule: an address as it is, localhost as 127.0.0.1, another name resolved once (its first
+/// address); empty when the name does not resolve.
+std::string resolve_host_address(const std::string& host);
+
 /// The default --max-connections: limits::max_connections, or half the soft open-file limit if lower (each
 /// proxied request needs a descriptor for the app besides the browser's).
 std::size_t default_max_connections();

@@ -2,6 +2,8 @@
 // positions, then one check per key, all on a copy of the config that is assigned only when the whole file is good.
 #include "proxy/config_file.hpp"
 
+#include "proxy/edit_distance.hpp"
+
 #include <simdjson.h>
 
 #include <algorithm>
@@ -456,20 +458,6 @@ class tree_builder {
 // ---------------------------------------------------------------------------------------------------------
 // Suggestions.
 
-/// Edit distance with adjacent transpositions counted as one edit ("prot" is one away from "port").
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i)
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  return d[a.size()][b.size()];
-}
-
 /// The closest of candidates to word, if it is close: two edits at most, fewer than the word's length. The
 /// word is compared as written and as a command-line option would be ("--hold-timeout" -> hold_timeout), and
 /// against each candidate without its unit ("settle" -> settle_ms).
@@ -501,20 +489,6 @@ std::string one_of(std::span<const std::string_view> names) {
 
 // ---------------------------------------------------------------------------------------------------------
 // Reading the settings.
-
-/// --host's rule: an address as it is, localhost as 127.0.0.1 (binding ::1 alone would shut out
-/// http://127.0.0.1), another name resolved once. Empty when the name does not resolve.
-std::string host_address(const std::string& host) {
-  error_code ec;
-  net::ip::make_address(host, ec);
-  if (!ec) return host;
-  if (host == "localhost") return "127.0.0.1";
-  net::io_context io;
-  tcp::resolver resolver(io);
-  const auto results = resolver.resolve(host, "", ec);
-  if (ec || results.empty()) return {};
-  return results.begin()->endpoint().address().to_string();
-}
 
 constexpr std::array<std::string_view, 3> backends{{"inotify", "poll", "watchman"}};
 constexpr std::array<std::string_view, 4> actions{{"restart", "reload", "css", "ignore"}};
@@ -673,7 +647,7 @@ class file_reader {
       cfg.port_given = true;
     } else if (key == "host") {
       const auto& host = nonempty_string_of(v, key, "an address or a host name (a string)");
-      const auto address = host_address(host);
+      const auto address = resolve_host_address(host);
       if (address.empty())
         fail(v.offset, "\"host\": " + in_quotes(host) + " is not an address, and the name does not resolve");
       cfg.host = address;

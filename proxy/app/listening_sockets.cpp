@@ -11,7 +11,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
@@ -19,12 +18,32 @@
 namespace liveproxy {
 namespace {
 
+/// A whole /proc file, or "" if it cannot be read. read(2), not an ifstream: a process that exits while its
+/// file is read makes read fail with ESRCH, which libstdc++'s filebuf turns into an exception.
+std::string read_proc(const std::string& path) {
+  std::string out;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  char buf[8192];
+  for (;;) {
+    const auto n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
 /// "0100007F" (IPv4, little-endian words) or 32 hex digits (IPv6) as text.
 std::string address_text(const std::string& hex) {
   unsigned char bytes[16];
   const std::size_t n = hex.size() / 2;
   if (n != 4 && n != 16) return hex;
-  for (std::size_t i = 0; i < n; ++i) bytes[i] = static_cast<unsigned char>(std::stoul(hex.substr(2 * i, 2), nullptr, 16));
+  for (std::size_t i = 0; i < n; ++i) {
+    const char pair[3] = {hex[2 * i], hex[2 * i + 1], '\0'};
+    bytes[i] = static_cast<unsigned char>(std::strtoul(pair, nullptr, 16));
+  }
   // The kernel prints each 32-bit word in host order (little-endian here).
   for (std::size_t w = 0; w < n; w += 4) {
     std::swap(bytes[w], bytes[w + 3]);
@@ -35,11 +54,11 @@ std::string address_text(const std::string& hex) {
   return text;
 }
 
-/// Every LISTEN socket: inode -> address.
+/// Every LISTEN socket of a /proc/net/tcp{,6} table: inode -> address.
 void scan_listeners(const char* path, std::map<unsigned long, listen_address>& out) {
-  std::ifstream in(path);
+  std::istringstream in(read_proc(path));
   std::string line;
-  std::getline(in, line);
+  std::getline(in, line);  // the header
   while (std::getline(in, line)) {
     std::istringstream fields(line);
     std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout;
@@ -53,28 +72,19 @@ void scan_listeners(const char* path, std::map<unsigned long, listen_address>& o
   }
 }
 
-void scan_table(const char* path, std::uint16_t port, std::set<unsigned long>& out) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);  // the header
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout;
-    unsigned long inode = 0;
-    if (!(fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >> inode))
-      continue;
-    const auto colon = local.rfind(':');
-    if (state != "0A" || colon == std::string::npos) continue;
-    if (std::strtoul(local.c_str() + colon + 1, nullptr, 16) == port && inode != 0) out.insert(inode);
-  }
+std::map<unsigned long, listen_address> all_listeners() {
+  std::map<unsigned long, listen_address> listeners;
+  scan_listeners("/proc/net/tcp", listeners);
+  scan_listeners("/proc/net/tcp6", listeners);
+  return listeners;
 }
 
 }  // namespace
 
 std::set<unsigned long> listening_inodes(std::uint16_t port) {
   std::set<unsigned long> out;
-  scan_table("/proc/net/tcp", port, out);
-  scan_table("/proc/net/tcp6", port, out);
+  for (const auto& [inode, address] : all_listeners())
+    if (address.port == port) out.insert(inode);
   return out;
 }
 
@@ -115,9 +125,8 @@ std::set<pid_t> process_tree(pid_t root) {
       char* end = nullptr;
       const long pid = std::strtol(p->d_name, &end, 10);
       if (*end != '\0' || pid <= 0) continue;
-      std::ifstream in(std::string("/proc/") + p->d_name + "/stat");
-      std::string stat;
-      if (!std::getline(in, stat)) continue;
+      const std::string stat = read_proc(std::string("/proc/") + p->d_name + "/stat");
+      if (stat.empty()) continue;
       const auto close = stat.rfind(')');
       if (close == std::string::npos) continue;
       std::istringstream rest(stat.substr(close + 2));
@@ -139,9 +148,7 @@ std::set<pid_t> process_tree(pid_t root) {
 }
 
 std::vector<listen_address> listening_addresses_of(const std::set<pid_t>& pids) {
-  std::map<unsigned long, listen_address> listeners;
-  scan_listeners("/proc/net/tcp", listeners);
-  scan_listeners("/proc/net/tcp6", listeners);
+  const auto listeners = all_listeners();
   std::vector<listen_address> out;
   std::set<unsigned long> seen;
   for (const pid_t pid : pids) {
@@ -166,8 +173,7 @@ std::string describe_port_owner(std::uint16_t port) {
   const auto owners = socket_owners(listening_inodes(port));
   if (owners.empty()) return "another process";
   const pid_t pid = *owners.begin();
-  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
-  std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string cmd = read_proc("/proc/" + std::to_string(pid) + "/cmdline");
   while (!cmd.empty() && cmd.back() == '\0') cmd.pop_back();
   for (char& c : cmd)
     if (c == '\0') c = ' ';

@@ -1,6 +1,8 @@
 // Detection reads a few well-known files; only the interpreter choice runs anything.
 #include "proxy/app/project_presets.hpp"
 
+#include "proxy/edit_distance.hpp"
+
 #include <simdjson.h>
 
 #include <fcntl.h>
@@ -112,20 +114,6 @@ std::string find_program(const std::string& program) {
 }
 
 std::string closest_program(const std::string& name) {
-  auto distance = [](std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-      std::size_t diagonal = row[0];
-      row[0] = i;
-      for (std::size_t j = 1; j <= b.size(); ++j) {
-        const std::size_t up = row[j];
-        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-        diagonal = up;
-      }
-    }
-    return row[b.size()];
-  };
   std::string best;
   std::size_t best_distance = name.size() < 5 ? 2 : 3;
   const char* path = std::getenv("PATH");
@@ -135,7 +123,7 @@ std::string closest_program(const std::string& name) {
     for (fs::directory_iterator it(d.empty() ? "." : d, ec), end; !ec && it != end; it.increment(ec)) {
       const auto candidate = it->path().filename().string();
       if (candidate.size() + 3 < name.size() || candidate.size() > name.size() + 3) continue;
-      const auto dist = distance(name, candidate);
+      const auto dist = edit_distance(name, candidate);
       if (dist < best_distance && executable(it->path())) {
         best = candidate;
         best_distance = dist;
