@@ -17,7 +17,7 @@
 # descriptors (before, highest during, after), the connections liveproxy opened to the app, and
 # how long each restart took. It is a measurement, not a test: errors are printed, and the exit
 # status stays 0. It exits non-zero only when something could not be measured (a server did not
-# start, wrong responses, no figures from wrk, restarts that did not happen).
+# start, wrong responses, no figures from wrk, a restart refused or never ready again).
 #
 # Usage: tests/bench/load_bench.sh [--duration SECS] [--warmup SECS] [--rounds N]
 #                 [--connections N] [--restarts N] [--wait-quiet] [--no-pin] [--keep-tmp]
@@ -32,8 +32,9 @@
 #   nginx takes 1,000 keep-alive connections in its stride and restarts in milliseconds, so what
 #   the figures show is liveproxy. The direct row loads the same nginx at A, while liveproxy idles.
 # - Restarts are asked for as a developer's tool would: POST /__liveproxy/restart (loopback Host,
-#   no Origin). Restart i is sent at i * DURATION / (RESTARTS + 1) s into the run, and never before
-#   liveproxy has logged "app ready" for the previous one.
+#   no Origin). Restart i is sent at i * DURATION / (RESTARTS + 1) s into the run, never before
+#   liveproxy has logged "app ready" for the previous one, and never after the run's end (a late
+#   one is reported, not sent).
 # - Descriptors: wrk needs one per connection, liveproxy two per busy connection (browser + app)
 #   and takes half its open-file limit as --max-connections. The script raises `ulimit -n` (for
 #   itself, wrk, liveproxy and the app) to the hard limit, at most 65536, and needs >= 4096.
@@ -447,9 +448,11 @@ print_report() {
     "open-file limit $(ulimit -Sn)"
   echo "    load average at start $LOAD_START, at end $LOAD_END; CPU used by other processes during" \
     "the runs: $NOISE_OTHER of a core; CPU steal $NOISE_STEAL"
-  if awk -v l="${LOAD_START%% *}" 'BEGIN { exit !(l > 1.0) }'; then
-    echo "    WARNING: the machine was busy when the run started (load ${LOAD_START%% *} on $(nproc) cores):"
-    echo "    other processes share the cores, so absolute figures are noisy."
+  # Other processes' CPU during the runs says more than the load average, which lags by minutes
+  # (and counts our own previous run).
+  if awk -v o="${NOISE_OTHER%\%}" 'BEGIN { exit !(o > 10) }'; then
+    echo "    WARNING: other processes used ${NOISE_OTHER} of a core during the runs: they shared the"
+    echo "    cores with the servers and wrk, so absolute figures and ratios are noisy."
   fi
   if ((PIN)); then
     echo "    pinning: wrk, samplers and the restart driver on core $WRK_CPU; liveproxy and the app share core $SERVER_CPU"
@@ -491,6 +494,14 @@ print_report() {
   echo "    highest sampled. app conns/reqs: connections the app accepted and requests it served during"
   echo "    the run (from its stub_status; not for restarts: each run of the app counts anew)."
   echo
+  echo "ratio of req/s: median over rounds of the per-round ratio (lowest-highest round)"
+  printf '%-34s %18s %18s\n' "" "${FILES[@]}"
+  printf '%-34s %18s %18s\n' "liveproxy/direct" "$(ratio "liveproxy/${FILES[0]}" "direct/${FILES[0]}" "$ROUNDS")" \
+    "$(ratio "liveproxy/${FILES[1]}" "direct/${FILES[1]}" "$ROUNDS")"
+  printf '%-34s %18s %18s\n' "$(row_label restarts)/liveproxy" \
+    "$(ratio "restarts/${FILES[0]}" "liveproxy/${FILES[0]}" "$ROUNDS")" \
+    "$(ratio "restarts/${FILES[1]}" "liveproxy/${FILES[1]}" "$ROUNDS")"
+  echo
   echo "errors over all $ROUNDS rounds (wrk: socket errors, and responses with status >= 400):"
   for file in "${FILES[@]}"; do
     for row in "${ROWS[@]}"; do
@@ -516,7 +527,7 @@ print_report() {
   echo
   echo "liveproxy memory and descriptors (the process alone, not its app):"
   echo "  RSS idle: before the runs $(fmt_kb "$LP_RSS_BEFORE"); after each round: ${LP_RSS_ROUNDS# }"
-  echo "  peak RSS (VmHWM) of any run: $(fmt_kb "$LP_HWM_MAX"); VmHWM of the whole process at the end: $(fmt_kb "$LP_HWM_END")"
+  echo "  peak RSS (VmHWM, reset before each run) of any run: $(fmt_kb "$LP_HWM_MAX")"
   echo "  descriptors: before the runs $LP_FDS_BEFORE; highest during a run $LP_FDS_PEAK; after the runs" \
     "$LP_FDS_AFTER (of which connections to the app: $LP_APP_CONNS_AFTER)"
   echo "  --max-connections in effect: half of liveproxy's open-file limit $(awk '/Max open files/ { print $4 }' \
@@ -588,7 +599,6 @@ main() {
     FAILED=1
   fi
   LP_FDS_AFTER="$(fd_count "$LIVEPROXY_PID")"
-  LP_HWM_END="$(vm_kb "$LIVEPROXY_PID" VmHWM)"
   LP_APP_CONNS_AFTER="$(ss -tnH state established "( dport = :${PORT[app]} )" 2>/dev/null | wc -l)"
   for file in "${FILES[@]}"; do
     for row in "${ROWS[@]}"; do aggregate "$row" "$file"; done

@@ -280,9 +280,11 @@ print_report() {
     "nginx $("$NGINX" -v 2>&1 | sed 's|.*/||'), $("${LIVEPROXY_BIN_ABS}" --version 2>/dev/null | head -1)"
   echo "    load average at start $LOAD_START, at end $LOAD_END; CPU used by other processes during" \
     "the runs: $NOISE_OTHER of a core; CPU steal $NOISE_STEAL"
-  if awk -v l="${LOAD_START%% *}" 'BEGIN { exit !(l > 1.0) }'; then
-    echo "    WARNING: the machine was busy when the run started (load ${LOAD_START%% *} on $(nproc) cores):"
-    echo "    other processes share the cores, so absolute figures and ratios are noisy."
+  # Other processes' CPU during the runs says more than the load average, which lags by minutes
+  # (and counts our own previous run).
+  if awk -v o="${NOISE_OTHER%\%}" 'BEGIN { exit !(o > 10) }'; then
+    echo "    WARNING: other processes used ${NOISE_OTHER} of a core during the runs: they shared the"
+    echo "    cores with the servers and wrk, so absolute figures and ratios are noisy."
   fi
   if ((PIN)); then
     echo "    pinning: wrk on core $WRK_CPU; the server under load on core $SERVER_CPU"
