@@ -174,6 +174,7 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
   if (cfg_.serve_dir) {
     serve_ = static_options{*cfg_.serve_dir, cfg_.spa, cfg_.dotfiles};
     ctx_.serve = &*serve_;
+    ctx_.files = &files_;
     gate_.open();
     return;
   }

@@ -75,6 +75,7 @@ class dev_server {
   std::optional<supervisor> supervisor_;       ///< when liveproxy runs the app
   std::optional<upstream_monitor> upstream_;  ///< --upstream: an app started by the user
   std::optional<static_options> serve_;       ///< --serve: a folder, no app
+  file_cache files_;
   reload_hub hub_;
   host_check hosts_;
   buffer_pool buffers_;

@@ -8,6 +8,7 @@
 #include "proxy/http/app_pool.hpp"
 #include "proxy/http/buffer_pool.hpp"
 #include "proxy/http/location_rewrite.hpp"
+#include "proxy/serve/file_cache.hpp"
 #include "proxy/serve/static_path.hpp"
 
 #include <chrono>
@@ -41,6 +42,8 @@ struct proxy_context {
   app_origin origin;
   /// --serve DIR: requests are answered from this folder instead of an app.
   const static_options* serve = nullptr;
+  /// --serve: small files and pages kept in memory while unchanged.
+  file_cache* files = nullptr;
 };
 
 }  // namespace liveproxy

@@ -42,6 +42,7 @@ void upstream_monitor::start() {
           if (ticket != ticket_ || stopped_) co_return;
           up_ = true;
           ++generation_;
+          remember_owners();
           cb_.came_up();
           co_return;
         }
@@ -70,6 +71,10 @@ void upstream_monitor::on_refused() {
 void upstream_monitor::stop() {
   stopped_ = true;
   ++ticket_;
+}
+
+void upstream_monitor::remember_owners() {
+  if (is_local(opts_.endpoints)) known_owners_ = socket_owners(listening_inodes(opts_.endpoints.front().port()));
 }
 
 void upstream_monitor::mark_down() {
@@ -114,6 +119,13 @@ awaitable<void> upstream_monitor::follow_restart(std::uint64_t ticket) {
   // A reloader that keeps the socket (werkzeug, uvicorn) never refuses: its old process ending is the sign.
   std::set<pid_t> owners;
   if (is_local(opts_.endpoints)) owners = socket_owners(listening_inodes(opts_.endpoints.front().port()));
+  // A reloader quicker than our settle time has already replaced its process: other owners than when the app
+  // was last seen up is a restart under way (or done), even though nothing refuses.
+  if (!known_owners_.empty() && !owners.empty() && owners != known_owners_) {
+    mark_down();
+    co_await wait_until_up(ticket);
+    co_return;
+  }
   while (std::chrono::steady_clock::now() < give_up) {
     bool owner_ended = false;
     for (const pid_t pid : owners) owner_ended = owner_ended || !process_alive(pid);
@@ -129,6 +141,7 @@ awaitable<void> upstream_monitor::follow_restart(std::uint64_t ticket) {
     if (ticket != ticket_ || stopped_) co_return;
   }
   following_ = false;
+  remember_owners();
   cb_.no_restart_seen();
 }
 
@@ -147,6 +160,7 @@ awaitable<void> upstream_monitor::wait_until_up(std::uint64_t ticket) {
   following_ = false;
   up_ = true;
   ++generation_;
+  remember_owners();
   cb_.came_up();
 }
 

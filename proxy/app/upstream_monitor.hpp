@@ -8,7 +8,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <sys/types.h>
+
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -54,6 +57,8 @@ class upstream_monitor {
   awaitable<void> follow_restart(std::uint64_t ticket);
   awaitable<void> wait_until_up(std::uint64_t ticket);
   void mark_down();
+  /// Notes which processes hold the listening socket now that the app answers (a local upstream only).
+  void remember_owners();
 
   net::any_io_executor ex_;
   options opts_;
@@ -62,6 +67,7 @@ class upstream_monitor {
   std::uint64_t generation_ = 0;
   bool up_ = false;
   bool following_ = false;
+  std::set<pid_t> known_owners_;  ///< holders of the listening socket when the app was last seen answering
   bool stopped_ = false;
 };
 

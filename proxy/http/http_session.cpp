@@ -418,9 +418,10 @@ awaitable<void> serve(client_connection& s) {
       // Idle until the next request's first byte, holding no buffer: the idle timeout rules this wait.
       s.go_idle();
       s.deadline.expires_after(s.ctx.idle_timeout, s.client);
-      auto [wec] = co_await s.client.async_wait(tcp::socket::wait_read, use_tuple);
-      if (wec) break;
+      auto [rec0, n] = co_await s.client.async_read_some(net::buffer(s.first_bytes), use_tuple);
+      if (rec0) break;  // closed while idle (or the idle timeout)
       s.go_busy();
+      s.client_buf.commit(net::buffer_copy(s.client_buf.prepare(n), net::buffer(s.first_bytes.data(), n)));
     }
     // From its first byte on, the whole header must come within the header timeout: a client trickling
     // a header cannot hold its connection for the idle timeout.

@@ -7,6 +7,7 @@
 #include "proxy/http/http_util.hpp"
 #include "proxy/serve/conditional.hpp"
 #include "proxy/serve/directory_listing.hpp"
+#include "proxy/serve/file_cache.hpp"
 #include "proxy/serve/mime_types.hpp"
 #include "proxy/serve/sendfile_relay.hpp"
 #include "proxy/serve/static_path.hpp"
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <ctime>
 
 namespace liveproxy {
 namespace {
@@ -50,12 +52,25 @@ bool read_all(int fd, std::string& out, std::size_t size) {
   return true;
 }
 
+/// Now as an HTTP date, made once a second (an origin server with a clock sends Date, RFC 9110 §6.6.1).
+const std::string& current_date() {
+  static std::time_t made_for = 0;
+  static std::string text;
+  const std::time_t now = std::time(nullptr);
+  if (now != made_for) {
+    made_for = now;
+    text = http_date(now);
+  }
+  return text;
+}
+
 /// The response header every answer of ours starts from.
 http::response_header<> base_header(http::status status, unsigned version, bool keep) {
   http::response_header<> h;
   h.result(status);
   h.version(version >= 11 ? 11 : 10);
   h.set(http::field::server, "liveproxy");
+  h.set(http::field::date, current_date());
   if (!keep) h.set(http::field::connection, "close");
   else if (version < 11) h.set(http::field::connection, "keep-alive");
   return h;
@@ -107,23 +122,46 @@ std::string simple_page(std::string_view title, std::string_view text) {
 }
 
 
-/// GET or HEAD of a regular file.
-awaitable<next_step> serve_file(client_connection& s, request_parser& parser, std::filesystem::path path,
+/// The whole body of a page (with our script) or a small file: from the cache while the file is unchanged,
+/// else read (and kept; the copy sent is s.out). False when the file cannot be read whole.
+bool whole_body(client_connection& s, const std::string& path, const struct stat& st, bool inject,
+                std::string_view& body) {
+  auto& cache = *s.ctx.files;
+  if (const auto* cached = cache.find(path, st, inject)) {
+    body = *cached;
+    return true;
+  }
+  file_handle file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  struct stat now {};
+  std::string raw;
+  if (file.fd < 0 || ::fstat(file.fd, &now) != 0 || !S_ISREG(now.st_mode) ||
+      !read_all(file.fd, raw, static_cast<std::size_t>(now.st_size)))
+    return false;
+  s.out.clear();
+  if (inject) {
+    html_injector injector(s.ctx.script_tag);
+    injector.feed(raw, s.out);
+    injector.finish(s.out);
+  } else {
+    s.out = std::move(raw);
+  }
+  cache.put(path, now, inject, s.out);
+  body = s.out;
+  return true;
+}
+
+/// GET or HEAD of a regular file, described by the stat taken while resolving its path.
+awaitable<next_step> serve_file(client_connection& s, request_parser& parser, std::string path, struct stat st,
                                 std::string url_path) {
   auto& req = parser.get();
   const unsigned version = req.version();
   const bool keep = req.keep_alive() && parser.is_done();
   const bool head = req.method() == http::verb::head;
-  const auto& target_file = path;
-  file_handle file(::open(target_file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-  struct stat st {};
-  if (file.fd < 0 || ::fstat(file.fd, &st) != 0 || !S_ISREG(st.st_mode))
-    co_return co_await send_page(s, http::status::not_found, version, keep, head,
-                                 simple_page("404 Not Found", "No file " + url_path + " in the served folder."));
   const auto size = static_cast<std::uint64_t>(st.st_size);
   const auto etag = make_etag(st);
   const std::time_t mtime = st.st_mtim.tv_sec;
-  const auto type = mime_type(target_file.filename().native());
+  const auto slash = path.rfind('/');
+  const auto type = mime_type(slash == std::string::npos ? std::string_view(path) : std::string_view(path).substr(slash + 1));
   const bool inject = is_html(type);
 
   auto h = base_header(http::status::ok, version, keep);
@@ -138,25 +176,15 @@ awaitable<next_step> serve_file(client_connection& s, request_parser& parser, st
     co_return co_await send(s, h, {}, keep);
   }
 
-  if (inject) {
-    // The page with our script: the length is known once the file is read and the tag placed.
-    std::string raw;
-    if (!read_all(file.fd, raw, size)) co_return next_step::close;
-    html_injector injector(s.ctx.script_tag);
-    s.out.clear();
-    injector.feed(raw, s.out);
-    injector.finish(s.out);
-    h.set(http::field::content_length, std::to_string(s.out.size()));
-    co_return co_await send(s, h, head ? std::string_view() : std::string_view(s.out), keep);
-  }
-
   std::uint64_t first = 0;
   std::uint64_t length = size;
+  auto ranged = range_result::none;
   byte_range range;
-  const auto range_header = req[http::field::range];
-  const auto ranged = range_header.empty() || !if_range_allows(req[http::field::if_range], etag, mtime)
-                          ? range_result::none
-                          : parse_range(range_header, size, range);
+  if (!inject) {
+    const auto range_header = req[http::field::range];
+    if (!range_header.empty() && if_range_allows(req[http::field::if_range], etag, mtime))
+      ranged = parse_range(range_header, size, range);
+  }
   if (ranged == range_result::unsatisfiable) {
     h.result(http::status::range_not_satisfiable);
     h.set(http::field::content_range, "bytes */" + std::to_string(size));
@@ -170,21 +198,22 @@ awaitable<next_step> serve_file(client_connection& s, request_parser& parser, st
     h.set(http::field::content_range,
           "bytes " + std::to_string(range.first) + "-" + std::to_string(range.last) + "/" + std::to_string(size));
   }
+
+  if (inject || size <= inline_file_bytes) {
+    // Pages (their length known once the tag is placed) and small files: header and body in one write.
+    std::string_view part;
+    if (!whole_body(s, path, st, inject, part))
+      co_return co_await send_page(s, http::status::not_found, version, keep, head,
+                                   simple_page("404 Not Found", "No file " + url_path + " in the served folder."));
+    if (ranged == range_result::single) part = part.substr(first, length);
+    h.set(http::field::content_length, std::to_string(part.size()));
+    co_return co_await send(s, h, head ? std::string_view() : part, keep);
+  }
+
   h.set(http::field::content_length, std::to_string(length));
   if (head || length == 0) co_return co_await send(s, h, {}, keep);
-
-  if (length <= inline_file_bytes) {
-    std::string& body = s.out;
-    body.resize(length);
-    std::size_t got = 0;
-    while (got < length) {
-      const auto n = ::pread(file.fd, body.data() + got, length - got, static_cast<off_t>(first + got));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) co_return next_step::close;  // the file shrank under us: the length is promised already
-      got += static_cast<std::size_t>(n);
-    }
-    co_return co_await send(s, h, body, keep);
-  }
+  file_handle file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (file.fd < 0) co_return next_step::close;  // removed since: the header is not sent yet, but nothing to say
   // The header (MSG_MORE: it leaves in the same packet as the file's first bytes), then the file straight from
   // the page cache to the socket.
   s.head.clear();
@@ -235,7 +264,7 @@ awaitable<next_step> serve_static(client_connection& s, request_parser& parser) 
     case kind::file:
       break;
   }
-  return serve_file(s, parser, std::move(target.file), std::move(target.url_path));
+  return serve_file(s, parser, target.file.native(), target.st, std::move(target.url_path));
 }
 
 }  // namespace liveproxy

@@ -173,6 +173,7 @@ std::optional<static_target> index_file(const std::string& root, std::string_vie
   if (at.error != 0 || !S_ISREG(at.st.st_mode)) return std::nullopt;
   auto t = answer(kind::file);
   t.file = std::move(at.path);
+  t.st = at.st;
   return t;
 }
 
@@ -238,6 +239,7 @@ static_target resolve_static(const static_options& opt, std::string_view target)
   } else if (S_ISREG(st.st_mode) && !names_directory) {
     t.what = kind::file;
     t.file = std::move(at.path);
+    t.st = st;
   } else {
     // A file asked for as a directory ("/a.txt/") does not exist; devices, FIFOs and sockets are not served.
     t.what = S_ISREG(st.st_mode) ? kind::not_found : kind::forbidden;

@@ -1,6 +1,8 @@
 // Which file, if any, a request target names under the --serve root: the traversal and dotfile rules.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -35,6 +37,8 @@ struct static_target {
   std::string location;
   /// The decoded, normalized request path ("/", "/docs/", "/a/b.css"): the listing's title, for logs.
   std::string url_path;
+  /// file: what stat said of it while resolving (identity, size, times), so the caller need not ask again.
+  struct stat st {};
 };
 
 /// Maps a request target to a file under `opt.root`, reading only the file system (lstat, realpath).

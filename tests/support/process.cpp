@@ -179,17 +179,23 @@ bool process::exited() {
 }
 
 std::optional<int> process::wait_exit(std::chrono::milliseconds timeout) {
-  wait_until([this] { return exited(); }, timeout, std::chrono::milliseconds(10));
+  if (!wait_until([this] { return exited(); }, timeout, std::chrono::milliseconds(10))) return status_;
+  // The child has exited but the reader may not have drained the pipe yet (a loaded machine): what the
+  // caller reads next must be all it printed. A grandchild may keep the pipe open, so the wait is bounded.
+  std::unique_lock lock(mutex_);
+  changed_.wait_for(lock, std::chrono::seconds(1), [this] { return reader_done_; });
   return status_;
 }
 
 void process::stop(std::chrono::milliseconds grace) {
   if (pid_ <= 0) return;
   if (!exited()) {
+    // Reaped without waiting for the pipe to drain: the destructor ends the reader anyway.
+    const auto reaped = [this] { return exited(); };
     signal_group(SIGTERM);
-    if (!wait_exit(grace)) {
+    if (!wait_until(reaped, grace, std::chrono::milliseconds(10))) {
       signal_group(SIGKILL);
-      wait_exit(std::chrono::seconds(5));
+      wait_until(reaped, std::chrono::seconds(5), std::chrono::milliseconds(10));
     }
   }
   // The leader is gone; anything left in its group (a grandchild) goes too.
