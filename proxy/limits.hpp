@@ -39,8 +39,11 @@ inline constexpr auto client_write_timeout = 60s;
 inline constexpr auto app_connect_timeout = 5s;
 /// Quiet time on an app response before giving up: long, because a developer may sit at a breakpoint.
 inline constexpr auto app_idle_timeout = 600s;
-/// Idle upstream connections kept for reuse.
-inline constexpr std::size_t app_pool_size = 64;
+/// Idle upstream connections kept for reuse at most. The pool follows the load: connections no request
+/// needed during a whole trim period are closed, so a burst of 1,000 browsers reuses its app connections
+/// instead of reconnecting, and a quiet app is not left holding hundreds of idle threads or sockets.
+inline constexpr std::size_t app_pool_size = 1024;
+inline constexpr auto app_pool_trim_period = 5s;
 
 /// Readiness probe interval while the app starts.
 inline constexpr auto ready_probe_interval = 5ms;

@@ -5,6 +5,8 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
+
 namespace liveproxy {
 namespace {
 
@@ -18,7 +20,8 @@ bool looks_alive(tcp_socket& s) {
 
 }  // namespace
 
-app_pool::app_pool(net::any_io_executor ex, app_target target) : ex_(std::move(ex)), target_(std::move(target)) {}
+app_pool::app_pool(net::any_io_executor ex, app_target target, std::chrono::steady_clock::duration trim_period)
+    : ex_(ex), target_(std::move(target)), trim_period_(trim_period), trim_timer_(std::move(ex)) {}
 
 std::unique_ptr<app_connection> app_pool::take_idle() {
   while (!idle_.empty()) {
@@ -26,9 +29,11 @@ std::unique_ptr<app_connection> app_pool::take_idle() {
     idle_.pop_back();
     if (c->generation == generation_ && looks_alive(c->socket)) {
       c->reused = true;
+      low_water_ = std::min(low_water_, idle_.size());
       return c;
     }
   }
+  low_water_ = 0;
   return nullptr;
 }
 
@@ -42,6 +47,23 @@ void app_pool::release(std::unique_ptr<app_connection> c) {
   if (c->generation != generation_ || idle_.size() >= limits::app_pool_size || !c->socket.is_open()) return;
   c->reused = false;
   idle_.push_back(std::move(c));
+  if (!trim_armed_) {
+    trim_armed_ = true;
+    low_water_ = idle_.size();
+    trim_timer_.expires_after(trim_period_);
+    trim_timer_.async_wait([this](error_code ec) { trim(ec); });
+  }
+}
+
+void app_pool::trim(error_code ec) {
+  if (ec) return;  // the pool is being destroyed: touch nothing
+  const auto unused = std::min(low_water_, idle_.size());
+  idle_.erase(idle_.begin(), idle_.begin() + static_cast<std::ptrdiff_t>(unused));
+  low_water_ = idle_.size();
+  trim_armed_ = !idle_.empty();
+  if (!trim_armed_) return;
+  trim_timer_.expires_after(trim_period_);
+  trim_timer_.async_wait([this](error_code e) { trim(e); });
 }
 
 void app_pool::new_generation(std::uint64_t generation) {

@@ -1,10 +1,12 @@
 // Keep-alive connections to the app, reused across browser requests and dropped on restart.
 #pragma once
 
+#include "proxy/limits.hpp"
 #include "proxy/net.hpp"
 
 #include <boost/asio/ssl.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -71,7 +73,9 @@ inline tcp_socket& lowest_socket(app_connection& c) { return c.socket; }
 
 class app_pool {
  public:
-  app_pool(net::any_io_executor ex, app_target target);
+  /// `trim_period`: how long an idle connection may go unneeded before it is closed.
+  app_pool(net::any_io_executor ex, app_target target,
+           std::chrono::steady_clock::duration trim_period = limits::app_pool_trim_period);
 
   /// An idle connection of the current run with nothing waiting on it, or nullptr. No suspension: this is
   /// the common case. Each candidate is peeked at (one non-blocking recv): a socket the app closed, or one
@@ -90,12 +94,22 @@ class app_pool {
   /// The first endpoint (the supervised app's own port).
   const tcp::endpoint& endpoint() const { return target_.endpoints.front(); }
   std::uint16_t app_port() const { return endpoint().port(); }
+  /// Idle connections kept now.
+  std::size_t idle_count() const { return idle_.size(); }
 
  private:
+  /// Closes the idle connections that stayed unused for a whole trim period (the oldest ones).
+  void trim(error_code ec);
+
   net::any_io_executor ex_;
   app_target target_;
   std::uint64_t generation_ = 0;
-  std::vector<std::unique_ptr<app_connection>> idle_;
+  std::vector<std::unique_ptr<app_connection>> idle_;  ///< oldest first: taken from the back
+  /// The fewest idle connections seen since the last trim: that many were not needed by anyone.
+  std::size_t low_water_ = 0;
+  std::chrono::steady_clock::duration trim_period_;
+  net::steady_timer trim_timer_;
+  bool trim_armed_ = false;
 };
 
 }  // namespace liveproxy
