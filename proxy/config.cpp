@@ -48,7 +48,7 @@ struct option_spec {
   std::string_view name;
   bool takes_value;
 };
-constexpr std::array<option_spec, 32> known_options{{
+constexpr std::array<option_spec, 35> known_options{{
     {"--help", false},         {"--version", false},        {"--port", true},
     {"--host", true},          {"--app-port", true},        {"--watch", true},
     {"--ignore", true},        {"--restart", true},         {"--reload", true},
@@ -59,7 +59,8 @@ constexpr std::array<option_spec, 32> known_options{{
     {"--upstream", true},      {"--upstream-insecure", false}, {"--upstream-host", false},
     {"--upstream-grace", true}, {"--serve", true},          {"--spa", false},
     {"--dotfiles", false},     {"--restart-on-crash", false}, {"--fd", false},
-    {"-h", false},               {"--config", true},
+    {"-h", false},               {"--config", true},          {"--quiet", false},
+    {"--verbose", false},      {"--open", false},
 }};
 
 const option_spec* find_option(std::string_view name) {
@@ -215,6 +216,9 @@ options:
                        or half the open-file limit if lower)
   --idle-timeout SECS  close a browser connection idle this long between requests (default 120)
   --header-timeout SECS  a request's header must arrive within this of its first byte (default 30)
+  --open               open the page in the browser ($BROWSER, else xdg-open) once the app is ready
+  --quiet              say only warnings, errors and the URL to open
+  --verbose            say the details too (run numbers, PIDs, stop times, each step of a restart)
   -h, --help           this text
   --version            print the version
 
@@ -372,6 +376,12 @@ config parse_command_line(int argc, const char* const* argv) {
       value(arg);  // read before the other options (config_file_for)
     } else if (arg == "--restart-on-crash") {
       cfg.restart_on_crash = true;
+    } else if (arg == "--quiet") {
+      cfg.verbosity = log::verbosity::quiet;
+    } else if (arg == "--verbose") {
+      cfg.verbosity = log::verbosity::verbose;
+    } else if (arg == "--open") {
+      cfg.open_browser = true;
     } else if (arg == "--fd") {
       cfg.socket_handoff = true;
     } else if (arg.starts_with("-")) {

@@ -3,6 +3,7 @@
 
 #include "proxy/app/project_presets.hpp"
 #include "proxy/http/upstream_url.hpp"
+#include "proxy/log.hpp"
 #include "watcher/classifier.hpp"
 #include "watcher/debouncer.hpp"
 
@@ -83,6 +84,10 @@ struct config {
   bool detect_project = false;
   bool show_help = false;
   bool show_version = false;
+  /// --quiet / --verbose.
+  log::verbosity verbosity = log::verbosity::normal;
+  /// --open: the browser opens the page once the app is first ready.
+  bool open_browser = false;
 };
 
 /// --host's rule: an address as it is, localhost as 127.0.0.1, another name resolved once (its first

@@ -5,9 +5,11 @@
 #include "proxy/app/listening_sockets.hpp"
 #include "proxy/app/project_presets.hpp"
 #include "proxy/config_file.hpp"
+#include "proxy/http/local_addresses.hpp"
 #include "proxy/app/traceback_files.hpp"
 #include "proxy/browser/event_json.hpp"
 #include "proxy/log.hpp"
+#include "proxy/status/report_text.hpp"
 
 #include <algorithm>
 #include <regex>
@@ -70,6 +72,8 @@ std::vector<std::string> allowed_hosts(const config& cfg) {
   // A non-loopback --host means the user wants other machines in: let that name in too.
   std::vector<std::string> hosts;
   if (cfg.host != "0.0.0.0" && cfg.host != "::") hosts.push_back(cfg.host);
+  // Every address: the machine's own addresses are the ones another device (a phone, the VM's host) uses.
+  else hosts = local_addresses(cfg.host == "::");
   return hosts;
 }
 
@@ -170,7 +174,10 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
       watcher_(std::make_unique<watcher::watcher>(ex, watch_options(cfg_),
                                                   [this](const watcher::batch& b) { on_changes(b); })),
       stdin_(ex, [this] { manual_restart("rs typed"); }),
-      crash_restart_timer_(ex) {
+      crash_restart_timer_(ex),
+      status_(ex, hub_, [this] { return supervisor_ ? supervisor_->output().lines() : std::deque<std::string>{}; }) {
+  hub_.set_status_source([this] { return status_snapshot(); });
+  hub_.set_on_tabs_changed([this] { status_.changed(); });
   if (cfg_.serve_dir) {
     serve_ = static_options{*cfg_.serve_dir, cfg_.spa, cfg_.dotfiles};
     ctx_.serve = &*serve_;
@@ -197,7 +204,13 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
                                          cfg_.env},
                       supervisor::callbacks{[this](std::uint64_t g) { on_app_ready(g); },
                                             [this](const app_exit& e) { on_app_exit(e); },
-                                            [this](std::uint64_t g) { on_start_timeout(g); }});
+                                            [this](std::uint64_t g) { on_start_timeout(g); },
+                                            [this](std::uint64_t g, int pid) {
+                                              if (g == 1) log::info("starting the app: " + command_text());
+                                              status_.board().app_starting(g, pid);
+                                              status_.changed();
+                                            },
+                                            [this] { status_.changed(); }});
 }
 
 std::uint64_t dev_server::app_generation() const {
@@ -221,18 +234,25 @@ void dev_server::start() {
   const auto front = listener_.local_endpoint();
   std::string watched;
   for (const auto& d : cfg_.watch_dirs) watched += (watched.empty() ? "" : ", ") + d.string();
-  const std::string front_url = "http://" + front.address().to_string() + ":" + std::to_string(front.port());
-  if (serve_)
+  front_url_ = "http://" + url_host(front.address()) + ":" + std::to_string(front.port());
+  const std::string& front_url = front_url_;
+  if (serve_) {
     log::info(front_url + " serving " + serve_->root.string() + (serve_->spa ? " (--spa)" : ""));
-  else if (upstream_)
+    status_.board().set_mode("serve", serve_->root.string(), "", front_url);
+    status_.board().app_state("running");
+  } else if (upstream_) {
     log::info(front_url + " -> " + pool_.target().name + " (an app liveproxy does not start)");
-  else
+    status_.board().set_mode("upstream", pool_.target().name, "", front_url);
+  } else {
     log::info(front_url + " -> app on " + cfg_.app_host + ":" + std::to_string(app_port_) +
               (handoff_ ? " (socket handed over as fd 3)" : ""));
+    status_.board().set_mode("command", cfg_.app_host + ":" + std::to_string(app_port_), command_text(), front_url);
+  }
   log::info("watching " + watched + " (" + watcher_->backend_name() + ")");
   if (!front_moved_.empty()) log::warn(front_moved_);
   for (const auto& w : cfg_.warnings) log::warn(w);
   if (supervisor_ && stdin_.start()) log::info("type rs + Enter to restart the app");
+  if (serve_) announce();
 }
 
 void dev_server::shutdown(bool now, std::function<void()> done) {
@@ -299,7 +319,7 @@ awaitable<void> dev_server::watch_for_foreign_port(std::uint64_t run) {
 
 void dev_server::manual_restart(std::string_view why) {
   if (stopping_ || !supervisor_) return;
-  log::info(std::string(why) + ": restarting the app");
+  begin_action(std::string(why), "restart");
   backoff_.reset();
   restart_now();
 }
@@ -388,20 +408,20 @@ void dev_server::on_changes(const watcher::batch& in) {
   const watcher::batch& b = *batch_ptr;
   if (upstream_ && b.strongest == watcher::action::restart) {
     // The app's own reloader restarts it: follow that, and reload the tabs once it is back.
-    log::info("code change, waiting for the app's reloader: " + summarize(b));
+    begin_action(summarize(b), "the app's reloader");
     upstream_->after_change();
     return;
   }
   if (serve_ && b.strongest == watcher::action::restart) {
     // No app to restart: whatever changed (a script, data) is picked up by a reload.
-    log::info("reloading the browser: " + summarize(b));
     hub_.broadcast(event_json::reload());
+    act(summarize(b), "page reload", "page reload" + tabs_text(hub_.size()));
     return;
   }
   const bool app_down = supervisor_ && !supervisor_->running();
   if (supervisor_ && (b.strongest == watcher::action::restart || app_down)) {
     // A crashed app comes back on any change: the edit may well be the fix.
-    log::info(std::string(app_down ? "change, starting the app: " : "restarting the app: ") + summarize(b));
+    begin_action(summarize(b), app_down ? "start" : "restart");
     backoff_.reset();
     restart_now();
     return;
@@ -409,10 +429,10 @@ void dev_server::on_changes(const watcher::batch& in) {
   if (!gate_.is_open()) {
     // The app is on its way up; its readiness will reload every tab anyway.
     reload_when_ready_ = true;
+    log::detail(summarize(b) + ": the tabs reload once the app is up");
     return;
   }
   if (b.strongest == watcher::action::reload) {
-    log::info("reloading the browser: " + summarize(b));
     if (supervisor_ && !flask_hint_given_) {
       const auto& lines = supervisor_->output().lines();
       if (std::any_of(lines.begin(), lines.end(),
@@ -424,11 +444,12 @@ void dev_server::on_changes(const watcher::batch& in) {
       }
     }
     hub_.broadcast(event_json::reload());
+    act(summarize(b), "page reload", "page reload" + tabs_text(hub_.size()));
     return;
   }
-  log::info("swapping in the browser: " + summarize(b));
   for (const auto& c : b.changes)
     if (c.act == watcher::action::css) hub_.broadcast(event_json::css("/" + c.rel_path));
+  act(summarize(b), "css swap", "css swap" + tabs_text(hub_.size()));
 }
 
 void dev_server::on_app_ready(std::uint64_t generation) {
@@ -439,13 +460,29 @@ void dev_server::on_app_ready(std::uint64_t generation) {
   start_timed_out_ = false;
   foreign_listen_.reset();
   missing_module_.reset();
-  log::info("app ready on port " + std::to_string(app_port_) + " in " + std::to_string(to_ms(supervisor_->since_start())) +
-            " ms (run " + std::to_string(generation) + (handoff_ ? ", socket handed over" : "") + ")");
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(supervisor_->since_start());
+  const std::string ready = "app ready on port " + std::to_string(app_port_) + " in " + std::to_string(took.count()) +
+                            " ms (run " + std::to_string(generation) + (handoff_ ? ", socket handed over" : "") + ")";
+  if (pending_) log::detail(ready);
+  else log::info(ready);
+  status_.board().app_ready(took);
+  const auto held = gate_.waiting();
   gate_.open();
+  std::size_t reloaded = 0;
   if (reload_when_ready_ || was_timed_out) {
     reload_when_ready_ = false;
+    reloaded = hub_.size();
     hub_.broadcast(event_json::reload());
   }
+  if (pending_) {
+    std::string outcome = "restarted in " + std::to_string(to_ms(std::chrono::steady_clock::now() - pending_->since)) +
+                          " ms (app start " + std::to_string(took.count()) + " ms)";
+    outcome += ", " + count_of(reloaded, "tab") + " reloaded";
+    if (held != 0) outcome += ", " + count_of(held, "held request") + " released";
+    finish_action(std::move(outcome));
+  }
+  announce();
+  note_tabs();
 }
 
 void dev_server::on_start_timeout(std::uint64_t generation) {
@@ -478,6 +515,10 @@ void dev_server::on_app_exit(const app_exit& e) {
   watch_traceback_files();
   const std::string what = std::string("app ") + e.describe() +
                            (e.was_ready ? "" : " before it listened on port " + std::to_string(app_port_));
+  status_.board().app_exited(e.describe());
+  // The warning below is the line; the status page gets the outcome.
+  if (pending_) finish_action("failed: " + what, false);
+  status_.changed();
   if (cfg_.restart_on_crash && !stopping_) {
     const auto delay = backoff_.on_crash(e.uptime);
     crash_restart_in_ = delay;
@@ -486,7 +527,7 @@ void dev_server::on_app_exit(const app_exit& e) {
     crash_restart_timer_.async_wait([this](error_code ec) {
       if (ec || stopping_) return;
       crash_restart_in_.reset();
-      log::info("restarting the app after its crash");
+      begin_action("after the crash", "restart");
       gate_.close();
       reload_when_ready_ = true;
       supervisor_->restart();
@@ -562,9 +603,12 @@ void dev_server::drain_handoff_backlog() {
 
 void dev_server::on_upstream_down() {
   if (stopping_) return;
-  log::info(upstream_->generation() == 0
-                ? "nothing answers at " + pool_.target().name + " yet: holding requests until it does"
-                : pool_.target().name + " is restarting: holding requests until it answers again");
+  if (upstream_->generation() == 0)
+    log::info("nothing answers at " + pool_.target().name + " yet: holding requests until it does");
+  else
+    log::detail(pool_.target().name + " is restarting: holding requests until it answers again");
+  status_.board().app_state(upstream_->generation() == 0 ? "down" : "restarting");
+  status_.changed();
   gate_.close();
 }
 
@@ -573,17 +617,26 @@ void dev_server::on_upstream_up() {
   const auto generation = upstream_->generation();
   pool_.new_generation(generation);
   gate_.open();
-  log::info(pool_.target().name + " answers" + (generation > 1 ? " again" : ""));
+  if (generation == 1 || !pending_) log::info(pool_.target().name + " answers" + (generation > 1 ? " again" : ""));
+  status_.board().app_state("running");
   // Tabs opened before (or showing an error page meanwhile) see the restarted app.
+  const std::size_t reloaded = generation > 1 || reload_when_ready_ ? hub_.size() : 0;
   if (generation > 1 || reload_when_ready_) hub_.broadcast(event_json::reload());
   reload_when_ready_ = false;
+  if (pending_)
+    finish_action("the app's reloader restarted it in " +
+                  std::to_string(to_ms(std::chrono::steady_clock::now() - pending_->since)) + " ms, " +
+                  count_of(reloaded, "tab") + " reloaded");
+  announce();
+  note_tabs();
 }
 
 void dev_server::on_upstream_no_restart() {
   if (stopping_) return;
-  log::info("the app did not restart within " + seconds_text(cfg_.upstream_grace) +
-            " (--upstream-grace): reloading the browser");
   hub_.broadcast(event_json::reload());
+  finish_action("no restart seen within " + seconds_text(cfg_.upstream_grace) + " (--upstream-grace): page reload" +
+                tabs_text(hub_.size()));
+  note_tabs();
 }
 
 error_info dev_server::describe_failure() const {

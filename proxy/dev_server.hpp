@@ -13,6 +13,7 @@
 #include "proxy/http/buffer_pool.hpp"
 #include "proxy/http/listener.hpp"
 #include "proxy/proxy_context.hpp"
+#include "proxy/status/status_feed.hpp"
 #include "watcher/watcher.hpp"
 
 #include <functional>
@@ -64,6 +65,24 @@ class dev_server {
   void drain_handoff_backlog();
   error_info describe_failure() const;
 
+  // What the user is told, on the terminal and the status page (dev_server_report.cpp).
+  /// A change acted on at once: one line "files → outcome", and a row on the status page.
+  void act(const std::string& what, std::string action, std::string outcome);
+  /// A change whose outcome comes later (a restart): said when finish_action() knows it.
+  void begin_action(std::string what, std::string action);
+  /// The pending action's outcome; `line` false when another line already said it (a crash warning).
+  void finish_action(std::string outcome, bool line = true);
+  /// The first time the app answers: the URL to open (and the Network URLs, and --open).
+  void announce();
+  /// After sending events to the tabs: with no tab open, says once where to open one.
+  void note_tabs();
+  /// " (2 tabs)".
+  std::string tabs_text(std::size_t n) const;
+  /// The app's command line as run (placeholders expanded).
+  std::string command_text() const;
+  /// The status page's snapshot, with the watched-tree counts refreshed when stale.
+  std::string status_snapshot();
+
   net::any_io_executor ex_;
   config cfg_;
   std::string front_moved_;  ///< set when the default port was taken and the next free one is used
@@ -97,6 +116,18 @@ class dev_server {
   std::uint64_t port_watch_run_ = 0;
   bool reload_when_ready_ = false;
   bool stopping_ = false;
+
+  /// A change being acted on until its outcome is known.
+  struct pending_action {
+    std::string what;
+    std::chrono::steady_clock::time_point since;
+  };
+  std::optional<pending_action> pending_;
+  status_feed status_;
+  std::chrono::steady_clock::time_point watch_summary_at_{};
+  std::string front_url_;
+  bool announced_ = false;     ///< the URL to open was said
+  bool told_no_tabs_ = false;  ///< "no tab is connected" was said
 };
 
 }  // namespace liveproxy

@@ -1,12 +1,27 @@
-// Terminal output of liveproxy itself: one prefixed line per message, flushed at once.
+// Terminal output of liveproxy itself: one prefixed line per message, flushed at once, coloured only on a
+// terminal (and never under NO_COLOR), as much of it as --quiet or --verbose asks for.
 #pragma once
 
 #include <string_view>
 
 namespace liveproxy::log {
 
-/// "liveproxy: <msg>" on stdout.
+enum class verbosity { quiet, normal, verbose };
+
+/// Sets how much is said and whether in colour. Until called: normal, colour when stdout is a terminal
+/// and NO_COLOR is unset or empty (https://no-color.org) and TERM is not "dumb".
+void configure(verbosity v);
+bool verbose();
+bool colour();
+
+/// "liveproxy: <msg>" on stdout (not under --quiet).
 void info(std::string_view msg);
+/// Only under --verbose: the details behind a one-line summary (run numbers, PIDs, stop times).
+void detail(std::string_view msg);
+/// "liveproxy: 12:01:03 <msg>" on stdout (not under --quiet): what was done about a change.
+void action(std::string_view msg);
+/// "liveproxy: <msg>" in bold on stdout, even under --quiet: the line to act on (the URL to open).
+void highlight(std::string_view msg);
 /// "liveproxy: warning: <msg>" on stderr.
 void warn(std::string_view msg);
 /// "liveproxy: error: <msg>" on stderr.

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
     log::error(e.what());
     return 2;
   }
+  log::configure(cfg.verbosity);
   if (cfg.show_help) {
     std::cout << usage_text();
     return 0;

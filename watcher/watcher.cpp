@@ -53,6 +53,7 @@ class engine final : public event_sink, public std::enable_shared_from_this<engi
   }
 
   std::string backend_name() const { return backend_ ? backend_->name() : "none"; }
+  std::vector<root_summary> summary() const { return tree_ ? summarize_tree(*tree_) : std::vector<root_summary>{}; }
 
   void on_change(std::string path, std::string rel_path, file_event ev) override {
     if (stopped_) return;
@@ -137,5 +138,7 @@ void watcher::watch_extra_files(const std::vector<std::filesystem::path>& files)
 }
 
 std::string watcher::backend_name() const { return impl_->e->backend_name(); }
+
+std::vector<root_summary> watcher::summary() const { return impl_->e->summary(); }
 
 }  // namespace liveproxy::watcher

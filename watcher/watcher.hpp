@@ -4,6 +4,7 @@
 #include "watcher/change.hpp"
 #include "watcher/classifier.hpp"
 #include "watcher/debouncer.hpp"
+#include "watcher/tree_summary.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -58,6 +59,8 @@ class watcher {
   void watch_extra_files(const std::vector<std::filesystem::path>& files);
   /// Which backend is in use, e.g. "inotify" or "poll (500 ms)".
   std::string backend_name() const;
+  /// Directories and files watched under each root (a directory walk: for a status page, not per change).
+  std::vector<root_summary> summary() const;
 
  private:
   struct impl;

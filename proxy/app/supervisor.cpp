@@ -222,7 +222,8 @@ void supervisor::launch() {
 
   std::string line = "starting app (run " + std::to_string(c->generation) + ", pid " + std::to_string(c->pid) + "):";
   for (const auto& a : opts_.command) line += " " + a;
-  log::info(line);
+  log::detail(line);
+  if (cb_.started) cb_.started(c->generation, c->pid);
 
   net::co_spawn(ex_, watch_status(c), net::detached);
   net::co_spawn(ex_, watch_guard(c), net::detached);
@@ -268,7 +269,7 @@ awaitable<void> supervisor::watch_guard(std::shared_ptr<child> c) {
   if (child_ != c) co_return;
   child_.reset();
   if (c->stopping)
-    log::info("app stopped in " + std::to_string(to_ms(std::chrono::steady_clock::now() - c->stop_requested_at)) +
+    log::detail("app stopped in " + std::to_string(to_ms(std::chrono::steady_clock::now() - c->stop_requested_at)) +
               " ms (run " + std::to_string(c->generation) + ")");
   auto stopped = std::move(on_stopped_);
   on_stopped_.clear();
@@ -291,7 +292,10 @@ awaitable<void> supervisor::pump_output(std::shared_ptr<child> c) {
     auto [ec, n] = co_await c->output.async_read_some(net::buffer(buf), use_tuple);
     if (ec) break;
     // Output of an older run that is still draining does not belong in the current log.
-    if (child_ == c || !child_) output_.append(std::string_view(buf.data(), n), print);
+    if (child_ == c || !child_) {
+      output_.append(std::string_view(buf.data(), n), print);
+      if (cb_.output) cb_.output();
+    }
   }
   if (child_ == c || !child_) output_.flush(print);
 }

@@ -48,6 +48,8 @@ class supervisor {
     std::function<void(std::uint64_t generation)> ready;            ///< the app accepts TCP connections
     std::function<void(const app_exit&)> exited;                    ///< it ended without being asked to
     std::function<void(std::uint64_t generation)> start_timed_out;  ///< it runs but did not listen in time
+    std::function<void(std::uint64_t generation, int pid)> started = {};  ///< a run was started
+    std::function<void()> output = {};                                 ///< the app printed something
   };
 
   supervisor(net::any_io_executor ex, supervisor_options opts, callbacks cb);

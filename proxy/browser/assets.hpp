@@ -7,6 +7,9 @@ namespace liveproxy::assets {
 
 extern const std::string_view client_js;   ///< assets/client.js
 extern const std::string_view error_html;  ///< assets/error.html
+extern const std::string_view status_html;  ///< assets/status.html: the status page at /__liveproxy/
+extern const std::string_view status_js;    ///< assets/status.js
+extern const std::string_view status_css;   ///< assets/status.css
 /// assets/liveproxy.schema.json: the JSON Schema of liveproxy.json, for editors.
 extern const std::string_view liveproxy_schema_json;
 

@@ -12,17 +12,33 @@ namespace liveproxy {
 reload_hub::reload_hub(std::string instance_id, std::function<std::uint64_t()> generation)
     : instance_id_(std::move(instance_id)), generation_(std::move(generation)) {}
 
-void reload_hub::join(const std::shared_ptr<ws_session>& s) { sessions_.insert(s.get()); }
+void reload_hub::join(const std::shared_ptr<ws_session>& s) {
+  sessions_.insert(s.get());
+  if (on_tabs_changed_) on_tabs_changed_();
+}
 
-void reload_hub::leave(ws_session* s) { sessions_.erase(s); }
+void reload_hub::join_status(const std::shared_ptr<ws_session>& s) { status_sessions_.insert(s.get()); }
 
-void reload_hub::broadcast(std::string message) {
+void reload_hub::leave(ws_session* s) {
+  if (sessions_.erase(s) != 0 && on_tabs_changed_) on_tabs_changed_();
+  status_sessions_.erase(s);
+}
+
+namespace {
+
+void send_to(std::unordered_set<ws_session*>& set, std::string message) {
   const auto payload = std::make_shared<const std::string>(std::move(message));
   // Copy first: a send may close a session, which leaves the set.
-  const std::vector<ws_session*> targets(sessions_.begin(), sessions_.end());
+  const std::vector<ws_session*> targets(set.begin(), set.end());
   for (ws_session* s : targets)
-    if (sessions_.contains(s)) s->send(payload);
+    if (set.contains(s)) s->send(payload);
 }
+
+}  // namespace
+
+void reload_hub::broadcast(std::string message) { send_to(sessions_, std::move(message)); }
+
+void reload_hub::broadcast_status(std::string message) { send_to(status_sessions_, std::move(message)); }
 
 std::string reload_hub::hello() const { return event_json::hello(instance_id_, generation_ ? generation_() : 0); }
 

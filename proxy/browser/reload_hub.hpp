@@ -18,20 +18,39 @@ class reload_hub {
   reload_hub(std::string instance_id, std::function<std::uint64_t()> generation);
 
   void join(const std::shared_ptr<ws_session>& s);
+  /// A status page: it gets status snapshots (the current one first), not reload events, and is no tab.
+  void join_status(const std::shared_ptr<ws_session>& s);
   void leave(ws_session* s);
 
   /// Queues the message on every open session.
   void broadcast(std::string message);
+  /// Queues the message on every open status page.
+  void broadcast_status(std::string message);
   /// The hello this server sends on connect.
   std::string hello() const;
+  /// What a status page gets first (set by the owner of the state).
+  void set_status_source(std::function<std::string()> source) { status_source_ = std::move(source); }
+  std::string status() const { return status_source_ ? status_source_() : "{}"; }
+  /// Called when a tab connects or goes away (the status page shows the count).
+  void set_on_tabs_changed(std::function<void()> f) { on_tabs_changed_ = std::move(f); }
 
   const std::string& instance_id() const { return instance_id_; }
+  /// Expires when the hub is destroyed: a session destroyed after it (with the io_context, at exit) must
+  /// not leave() a hub that is gone.
+  std::weak_ptr<const void> alive() const { return alive_; }
+
+  /// Connected tabs (status pages not counted).
   std::size_t size() const { return sessions_.size(); }
+  std::size_t status_pages() const { return status_sessions_.size(); }
 
  private:
   std::string instance_id_;
   std::function<std::uint64_t()> generation_;
   std::unordered_set<ws_session*> sessions_;
+  std::unordered_set<ws_session*> status_sessions_;
+  std::function<std::string()> status_source_;
+  std::function<void()> on_tabs_changed_;
+  std::shared_ptr<const void> alive_ = std::make_shared<int>(0);
 };
 
 /// A random hex id, new at every proxy start.

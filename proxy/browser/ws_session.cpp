@@ -8,14 +8,16 @@
 namespace liveproxy {
 
 ws_session::ws_session(beast::tcp_stream stream, reload_hub& hub, protocol proto)
-    : ws_(std::move(stream)), hub_(hub), protocol_(proto), wake_(ws_.get_executor()) {
+    : ws_(std::move(stream)), hub_(hub), hub_alive_(hub.alive()), protocol_(proto), wake_(ws_.get_executor()) {
   wake_.expires_at(steady_timer::time_point::max());
 }
 
-ws_session::~ws_session() { hub_.leave(this); }
+ws_session::~ws_session() {
+  if (!hub_alive_.expired()) hub_.leave(this);
+}
 
 void ws_session::send(std::shared_ptr<const std::string> message) {
-  if (protocol_ == protocol::native) {
+  if (protocol_ != protocol::livereload) {
     queue(std::move(message));
     return;
   }
@@ -36,7 +38,12 @@ void ws_session::queue(std::shared_ptr<const std::string> message) {
 
 awaitable<void> ws_session::serve() {
   ws_.text(true);
-  hub_.join(shared_from_this());
+  if (protocol_ == protocol::status) {
+    hub_.join_status(shared_from_this());
+    queue_.push_front(std::make_shared<const std::string>(hub_.status()));
+  } else {
+    hub_.join(shared_from_this());
+  }
   if (protocol_ == protocol::native) queue_.push_front(std::make_shared<const std::string>(hub_.hello()));
   net::co_spawn(ws_.get_executor(), [self = shared_from_this()]() { return self->write_loop(); }, net::detached);
   beast::flat_buffer buf;

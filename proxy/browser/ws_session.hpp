@@ -13,8 +13,9 @@ class reload_hub;
 
 class ws_session : public std::enable_shared_from_this<ws_session> {
  public:
-  /// native: our JSON events, hello first. livereload: LiveReload 7, after the browser's hello.
-  enum class protocol { native, livereload };
+  /// native: our JSON events, hello first. livereload: LiveReload 7, after the browser's hello. status: the
+  /// status page's snapshots, the current one first.
+  enum class protocol { native, livereload, status };
 
   ws_session(beast::tcp_stream stream, reload_hub& hub, protocol proto = protocol::native);
   ~ws_session();
@@ -33,6 +34,7 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
 
   websocket::stream<beast::tcp_stream> ws_;
   reload_hub& hub_;
+  std::weak_ptr<const void> hub_alive_;
   protocol protocol_;
   bool greeted_ = false;  ///< livereload: the browser's hello arrived
   std::deque<std::shared_ptr<const std::string>> queue_;

@@ -24,6 +24,8 @@ class app_gate {
 
   bool is_open() const { return state_ == state::open; }
   bool is_failed() const { return state_ == state::failed; }
+  /// Requests waiting now.
+  std::size_t waiting() const { return waiters_.size(); }
 
   /// Waits until the gate opens or fails, or the timeout passes. The wait runs on the caller's `timer`, so
   /// the caller can end it early by cancelling that (it then returns timed_out).

@@ -1,9 +1,8 @@
 // The browser side of the proxy: request loop, hold while the app restarts, streamed relay with injection.
 #include "proxy/http/http_session.hpp"
 
-#include "proxy/browser/assets.hpp"
 #include "proxy/browser/livereload_protocol.hpp"
-#include "proxy/browser/ws_session.hpp"
+#include "proxy/browser/own_endpoints.hpp"
 #include "proxy/http/client_connection.hpp"
 #include "proxy/http/http_util.hpp"
 #include "proxy/http/request_framing.hpp"
@@ -77,11 +76,6 @@ bool accepts_html(const http::request_header<>& req) {
   return accept.find("text/html") != std::string_view::npos;
 }
 
-std::string_view path_of(std::string_view target) {
-  const auto q = target.find_first_of("?#");
-  return q == std::string_view::npos ? target : target.substr(0, q);
-}
-
 /// Answers with an error page: HTML (with our client, so the tab recovers) or plain text. Only an allowed
 /// Host sees the app's output and command line, and gets our client.
 awaitable<next_step> send_error(client_connection& s, const http::request_header<>& req, std::string_view host,
@@ -101,70 +95,6 @@ error_info client_left() {
   error_info gone;
   gone.status = 0;
   return gone;
-}
-
-/// Our own endpoints under /__liveproxy/. They check Host (and Origin for the socket).
-awaitable<next_step> serve_own(client_connection& s, request_parser& parser) {
-  auto& req = parser.get();
-  const bool keep = req.keep_alive() && parser.is_done();
-  const auto host = req[http::field::host];
-  if (!s.ctx.hosts.host_allowed(host))
-    co_return co_await send_simple(
-        s, http::status::forbidden, "text/plain; charset=utf-8",
-        "liveproxy: Host '" + std::string(host) +
-            "' may not use /__liveproxy/ endpoints: only localhost and loopback addresses can "
-            "(protection against DNS rebinding).\n",
-        keep);
-  const auto path = path_of(req.target());
-  const bool livereload_socket = path == livereload::socket_path;
-  if (path == "/__liveproxy/ws" || livereload_socket) {
-    if (!websocket::is_upgrade(req))
-      co_return co_await send_simple(s, http::status::upgrade_required, "text/plain; charset=utf-8",
-                                     "liveproxy: this is the reload WebSocket; connect with a WebSocket client.\n",
-                                     keep);
-    const auto origin = req[http::field::origin];
-    if (!s.ctx.hosts.origin_allowed(origin, host))
-      co_return co_await send_simple(s, http::status::forbidden, "text/plain; charset=utf-8",
-                                     "liveproxy: Origin '" + std::string(origin) +
-                                         "' may not open the reload socket.\n",
-                                     false);
-    s.deadline.expires_never();
-    auto ws = std::make_shared<ws_session>(
-        beast::tcp_stream(std::move(s.client)), s.ctx.hub,
-        livereload_socket ? ws_session::protocol::livereload : ws_session::protocol::native);
-    co_await ws_session::run(ws, parser.release());
-    co_return next_step::handed_over;
-  }
-  if ((path == "/__liveproxy/client.js" || path == livereload::script_path) && (req.method() == http::verb::get || req.method() == http::verb::head)) {
-    http::response<http::string_body> res{http::status::ok, 11};
-    res.set(http::field::server, "liveproxy");
-    res.set(http::field::content_type, "text/javascript; charset=utf-8");
-    res.set(http::field::cache_control, "no-cache");
-    res.body() = std::string(assets::client_js);
-    res.prepare_payload();
-    if (req.method() == http::verb::head) res.body().clear();
-    res.keep_alive(keep);
-    s.deadline.expires_after(limits::client_write_timeout, s.client);
-    auto [ec, n] = co_await http::async_write(s.client, res, use_tuple);
-    co_return ec || !keep ? next_step::close : next_step::keep_alive;
-  }
-  if (path == "/__liveproxy/restart" && s.ctx.restart_app) {
-    // A state-changing POST: only from our own origin (or a non-browser client), never cross-site.
-    const auto site = req["Sec-Fetch-Site"];
-    const bool same_origin = (site.empty() || site == "same-origin" || site == "none") &&
-                             s.ctx.hosts.origin_allowed(req[http::field::origin], host);
-    if (req.method() != http::verb::post)
-      co_return co_await send_simple(s, http::status::method_not_allowed, "text/plain; charset=utf-8",
-                                     "liveproxy: POST to restart the app.\n", keep);
-    if (!same_origin)
-      co_return co_await send_simple(s, http::status::forbidden, "text/plain; charset=utf-8",
-                                     "liveproxy: cross-site requests may not restart the app.\n", false);
-    s.ctx.restart_app();
-    co_return co_await send_simple(s, http::status::accepted, "text/plain; charset=utf-8",
-                                   "liveproxy: restarting the app.\n", keep);
-  }
-  co_return co_await send_simple(s, http::status::not_found, "text/plain; charset=utf-8",
-                                 "liveproxy: no such endpoint " + std::string(path) + "\n", keep);
 }
 
 /// Rewrites the browser's request header for the app; the body's framing fields are ours.

@@ -21,6 +21,12 @@ bool is_identity_encoded(const http::response_header<>& res);
 /// Case-insensitive "does this comma-separated header contain token".
 bool header_has_token(std::string_view value, std::string_view token);
 
+/// A request target without its query and fragment.
+inline std::string_view path_of(std::string_view target) {
+  const auto q = target.find_first_of("?#");
+  return q == std::string_view::npos ? target : target.substr(0, q);
+}
+
 /// The header by which an app (or user) opts a response out of injection.
 inline constexpr std::string_view no_inject_header = "X-Liveproxy-No-Inject";
 

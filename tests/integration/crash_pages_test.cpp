@@ -32,7 +32,8 @@ std::size_t count(const std::string& hay, std::string_view needle) {
 }
 
 std::vector<std::string> proxy_args(const temp_dir& dir, std::vector<std::string> extra, std::vector<std::string> cmd) {
-  std::vector<std::string> args = {"--port", "0", "--watch", dir.path().string()};
+  // --verbose: these tests follow each run by its number and PID.
+  std::vector<std::string> args = {"--port", "0", "--verbose", "--watch", dir.path().string()};
   args.insert(args.end(), extra.begin(), extra.end());
   args.push_back("--");
   args.insert(args.end(), cmd.begin(), cmd.end());

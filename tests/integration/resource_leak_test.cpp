@@ -13,7 +13,9 @@ using namespace liveproxy::test;
 using namespace std::chrono_literals;
 
 TEST_CASE("descriptors after 10,000 requests and 100 restarts equal those before", "[integration][net][limits]") {
-  test_site site;
+  site_options opts;
+  opts.proxy_args = {"--verbose"};  // "(run 101)": each run said
+  test_site site(opts);
   const pid_t proxy = site.proxy().proc().pid();
   for (int i = 0; i < 5; ++i) REQUIRE(http_get(site.port(), "/").status == 200);
   const auto before = settled_open_fds(proxy);

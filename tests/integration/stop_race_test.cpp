@@ -155,7 +155,9 @@ constexpr long prompt_ms = 2000;
 TEST_CASE("a restart asked for right after the app was forked stops it promptly, every time",
           "[integration][supervision]") {
   constexpr int rounds = 50;
-  test_site site;
+  site_options opts;
+  opts.proxy_args = {"--verbose"};  // each run's number and PID
+  test_site site(opts);
   process& lp = site.proxy().proc();
   const int cpu = first_allowed_cpu();
   REQUIRE(pin_to_cpu(lp.pid(), cpu));

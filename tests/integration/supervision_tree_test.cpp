@@ -27,7 +27,8 @@ process_options in_dir(const temp_dir& dir) {
 }
 
 std::vector<std::string> proxy_args(const temp_dir& dir, std::vector<std::string> extra, std::vector<std::string> cmd) {
-  std::vector<std::string> args = {"--port", "0", "--watch", dir.path().string()};
+  // --verbose: these tests follow each run by its number and PID.
+  std::vector<std::string> args = {"--port", "0", "--verbose", "--watch", dir.path().string()};
   args.insert(args.end(), extra.begin(), extra.end());
   args.push_back("--");
   args.insert(args.end(), cmd.begin(), cmd.end());
@@ -130,14 +131,14 @@ TEST_CASE("processes that left the app's group with setsid() are stopped too", "
 TEST_CASE("typing rs + Enter restarts the app", "[integration][supervision]") {
   temp_dir dir;
   write_file(dir / "app.py", escaping_app);
-  pty_process proxy({LIVEPROXY_BINARY, "--port", "0", "--watch", dir.path().string(), "--", "/usr/bin/python3",
+  pty_process proxy({LIVEPROXY_BINARY, "--port", "0", "--verbose", "--watch", dir.path().string(), "--", "/usr/bin/python3",
                      "app.py", "rs-" + dir.path().filename().string()},
                     dir.path());
   REQUIRE(proxy.wait_for_output("type rs + Enter", 10s));
   REQUIRE(proxy.wait_for_output("app ready on port", 10s));
   const auto mark = proxy.output().size();
   proxy.type("rs\n");
-  REQUIRE(proxy.wait_for_output("rs typed: restarting the app", 5s, mark));
+  REQUIRE(proxy.wait_for_output("rs typed → restart…", 5s, mark));
   CHECK(proxy.wait_for_output("starting app (run 2", 10s, mark));
   CHECK(proxy.wait_for_output("app ready on port", 10s, mark));
 }
@@ -235,7 +236,7 @@ TEST_CASE("fd mode: gunicorn gets its listening socket and requests wait through
 
   const auto mark = proxy.proc().output().size();
   write_file(dir / "wsgi_app.py", read_file(dir / "wsgi_app.py") + "# edited\n");
-  REQUIRE(proxy.proc().wait_for_output("restarting the app", 10s, mark));
+  REQUIRE(proxy.proc().wait_for_output("wsgi_app.py → restart…", 10s, mark));
   // Sent during the restart: waits (at the gate or in the socket's backlog), then the new run answers.
   const auto during = http_get(proxy.port(), "/", {}, 15s);
   REQUIRE(during.ok());

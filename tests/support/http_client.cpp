@@ -40,11 +40,14 @@ std::string http_response::header(std::string_view name) const {
 std::size_t http_response::count(std::string_view name) const { return headers.count(name); }
 
 http_client::http_client(unsigned short port, std::chrono::milliseconds timeout)
-    : stream_(ioc_), port_(port), timeout_(timeout) {
+    : http_client("127.0.0.1", port, timeout) {}
+
+http_client::http_client(std::string address, unsigned short port, std::chrono::milliseconds timeout)
+    : stream_(ioc_), address_(std::move(address)), port_(port), timeout_(timeout) {
   stream_.expires_after(timeout_);
-  const net::ip::tcp::endpoint ep(net::ip::make_address("127.0.0.1"), port);
+  const net::ip::tcp::endpoint ep(net::ip::make_address(address_), port);
   const auto ec = run_one(ioc_, [&](auto handler) { stream_.async_connect(ep, handler); });
-  if (ec) connect_error_ = "connect to 127.0.0.1:" + std::to_string(port) + ": " + ec.message();
+  if (ec) connect_error_ = "connect to " + address_ + ":" + std::to_string(port) + ": " + ec.message();
 }
 
 http_client::~http_client() {
@@ -69,7 +72,7 @@ http_response http_client::request(http::verb method, std::string_view target, c
     return out;
   }
   http::request<http::string_body> req{method, target, 11};
-  req.set(http::field::host, "127.0.0.1:" + std::to_string(port_));
+  req.set(http::field::host, address_ + ":" + std::to_string(port_));
   req.set(http::field::user_agent, "liveproxy-tests");
   for (const auto& [name, value] : headers) {
     if (beast::iequals(name, "host")) req.erase(http::field::host);

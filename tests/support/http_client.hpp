@@ -41,6 +41,8 @@ class http_client {
   static constexpr std::chrono::milliseconds default_timeout{10000};
 
   explicit http_client(unsigned short port, std::chrono::milliseconds timeout = default_timeout);
+  /// To another address of this machine (Host is then that address and port).
+  http_client(std::string address, unsigned short port, std::chrono::milliseconds timeout = default_timeout);
   ~http_client();
   http_client(const http_client&) = delete;
   http_client& operator=(const http_client&) = delete;
@@ -71,6 +73,7 @@ class http_client {
   boost::asio::io_context ioc_;
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
+  std::string address_;
   unsigned short port_;
   std::chrono::milliseconds timeout_;
   std::string connect_error_;

@@ -26,7 +26,8 @@ process_options named(process_options opts) {
 liveproxy_process::liveproxy_process(std::vector<std::string> args, process_options opts,
                                      std::chrono::milliseconds startup_timeout)
     : proc_(with_binary(std::move(args)), named(std::move(opts))) {
-  static const std::regex front(R"(liveproxy: http://([^\s:/]+|\[[0-9a-fA-F:]+\]):(\d+)([^\n]*))");
+  // "open http://...": the one line --quiet prints.
+  static const std::regex front(R"(liveproxy: (?:open )?http://([^\s:/]+|\[[0-9a-fA-F:]+\]):(\d+)([^\n]*))");
   const auto m = proc_.wait_for_output(front, startup_timeout);
   if (!m) {
     const bool exited = proc_.exited();

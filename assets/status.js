@@ -1,0 +1,104 @@
+// The status page: renders each snapshot liveproxy sends on /__liveproxy/status, and reconnects when the
+// socket drops (liveproxy restarted, laptop slept). Text goes in with textContent only: app output is data.
+(() => {
+  "use strict";
+  const $ = (id) => document.getElementById(id);
+  let last = null;
+  let skew = 0;  // liveproxy's clock minus ours, so uptimes do not drift with the browser's clock
+
+  function text(id, value) { $(id).textContent = value === undefined || value === null || value === "" ? "–" : String(value); }
+
+  function duration(ms) {
+    const s = Math.max(0, Math.floor(ms / 1000));
+    if (s < 60) return s + " s";
+    if (s < 3600) return Math.floor(s / 60) + " min " + (s % 60) + " s";
+    return Math.floor(s / 3600) + " h " + Math.floor((s % 3600) / 60) + " min";
+  }
+
+  function clock(ms) { return new Date(ms).toLocaleTimeString(); }
+
+  function renderTimes() {
+    if (!last) return;
+    const app = last.app;
+    text("uptime", app.state === "running" && app.started ? duration(Date.now() + skew - app.started) : "");
+  }
+
+  function render(st) {
+    last = st;
+    skew = st.now - Date.now();
+    const app = st.app;
+    const state = $("state");
+    state.textContent = app.state;
+    state.className = "badge " + app.state;
+    text("exit", app.exit);
+    text("command", app.command);
+    text("target", st.target);
+    text("pid", app.pid);
+    text("run", app.run);
+    text("start", app.start_ms !== undefined ? app.start_ms + " ms" : "");
+    text("tabs", st.tabs);
+    $("restart").hidden = st.mode !== "command";
+    const restart = st.actions.find((a) => a.action === "restart");
+    text("last-restart", restart ? clock(restart.at) + ", " + restart.files + (restart.outcome ? ": " + restart.outcome : " (under way)") : "");
+    renderTimes();
+
+    const rows = st.actions.map((a) => {
+      const tr = document.createElement("tr");
+      for (const v of [clock(a.at), a.files, a.action, a.outcome || "under way"]) {
+        const td = document.createElement("td");
+        td.textContent = v;
+        tr.append(td);
+      }
+      return tr;
+    });
+    if (rows.length === 0) {
+      const tr = document.createElement("tr");
+      const td = document.createElement("td");
+      td.colSpan = 4;
+      td.textContent = "none yet";
+      tr.append(td);
+      rows.push(tr);
+    }
+    $("actions").replaceChildren(...rows);
+
+    text("backend", st.watch.backend);
+    $("roots").replaceChildren(...st.watch.roots.map((r) => {
+      const li = document.createElement("li");
+      li.textContent = r.path + ": " + r.files + " files in " + r.dirs + " directories";
+      return li;
+    }));
+
+    const out = $("output");
+    const atBottom = out.scrollTop + out.clientHeight >= out.scrollHeight - 4;
+    out.textContent = st.output.join("\n");
+    if (atBottom) out.scrollTop = out.scrollHeight;
+  }
+
+  function connect() {
+    const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/__liveproxy/status");
+    ws.onopen = () => { $("connection").textContent = "live"; $("connection").className = "badge on"; };
+    ws.onmessage = (ev) => {
+      const st = JSON.parse(ev.data);
+      if (st.type === "status") render(st);
+    };
+    ws.onclose = () => {
+      $("connection").textContent = "disconnected: retrying";
+      $("connection").className = "badge off";
+      setTimeout(connect, 1000);
+    };
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    $("restart").addEventListener("click", async () => {
+      $("restart-result").textContent = "";
+      try {
+        const res = await fetch("/__liveproxy/restart", { method: "POST" });
+        $("restart-result").textContent = res.ok ? "restarting…" : "refused: " + res.status;
+      } catch (e) {
+        $("restart-result").textContent = "failed: " + e;
+      }
+    });
+    setInterval(renderTimes, 1000);
+    connect();
+  });
+})();

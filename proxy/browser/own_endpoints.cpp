@@ -1,0 +1,111 @@
+// Our endpoints answer from memory (embedded assets, the status snapshot); none of them reaches the app.
+#include "proxy/browser/own_endpoints.hpp"
+
+#include "proxy/browser/assets.hpp"
+#include "proxy/browser/livereload_protocol.hpp"
+#include "proxy/browser/reload_hub.hpp"
+#include "proxy/browser/ws_session.hpp"
+#include "proxy/http/http_util.hpp"
+#include "proxy/limits.hpp"
+
+namespace liveproxy {
+namespace {
+
+/// One of our files. `no-store` for what shows the app's state; scripts may be cached but revalidated.
+awaitable<next_step> send_own(client_connection& s, const http::request_header<>& req, std::string_view type,
+                              std::string body, bool keep, bool page) {
+  http::response<http::string_body> res{http::status::ok, 11};
+  res.set(http::field::server, "liveproxy");
+  res.set(http::field::content_type, type);
+  res.set(http::field::cache_control, page ? "no-store" : "no-cache");
+  res.set("X-Content-Type-Options", "nosniff");
+  // Only pages of the same origin may embed or read these: another site's page can neither frame the status
+  // page (a click on its restart button) nor load our files as its own.
+  res.set("Cross-Origin-Resource-Policy", "same-origin");
+  if (page) {
+    res.set("Content-Security-Policy",
+            "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
+            "frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+    res.set("Referrer-Policy", "no-referrer");
+  }
+  res.body() = std::move(body);
+  res.prepare_payload();
+  if (req.method() == http::verb::head) res.body().clear();
+  res.keep_alive(keep);
+  s.deadline.expires_after(limits::client_write_timeout, s.client);
+  auto [ec, n] = co_await http::async_write(s.client, res, use_tuple);
+  co_return ec || !keep ? next_step::close : next_step::keep_alive;
+}
+
+/// The reload socket, LiveReload's, or the status page's: Origin checked, then the connection is handed over.
+awaitable<next_step> open_socket(client_connection& s, request_parser& parser, ws_session::protocol proto) {
+  auto& req = parser.get();
+  const auto host = req[http::field::host];
+  const auto origin = req[http::field::origin];
+  if (!s.ctx.hosts.origin_allowed(origin, host))
+    co_return co_await send_simple(s, http::status::forbidden, "text/plain; charset=utf-8",
+                                   "liveproxy: Origin '" + std::string(origin) + "' may not open this socket.\n",
+                                   false);
+  s.deadline.expires_never();
+  auto ws = std::make_shared<ws_session>(beast::tcp_stream(std::move(s.client)), s.ctx.hub, proto);
+  co_await ws_session::run(ws, parser.release());
+  co_return next_step::handed_over;
+}
+
+awaitable<next_step> restart_app(client_connection& s, const http::request_header<>& req, bool keep) {
+  // A state-changing POST: only from our own origin (or a non-browser client), never cross-site.
+  const auto site = req["Sec-Fetch-Site"];
+  const bool same_origin = (site.empty() || site == "same-origin" || site == "none") &&
+                           s.ctx.hosts.origin_allowed(req[http::field::origin], req[http::field::host]);
+  if (req.method() != http::verb::post)
+    return send_simple(s, http::status::method_not_allowed, "text/plain; charset=utf-8",
+                       "liveproxy: POST to restart the app.\n", keep);
+  if (!same_origin)
+    return send_simple(s, http::status::forbidden, "text/plain; charset=utf-8",
+                       "liveproxy: cross-site requests may not restart the app.\n", false);
+  s.ctx.restart_app();
+  return send_simple(s, http::status::accepted, "text/plain; charset=utf-8", "liveproxy: restarting the app.\n", keep);
+}
+
+}  // namespace
+
+/// Not a coroutine: it returns the chosen answer's awaitable (one small coroutine each).
+awaitable<next_step> serve_own(client_connection& s, request_parser& parser) {
+  auto& req = parser.get();
+  const bool keep = req.keep_alive() && parser.is_done();
+  const auto host = req[http::field::host];
+  if (!s.ctx.hosts.host_allowed(host))
+    return send_simple(s, http::status::forbidden, "text/plain; charset=utf-8",
+                       "liveproxy: Host '" + std::string(host) +
+                           "' may not use /__liveproxy/ endpoints: only localhost and loopback addresses can "
+                           "(protection against DNS rebinding).\n",
+                       keep);
+  const auto path = path_of(req.target());
+  const bool livereload_socket = path == livereload::socket_path;
+  const bool status_socket = path == "/__liveproxy/status";
+  if (path == "/__liveproxy/ws" || livereload_socket || status_socket) {
+    if (!websocket::is_upgrade(req))
+      return send_simple(s, http::status::upgrade_required, "text/plain; charset=utf-8",
+                         "liveproxy: this is a WebSocket; connect with a WebSocket client.\n", keep);
+    return open_socket(s, parser,
+                       livereload_socket ? ws_session::protocol::livereload
+                       : status_socket   ? ws_session::protocol::status
+                                         : ws_session::protocol::native);
+  }
+  const bool get = req.method() == http::verb::get || req.method() == http::verb::head;
+  if ((path == "/__liveproxy/client.js" || path == livereload::script_path) && get)
+    return send_own(s, req, "text/javascript; charset=utf-8", std::string(assets::client_js), keep, false);
+  if (path == "/__liveproxy/" && get)
+    return send_own(s, req, "text/html; charset=utf-8", std::string(assets::status_html), keep, true);
+  if (path == "/__liveproxy/status.js" && get)
+    return send_own(s, req, "text/javascript; charset=utf-8", std::string(assets::status_js), keep, false);
+  if (path == "/__liveproxy/status.css" && get)
+    return send_own(s, req, "text/css; charset=utf-8", std::string(assets::status_css), keep, false);
+  if (path == "/__liveproxy/status.json" && get)
+    return send_own(s, req, "application/json", s.ctx.hub.status(), keep, true);
+  if (path == "/__liveproxy/restart" && s.ctx.restart_app) return restart_app(s, req, keep);
+  return send_simple(s, http::status::not_found, "text/plain; charset=utf-8",
+                     "liveproxy: no such endpoint " + std::string(path) + "\n", keep);
+}
+
+}  // namespace liveproxy

@@ -1,0 +1,142 @@
+// The status snapshot: small (tens of actions, 200 output lines), so it is rebuilt whole at each update.
+#include "proxy/status/status_board.hpp"
+
+#include "proxy/browser/event_json.hpp"
+
+namespace liveproxy {
+namespace {
+
+long long epoch_ms(status_board::clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+void field(std::string& out, std::string_view name, std::string_view value) {
+  event_json::append_string(out, name);
+  out.push_back(':');
+  event_json::append_string(out, value);
+  out.push_back(',');
+}
+
+void field(std::string& out, std::string_view name, long long value) {
+  event_json::append_string(out, name);
+  out.push_back(':');
+  out += std::to_string(value);
+  out.push_back(',');
+}
+
+void end_object(std::string& out) {
+  if (out.back() == ',') out.pop_back();
+  out.push_back('}');
+}
+
+}  // namespace
+
+void status_board::set_mode(std::string mode, std::string target, std::string command, std::string front_url) {
+  mode_ = std::move(mode);
+  target_ = std::move(target);
+  command_ = std::move(command);
+  front_url_ = std::move(front_url);
+}
+
+void status_board::set_watching(std::string backend, std::vector<watched_root> roots) {
+  backend_ = std::move(backend);
+  roots_ = std::move(roots);
+}
+
+void status_board::app_starting(std::uint64_t run, long pid) {
+  state_ = "starting";
+  run_ = run;
+  pid_ = pid;
+  started_at_ = clock::now();
+  exit_.clear();
+}
+
+void status_board::app_ready(std::chrono::milliseconds took) {
+  state_ = "running";
+  last_start_ = took;
+}
+
+void status_board::app_exited(std::string how) {
+  state_ = "exited";
+  exit_ = std::move(how);
+}
+
+void status_board::app_state(std::string state) {
+  if (state_ != state && state == "running") started_at_ = clock::now();
+  state_ = std::move(state);
+}
+
+void status_board::begin(std::string files, std::string action, std::string outcome) {
+  if (actions_.size() == max_actions) actions_.pop_front();
+  actions_.push_back({clock::now(), std::move(files), std::move(action), std::move(outcome)});
+}
+
+void status_board::finish(std::string outcome) {
+  for (auto it = actions_.rbegin(); it != actions_.rend(); ++it)
+    if (it->outcome.empty()) {
+      it->outcome = std::move(outcome);
+      return;
+    }
+}
+
+std::string status_board::json(std::size_t tabs, const std::deque<std::string>& output) const {
+  std::string out = "{";
+  field(out, "type", "status");
+  field(out, "mode", mode_);
+  field(out, "url", front_url_);
+  field(out, "target", target_);
+  field(out, "now", epoch_ms(clock::now()));
+  field(out, "since", epoch_ms(liveproxy_started_));
+  field(out, "tabs", static_cast<long long>(tabs));
+
+  out += "\"app\":{";
+  field(out, "state", state_);
+  field(out, "command", command_);
+  if (run_ != 0) {
+    field(out, "run", static_cast<long long>(run_));
+    field(out, "pid", pid_);
+  }
+  if (started_at_ != clock::time_point{}) field(out, "started", epoch_ms(started_at_));
+  if (last_start_.count() >= 0) field(out, "start_ms", last_start_.count());
+  if (!exit_.empty()) field(out, "exit", exit_);
+  end_object(out);
+  out.push_back(',');
+
+  out += "\"watch\":{";
+  field(out, "backend", backend_);
+  out += "\"roots\":[";
+  for (const auto& r : roots_) {
+    out.push_back('{');
+    field(out, "path", r.path);
+    field(out, "dirs", static_cast<long long>(r.dirs));
+    field(out, "files", static_cast<long long>(r.files));
+    end_object(out);
+    out.push_back(',');
+  }
+  if (out.back() == ',') out.pop_back();
+  out += "]},";
+
+  out += "\"actions\":[";
+  for (auto it = actions_.rbegin(); it != actions_.rend(); ++it) {
+    out.push_back('{');
+    field(out, "at", epoch_ms(it->at));
+    field(out, "files", it->files);
+    field(out, "action", it->action);
+    field(out, "outcome", it->outcome);
+    end_object(out);
+    out.push_back(',');
+  }
+  if (out.back() == ',') out.pop_back();
+  out += "],";
+
+  out += "\"output\":[";
+  for (const auto& line : output) {
+    event_json::append_string(out, line);
+    out.push_back(',');
+  }
+  if (out.back() == ',') out.pop_back();
+  out += "]}";
+  return out;
+}
+
+}  // namespace liveproxy

@@ -1,0 +1,69 @@
+// What liveproxy is doing and has done, kept for the status page (/__liveproxy/) and said as one JSON
+// snapshot. A plain record with no I/O: dev_server tells it what happens, the page shows it.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+namespace liveproxy {
+
+class status_board {
+ public:
+  using clock = std::chrono::system_clock;
+
+  /// One change and what liveproxy did about it.
+  struct action_record {
+    clock::time_point at;
+    std::string files;    ///< "mysite/urls.py", "a.css, b.css and 3 more", "rs typed"
+    std::string action;   ///< restart, reload, css swap, settings, ...
+    std::string outcome;  ///< "restarted in 170 ms, 2 tabs reloaded"; empty while under way
+  };
+  /// A watched directory: how it is watched and how much is in it.
+  struct watched_root {
+    std::string path;
+    std::size_t dirs = 0;
+    std::size_t files = 0;
+  };
+
+  /// How liveproxy runs: "command" (it starts the app), "upstream" or "serve"; what it forwards to.
+  void set_mode(std::string mode, std::string target, std::string command, std::string front_url);
+  void set_watching(std::string backend, std::vector<watched_root> roots);
+
+  /// The app's states: starting (run, pid), ready (after `took`), exited (how), or for an upstream
+  /// simply up or down.
+  void app_starting(std::uint64_t run, long pid);
+  void app_ready(std::chrono::milliseconds took);
+  void app_exited(std::string how);
+  void app_state(std::string state);
+
+  /// A change arrived and `action` was taken; its outcome, if it takes time, comes with finish().
+  void begin(std::string files, std::string action, std::string outcome = {});
+  /// The outcome of the latest action still under way (none: nothing happens).
+  void finish(std::string outcome);
+
+  /// The whole state as one JSON object {"type":"status",...}: the app's last `output` lines, `tabs`
+  /// connected now.
+  std::string json(std::size_t tabs, const std::deque<std::string>& output) const;
+
+  const std::deque<action_record>& actions() const { return actions_; }
+  static constexpr std::size_t max_actions = 50;
+
+ private:
+  std::string mode_, target_, command_, front_url_;
+  std::string backend_;
+  std::vector<watched_root> roots_;
+  std::string state_ = "starting";
+  std::uint64_t run_ = 0;
+  long pid_ = 0;
+  clock::time_point started_at_{};
+  clock::time_point liveproxy_started_ = clock::now();
+  std::string exit_;
+  std::chrono::milliseconds last_start_{-1};
+  std::deque<action_record> actions_;  ///< newest last
+};
+
+}  // namespace liveproxy

@@ -1,0 +1,40 @@
+// Keeps the status pages up to date: the board's snapshot goes to every open /__liveproxy/ page shortly
+// after something changed, coalesced, and only while a page is open.
+#pragma once
+
+#include "proxy/net.hpp"
+#include "proxy/status/status_board.hpp"
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <deque>
+
+namespace liveproxy {
+
+class reload_hub;
+
+class status_feed {
+ public:
+  /// `output`: the app's recent output lines, asked for at each snapshot.
+  status_feed(net::any_io_executor ex, reload_hub& hub, std::function<std::deque<std::string>()> output);
+  status_feed(const status_feed&) = delete;
+  status_feed& operator=(const status_feed&) = delete;
+
+  status_board& board() { return board_; }
+  /// Something shown on the page changed: open pages get a new snapshot within `coalesce`.
+  void changed();
+  /// The snapshot now.
+  std::string snapshot() const;
+
+  static constexpr auto coalesce = std::chrono::milliseconds(100);
+
+ private:
+  reload_hub& hub_;
+  std::function<std::deque<std::string>()> output_;
+  status_board board_;
+  steady_timer timer_;
+  bool scheduled_ = false;
+};
+
+}  // namespace liveproxy
