@@ -2,6 +2,8 @@
 #include "watcher/backend_factory.hpp"
 
 #include "watcher/poll_backend.hpp"
+#include "watcher/remote_fs.hpp"
+#include "watcher/split_backend.hpp"
 #include "watcher/watchman_backend.hpp"
 
 #if defined(__linux__)
@@ -41,15 +43,9 @@ std::unique_ptr<backend> make_native(boost::asio::any_io_executor ex, std::share
   return polling;
 }
 
-}  // namespace
-
-std::unique_ptr<backend> make_backend(boost::asio::any_io_executor ex, const options& opts,
-                                      std::shared_ptr<watch_tree> tree, event_sink& sink) {
-  if (opts.poll_interval) {
-    auto chosen = make_poll_backend(ex, tree, sink, std::max(*opts.poll_interval, std::chrono::milliseconds{1}));
-    chosen->start();
-    return chosen;
-  }
+/// watchman when asked for (falling back to the native backend), else the native backend.
+std::unique_ptr<backend> make_event_backend(boost::asio::any_io_executor ex, const options& opts,
+                                            std::shared_ptr<watch_tree> tree, event_sink& sink) {
   if (opts.use_watchman) {
     try {
       auto chosen = make_watchman_backend(
@@ -64,6 +60,41 @@ std::unique_ptr<backend> make_backend(boost::asio::any_io_executor ex, const opt
     }
   }
   return make_native(ex, std::move(tree), sink);
+}
+
+}  // namespace
+
+std::unique_ptr<backend> make_backend(boost::asio::any_io_executor ex, const options& opts,
+                                      std::shared_ptr<watch_tree> tree, event_sink& sink) {
+  if (opts.poll_interval) {
+    auto chosen = make_poll_backend(ex, tree, sink, std::max(*opts.poll_interval, std::chrono::milliseconds{1}));
+    chosen->start();
+    return chosen;
+  }
+  // Roots on a network or virtual file system are polled: there inotify (and watchman, which uses it) sees
+  // only the changes made through this machine's mount, and an editor on the other side goes unnoticed.
+  std::vector<std::filesystem::path> local, remote;
+  std::string described;
+  for (std::size_t i = 0; i < tree->size(); ++i) {
+    if (const auto type = remote_filesystem(tree->root(i))) {
+      remote.emplace_back(tree->root(i));
+      described += (described.empty() ? "" : ", ") + tree->root(i) + " (" + *type + ")";
+    } else {
+      local.emplace_back(tree->root(i));
+    }
+  }
+  if (remote.empty()) return make_event_backend(ex, opts, std::move(tree), sink);
+  sink.on_message("polling " + described + " every " + std::to_string(fallback_interval.count()) +
+                  " ms: on a network or virtual file system, inotify does not see changes made on the other side "
+                  "(another machine, the VM's or the container's host)");
+  const auto notice = [&sink](const std::string& text) { sink.on_message(text); };
+  auto polled = make_poll_backend(
+      ex, local.empty() ? tree : std::make_shared<watch_tree>(remote, tree->extra_ignores(), notice), sink,
+      fallback_interval);
+  polled->start();
+  if (local.empty()) return polled;
+  auto native = make_event_backend(ex, opts, std::make_shared<watch_tree>(local, tree->extra_ignores(), notice), sink);
+  return make_split_backend(std::move(native), std::move(polled), described);
 }
 
 }  // namespace liveproxy::watcher

@@ -13,6 +13,8 @@ if [[ "${1:-}" == "--tests" ]]; then
   # The package test (tests/package/): cpack's Depends come from dpkg-shlibdeps (dpkg-dev), which CPack
   # feeds the ELF files `file` finds; the installed completion is run under bash-completion.
   packages+=(dpkg-dev file bash-completion)
+  # bindfs: a FUSE mount for the test of watching a network file system (polled, not inotify).
+  packages+=(bindfs)
   command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 fi
 
