@@ -48,7 +48,7 @@ struct option_spec {
   std::string_view name;
   bool takes_value;
 };
-constexpr std::array<option_spec, 35> known_options{{
+constexpr std::array<option_spec, 36> known_options{{
     {"--help", false},         {"--version", false},        {"--port", true},
     {"--host", true},          {"--app-port", true},        {"--watch", true},
     {"--ignore", true},        {"--restart", true},         {"--reload", true},
@@ -60,8 +60,32 @@ constexpr std::array<option_spec, 35> known_options{{
     {"--upstream-grace", true}, {"--serve", true},          {"--spa", false},
     {"--dotfiles", false},     {"--restart-on-crash", false}, {"--fd", false},
     {"-h", false},               {"--config", true},          {"--quiet", false},
-    {"--verbose", false},      {"--open", false},
+    {"--verbose", false},      {"--open", false},           {"--allowed-host", true},
 }};
+
+}  // namespace
+
+std::string check_allowed_host(std::string_view value, std::string_view where) {
+  std::string_view rest = value;
+  if (rest == "*") return "*";
+  if (rest.starts_with("*.")) rest.remove_prefix(2);
+  else if (rest.starts_with(".")) rest.remove_prefix(1);
+  const bool bracketed = rest.size() > 2 && rest.front() == '[' && rest.back() == ']';
+  const bool ipv6 = bracketed || std::count(rest.begin(), rest.end(), ':') >= 2;
+  if (bracketed) rest = rest.substr(1, rest.size() - 2);
+  const bool chars_ok = !rest.empty() && rest.size() <= 253 && std::all_of(rest.begin(), rest.end(), [&](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || (ipv6 && c == ':');
+  });
+  if (!chars_ok)
+    throw config_error(std::string(where) + ": '" + std::string(value) +
+                       "' is not a host name: give a name or address without scheme or port, such as myapp.test, "
+                       "*.example.test (its subdomains) or 192.168.1.20");
+  std::string out(value);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+namespace {
 
 const option_spec* find_option(std::string_view name) {
   for (const auto& o : known_options)
@@ -216,6 +240,8 @@ options:
                        or half the open-file limit if lower)
   --idle-timeout SECS  close a browser connection idle this long between requests (default 120)
   --header-timeout SECS  a request's header must arrive within this of its first byte (default 30)
+  --allowed-host NAME  a Host besides localhost that may use liveproxy's endpoints and see error
+                       details (DNS-rebinding protection); repeatable; *.example.test for subdomains
   --open               open the page in the browser ($BROWSER, else xdg-open) once the app is ready
   --quiet              say only warnings, errors and the URL to open
   --verbose            say the details too (run numbers, PIDs, stop times, each step of a restart)
@@ -318,6 +344,8 @@ config parse_command_line(int argc, const char* const* argv) {
       cfg.watch_dirs.emplace_back(value(arg));
     } else if (arg == "--ignore") {
       cfg.ignores.emplace_back(value(arg));
+    } else if (arg == "--allowed-host") {
+      cfg.allowed_hosts.push_back(check_allowed_host(value(arg), "--allowed-host"));
     } else if (arg == "--restart" || arg == "--reload" || arg == "--css" || arg == "--no-restart") {
       const auto act = arg == "--restart" ? watcher::action::restart
                        : arg == "--reload" ? watcher::action::reload

@@ -33,6 +33,8 @@ struct config {
   bool app_port_given = false;
   std::vector<std::filesystem::path> watch_dirs;
   std::vector<std::string> ignores;
+  /// --allowed-host: Hosts besides loopback names that may use our endpoints and see error details.
+  std::vector<std::string> allowed_hosts;
   /// --restart/--reload/--css/--no-restart GLOB (and the file's "rules"): ahead of the built-in rules, in order.
   std::vector<watcher::classifier::rule> rules;
   /// Extra environment for the app ("NAME=value"), after PORT.
@@ -89,6 +91,10 @@ struct config {
   /// --open: the browser opens the page once the app is first ready.
   bool open_browser = false;
 };
+
+/// An --allowed-host value (a name, an address, *.domain, .domain or *), lower-cased; throws config_error naming
+/// `where` (the option, or the config file's key) when it is not one.
+std::string check_allowed_host(std::string_view value, std::string_view where);
 
 /// --host's rule: an address as it is, localhost as 127.0.0.1, another name resolved once (its first
 /// address); empty when the name does not resolve.

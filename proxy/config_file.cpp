@@ -27,7 +27,7 @@ constexpr std::size_t max_file_size = 1 << 20;
 // Longest waits "settle_ms" and "coalesce_ms" accept, as --settle and --coalesce do.
 constexpr int max_wait_ms = 10'000;
 
-constexpr std::array<std::string_view, 27> keys{{
+constexpr std::array<std::string_view, 28> keys{{
     "$schema",
     "command",
     "upstream",
@@ -55,6 +55,7 @@ constexpr std::array<std::string_view, 27> keys{{
     "upstream_grace_ms",
     "spa",
     "dotfiles",
+    "allowed_hosts",
 }};
 
 // ---------------------------------------------------------------------------------------------------------
@@ -661,6 +662,18 @@ class file_reader {
       for (std::size_t i = 0; i < items.size(); ++i)
         dirs.push_back(directory(items[i], key + "[" + std::to_string(i) + "]"));
       cfg.watch_dirs = std::move(dirs);
+    } else if (key == "allowed_hosts") {
+      const auto& items = array_of(v, key, "an array of host names, such as [\"myapp.test\", \"*.example.test\"]");
+      cfg.allowed_hosts.clear();
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        const std::string name = key + "[" + std::to_string(i) + "]";
+        const auto text = nonempty_string_of(items[i], name, "a host name (a string)");
+        try {
+          cfg.allowed_hosts.push_back(check_allowed_host(text, in_quotes(name)));
+        } catch (const config_error& e) {
+          fail(items[i].offset, e.what());
+        }
+      }
     } else if (key == "ignore") {
       cfg.ignores =
           strings_of(v, key, "an array of gitignore-style globs, such as [\"*.log\", \"tmp/\"]", "a glob (a string)");
@@ -914,6 +927,8 @@ std::vector<std::string> changed_settings(const config& a, const config& b) {
       differs = a.watch_dirs != b.watch_dirs;
     else if (key == "ignore")
       differs = a.ignores != b.ignores;
+    else if (key == "allowed_hosts")
+      differs = a.allowed_hosts != b.allowed_hosts;
     else if (key == "rules")
       differs = !rules_equal(a, b);
     else if (key == "backend")

@@ -74,6 +74,7 @@ std::vector<std::string> allowed_hosts(const config& cfg) {
   if (cfg.host != "0.0.0.0" && cfg.host != "::") hosts.push_back(cfg.host);
   // Every address: the machine's own addresses are the ones another device (a phone, the VM's host) uses.
   else hosts = local_addresses(cfg.host == "::");
+  hosts.insert(hosts.end(), cfg.allowed_hosts.begin(), cfg.allowed_hosts.end());
   return hosts;
 }
 
@@ -249,6 +250,12 @@ void dev_server::start() {
     status_.board().set_mode("command", cfg_.app_host + ":" + std::to_string(app_port_), command_text(), front_url);
   }
   log::info("watching " + watched + " (" + watcher_->backend_name() + ")");
+  if (!front.address().is_loopback())
+    log::warn("listening on " + url_host(front.address()) + ", not only on this machine: other devices on the network "
+              "reach your app through liveproxy (" + (serve_ ? "the served folder" : "every page and API of it") +
+              "); liveproxy's own endpoints and the app's error output answer only localhost, " +
+              (front.address().is_unspecified() ? "this machine's addresses" : "that address") +
+              " and --allowed-host names");
   if (!front_moved_.empty()) log::warn(front_moved_);
   for (const auto& w : cfg_.warnings) log::warn(w);
   if (supervisor_ && stdin_.start()) log::info("type rs + Enter to restart the app");
@@ -360,6 +367,7 @@ void dev_server::reload_config() {
   next.upstream = cfg_.upstream;
   next.serve_dir = cfg_.serve_dir;
   if (plan.apply_live) {
+    hosts_ = host_check(allowed_hosts(next));
     ctx_.hold_timeout = next.hold_timeout;
     ctx_.idle_timeout = next.idle_timeout;
     ctx_.header_timeout = next.header_timeout;

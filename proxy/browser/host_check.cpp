@@ -42,13 +42,34 @@ bool is_loopback_name(std::string_view host) {
 }
 
 host_check::host_check(std::vector<std::string> extra_hosts) : extra_hosts_(std::move(extra_hosts)) {
-  for (auto& h : extra_hosts_) h = lower(h);
+  for (auto& h : extra_hosts_) {
+    h = lower(h);
+    if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);  // an IPv6 address
+    if (h.size() > 1 && h.back() == '.') h.pop_back();
+  }
 }
 
 bool host_check::host_allowed(std::string_view host_header) const {
   const auto host = host_without_port(host_header);
   if (host.empty()) return false;
-  return is_loopback_name(host) || std::find(extra_hosts_.begin(), extra_hosts_.end(), host) != extra_hosts_.end();
+  if (is_loopback_name(host)) return true;
+  return std::any_of(extra_hosts_.begin(), extra_hosts_.end(), [&](const std::string& allowed) {
+    if (allowed == "*") return true;
+    if (allowed.starts_with("*.")) return host.size() > allowed.size() - 1 && host.ends_with(allowed.substr(1));
+    if (allowed.starts_with(".")) return host == allowed.substr(1) || host.ends_with(allowed);
+    return host == allowed;
+  });
+}
+
+std::string how_to_allow_host(std::string_view host_header) {
+  const auto host = host_without_port(host_header);
+  // Only a plain name goes into the advice: the header is the client's, and the text is shown back.
+  const bool plain = !host.empty() && host.size() <= 253 && std::all_of(host.begin(), host.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':';
+  });
+  const std::string name = plain ? host : "NAME";
+  return "To allow it, start liveproxy with --allowed-host " + name + " (repeatable; *." + (plain ? name : "example.test") +
+         " allows its subdomains), or add \"" + name + "\" to \"allowed_hosts\" in liveproxy.json.";
 }
 
 bool host_check::origin_allowed(std::string_view origin_header, std::string_view host_header) const {

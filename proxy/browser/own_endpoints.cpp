@@ -2,6 +2,7 @@
 #include "proxy/browser/own_endpoints.hpp"
 
 #include "proxy/browser/assets.hpp"
+#include "proxy/browser/host_check.hpp"
 #include "proxy/browser/livereload_protocol.hpp"
 #include "proxy/browser/reload_hub.hpp"
 #include "proxy/browser/ws_session.hpp"
@@ -76,9 +77,9 @@ awaitable<next_step> serve_own(client_connection& s, request_parser& parser) {
   const auto host = req[http::field::host];
   if (!s.ctx.hosts.host_allowed(host))
     return send_simple(s, http::status::forbidden, "text/plain; charset=utf-8",
-                       "liveproxy: Host '" + std::string(host) +
-                           "' may not use /__liveproxy/ endpoints: only localhost and loopback addresses can "
-                           "(protection against DNS rebinding).\n",
+                       "liveproxy: this Host may not use /__liveproxy/ endpoints: only localhost, loopback "
+                       "addresses and allowed Hosts can (protection against DNS rebinding). " +
+                           how_to_allow_host(host) + "\n",
                        keep);
   const auto path = path_of(req.target());
   const bool livereload_socket = path == livereload::socket_path;

@@ -53,7 +53,7 @@ error_info visible_error(const client_connection& s, std::string_view host, erro
   bare.status = info.status;
   bare.title = "The app is not answering";
   bare.message = "The app behind this address could not answer the request (HTTP " + std::to_string(info.status) +
-                 "). Details are shown only to localhost addresses.";
+                 "). Details are shown only to localhost addresses and allowed Hosts. " + how_to_allow_host(host);
   return bare;
 }
 
