@@ -12,17 +12,21 @@
 namespace liveproxy {
 namespace {
 
+/// Who may load a file of ours (Cross-Origin-Resource-Policy): only our own origin, except /livereload.js,
+/// which LiveReload's snippet loads into pages of other origins (other ports) by design; it holds no secret.
+constexpr std::string_view corp_same_origin = "same-origin";
+constexpr std::string_view corp_any = "cross-origin";
+
 /// One of our files. `no-store` for what shows the app's state; scripts may be cached but revalidated.
 awaitable<next_step> send_own(client_connection& s, const http::request_header<>& req, std::string_view type,
-                              std::string body, bool keep, bool page) {
+                              std::string body, bool keep, bool page, std::string_view corp = corp_same_origin) {
   http::response<http::string_body> res{http::status::ok, 11};
   res.set(http::field::server, "liveproxy");
   res.set(http::field::content_type, type);
   res.set(http::field::cache_control, page ? "no-store" : "no-cache");
   res.set("X-Content-Type-Options", "nosniff");
-  // Only pages of the same origin may embed or read these: another site's page can neither frame the status
-  // page (a click on its restart button) nor load our files as its own.
-  res.set("Cross-Origin-Resource-Policy", "same-origin");
+  // Another site's page can neither frame the status page (a click on its restart button) nor load our files.
+  res.set("Cross-Origin-Resource-Policy", corp);
   if (page) {
     res.set("Content-Security-Policy",
             "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
@@ -95,7 +99,8 @@ awaitable<next_step> serve_own(client_connection& s, request_parser& parser) {
   }
   const bool get = req.method() == http::verb::get || req.method() == http::verb::head;
   if ((path == "/__liveproxy/client.js" || path == livereload::script_path) && get)
-    return send_own(s, req, "text/javascript; charset=utf-8", std::string(assets::client_js), keep, false);
+    return send_own(s, req, "text/javascript; charset=utf-8", std::string(assets::client_js), keep, false,
+                    path == livereload::script_path ? corp_any : corp_same_origin);
   if (path == "/__liveproxy/" && get)
     return send_own(s, req, "text/html; charset=utf-8", std::string(assets::status_html), keep, true);
   if (path == "/__liveproxy/status.js" && get)

@@ -70,6 +70,10 @@ TEST_CASE("the status page and its snapshot are served to allowed Hosts, with he
     CHECK(res.headers["Cross-Origin-Resource-Policy"] == "same-origin");
   }
 
+  // The injected client too; LiveReload's /livereload.js is loaded by pages of other ports by design.
+  CHECK(http_get(site.port(), "/__liveproxy/client.js").headers["Cross-Origin-Resource-Policy"] == "same-origin");
+  CHECK(http_get(site.port(), "/livereload.js").headers["Cross-Origin-Resource-Policy"] == "cross-origin");
+
   const auto json = http_get(site.port(), "/__liveproxy/status.json");
   REQUIRE(json.status == 200);
   simdjson::dom::parser parser;

@@ -31,7 +31,7 @@ TEST_CASE("a refused Host is told how to allow it, with its name only when it is
   CHECK(odd.find("--allowed-host NAME") != std::string::npos);
 }
 
-TEST_CASE("--allowed-host values are names, addresses or patterns, and nothing else", "[unit]") {
+TEST_CASE("allowed-host values are names, addresses or patterns, and nothing else", "[unit]") {
   CHECK(check_allowed_host("MyApp.Test", "--allowed-host") == "myapp.test");
   CHECK(check_allowed_host("*.example.test", "--allowed-host") == "*.example.test");
   CHECK(check_allowed_host("[fd00::5]", "--allowed-host") == "[fd00::5]");
