@@ -23,7 +23,7 @@ site_options allowing(std::vector<std::string> args) {
 
 }  // namespace
 
-TEST_CASE("allowed Hosts and patterns reach our endpoints; others are told how to allow themselves",
+TEST_CASE("allowed Hosts and patterns reach our endpoints - others are told how to allow themselves",
           "[integration][net]") {
   test_site site(allowing({"--allowed-host", "myapp.test", "--allowed-host", "*.example.test"}));
   const std::string port = ":" + std::to_string(site.port());
@@ -46,7 +46,7 @@ TEST_CASE("allowed Hosts and patterns reach our endpoints; others are told how t
   }
 }
 
-TEST_CASE("an allowed Host sees a crashed app's output; a refused one is told how to allow itself",
+TEST_CASE("an allowed Host sees a crashed app's output - a refused one is told how to allow itself",
           "[integration][net]") {
   site_options opts = allowing({"--allowed-host", "myapp.test"});
   opts.command = {"/bin/sh", "-c", "echo the-traceback-line; exit 1"};

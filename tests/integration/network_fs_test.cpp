@@ -50,7 +50,7 @@ bool bindfs_installed() {
 
 }  // namespace
 
-TEST_CASE("a root on a FUSE mount is polled, so edits made on the other side are seen; local roots keep inotify",
+TEST_CASE("a root on a FUSE mount is polled, so edits made on the other side are seen - local roots keep inotify",
           "[integration][fs][net]") {
   REQUIRE(bindfs_installed());  // Debian package bindfs (tests/scripts/install-deps.sh --tests)
   temp_dir other_side("liveproxy-nfs-src");

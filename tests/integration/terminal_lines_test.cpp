@@ -1,6 +1,7 @@
 // What liveproxy says on the terminal: one line per action, the URL to open once the app answers, as much as
 // --quiet and --verbose ask for, never colour off a terminal; --open and the Network URLs.
 #include "support/http_client.hpp"
+#include "support/proc_tree.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_site.hpp"
 #include "support/wait.hpp"
@@ -37,7 +38,7 @@ std::size_t count(const std::string& text, std::string_view needle) {
 
 }  // namespace
 
-TEST_CASE("each change is one timestamped line saying what was done; the URL to open comes once the app answers",
+TEST_CASE("each change is one timestamped line saying what was done - the URL to open comes once the app answers",
           "[integration][fs][net]") {
   test_site site;
   auto& out = site.proxy().proc();
@@ -102,7 +103,7 @@ TEST_CASE("with no tab connected, liveproxy says once where to open one", "[inte
   CHECK(count(out.output(), notice) == 1);
 }
 
-TEST_CASE("how much is said: --quiet keeps warnings and the URL; --verbose adds the details", "[integration][fs][net]") {
+TEST_CASE("how much is said: --quiet keeps warnings and the URL - --verbose adds the details", "[integration][fs][net]") {
   SECTION("quiet") {
     test_site site(with({"--quiet"}));
     auto& out = site.proxy().proc();
@@ -166,4 +167,21 @@ TEST_CASE("with --host 0.0.0.0 the machine's own addresses are printed as Networ
     CHECK(res.status == 200);
   }
   WARN("network URLs printed: " << seen);
+}
+
+TEST_CASE("colour on a terminal, none when NO_COLOR is set", "[integration][fs][net]") {
+  temp_dir dir("liveproxy-colour");
+  write_file(dir / "index.html", "<!doctype html><title>x</title>\n");
+  const std::vector<std::string> argv = {LIVEPROXY_BINARY, "--port", "0", "--serve", dir.path().string()};
+  SECTION("a terminal") {
+    pty_process tty(argv, dir.path(), {{"TERM", "xterm-256color"}, {"NO_COLOR", ""}});
+    REQUIRE(tty.wait_for_output("open http://", 10s));
+    // The URL to open in bold cyan.
+    CHECK(tty.output().find("\x1b[1;36mopen http://") != std::string::npos);
+  }
+  SECTION("a terminal with NO_COLOR") {
+    pty_process tty(argv, dir.path(), {{"TERM", "xterm-256color"}, {"NO_COLOR", "1"}});
+    REQUIRE(tty.wait_for_output("open http://", 10s));
+    CHECK(tty.output().find('\x1b') == std::string::npos);
+  }
 }

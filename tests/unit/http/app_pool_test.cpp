@@ -42,7 +42,7 @@ struct keeping_app {
 
 }  // namespace
 
-TEST_CASE("idle app connections nobody needed for a trim period are closed; those in use stay", "[unit][net]") {
+TEST_CASE("idle app connections nobody needed for a trim period are closed - those in use stay", "[unit][net]") {
   net::io_context io;
   keeping_app app(io);
   app_pool pool(io.get_executor(), app_target{{app.acceptor.local_endpoint()}, nullptr, "", "test"}, 100ms);

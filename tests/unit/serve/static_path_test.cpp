@@ -185,7 +185,7 @@ TEST_CASE("targets that are not paths, and broken escapes, are bad requests", "[
   }
 }
 
-TEST_CASE("dotfiles are hidden unless asked for; /.well-known/ is served", "[unit][fs][serve]") {
+TEST_CASE("dotfiles are hidden unless asked for - /.well-known/ is served", "[unit][fs][serve]") {
   site s;
   expect_all(s, {{"/.env", kind::not_found},
                  {"/.git/config", kind::not_found},
