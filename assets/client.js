@@ -10,8 +10,12 @@
   const $$ = (sel) => [...document.querySelectorAll(sel)];
   // The socket sits next to our own script, so a page served from elsewhere still reaches the proxy.
   const src = document.currentScript && document.currentScript.src;
-  // Absolute path: the script may also be served as /livereload.js, next to no socket of ours.
-  const wsUrl = new URL('/__liveproxy/ws', src || location.origin);
+  // The tag liveproxy injects carries this run's token, which our socket asks of every browser. Without it (the
+  // LiveReload snippet loading /livereload.js into a page of another server) the client speaks LiveReload's
+  // own protocol on /livereload, which needs none. Absolute paths: the script may be served as /livereload.js.
+  const token = document.currentScript && document.currentScript.dataset.token;
+  const wsUrl = new URL(token ? '/__liveproxy/ws' : '/livereload', src || location.origin);
+  if (token) wsUrl.searchParams.set('token', token);
   wsUrl.protocol = wsUrl.protocol === 'https:' ? 'wss:' : 'ws:';
   let ws = null, timer = 0, attempt = 0, reloading = false, lastStamp = 0;
 
@@ -20,8 +24,16 @@
     if (ws) return;
     const sock = ws = new WebSocket(wsUrl);
     const stall = setTimeout(() => sock.close(), 5000); // a stopped (not gone) proxy never answers
-    sock.onopen = () => clearTimeout(stall);
-    sock.onmessage = (e) => { try { handle(JSON.parse(e.data)); } catch (x) { console.error(x); } };
+    sock.onopen = () => {
+      clearTimeout(stall);
+      if (!token) sock.send(JSON.stringify({ command: 'hello', protocols: ['http://livereload.com/protocols/official-7'] }));
+    };
+    sock.onmessage = (e) => {
+      try {
+        const m = JSON.parse(e.data);
+        handle(token ? m : fromLiveReload(m));
+      } catch (x) { console.error(x); }
+    };
     sock.onclose = () => {
       clearTimeout(stall);
       if (ws !== sock) return;
@@ -44,11 +56,28 @@
       Object.assign(state, { instance: m.instance, generation: m.generation, connected: true });
     } else if (m.type === 'reload') {
       reload('reload');
+    } else if (m.type === 'stale') {
+      // The page's token is from an earlier run of liveproxy: a reload brings this run's. Once: a page that
+      // comes back with the old token again (served from a cache) would otherwise reload forever.
+      const key = '__liveproxy_stale:' + location.href;
+      let last = 0;
+      try { last = Number(sessionStorage.getItem(key) || 0); } catch (x) { /* no storage */ }
+      if (Date.now() - last < 10000) { log('this page carries an old token (cached?): reload it by hand'); return; }
+      try { sessionStorage.setItem(key, String(Date.now())); } catch (x) { /* no storage */ }
+      reload('server restarted');
     } else if (m.type === 'css' && typeof m.path === 'string') {
       const image = IMAGE.test(m.path);
       log((image ? 'image: ' : 'css: ') + m.path);
       (image ? swapImages : swapCss)(m.path);
     }
+  }
+
+  // LiveReload 7 commands as our events: a reload naming a stylesheet or image swaps it, any other reloads.
+  function fromLiveReload(m) {
+    if (m.command === 'hello') return { type: 'hello', instance: state.instance || 'livereload', generation: 0 };
+    if (m.command !== 'reload') return {};
+    const path = typeof m.path === 'string' ? m.path : '';
+    return path && (/\.css$/i.test(path) || IMAGE.test(path)) ? { type: 'css', path } : { type: 'reload' };
   }
 
   function reload(why) {

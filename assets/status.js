@@ -75,7 +75,9 @@
   }
 
   function connect() {
-    const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/__liveproxy/status");
+    const token = document.querySelector('meta[name="liveproxy-token"]').content;
+    const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host +
+                             "/__liveproxy/status?token=" + encodeURIComponent(token));
     ws.onopen = () => { $("connection").textContent = "live"; $("connection").className = "badge on"; };
     ws.onmessage = (ev) => {
       const st = JSON.parse(ev.data);

@@ -163,7 +163,7 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
            cfg_.hold_timeout,
            cfg_.idle_timeout,
            cfg_.header_timeout,
-           R"(<script src="/__liveproxy/client.js"></script>)",
+           std::string(),  // script_tag: set below, with the token
            [this] { return describe_failure(); },
            cfg_.upstream || cfg_.serve_dir ? std::function<void()>()
                                            : [this] { manual_restart("restart requested over HTTP"); },
@@ -177,6 +177,9 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
       stdin_(ex, [this] { manual_restart("rs typed"); }),
       crash_restart_timer_(ex),
       status_(ex, hub_, [this] { return supervisor_ ? supervisor_->output().lines() : std::deque<std::string>{}; }) {
+  // 128 random bits; the tag is fixed text (the CSP code adds a nonce before its "></script>").
+  ctx_.socket_token = make_instance_id() + make_instance_id();
+  ctx_.script_tag = R"(<script src="/__liveproxy/client.js" data-token=")" + ctx_.socket_token + R"("></script>)";
   hub_.set_status_source([this] { return status_snapshot(); });
   hub_.set_on_tabs_changed([this] { status_.changed(); });
   if (cfg_.serve_dir) {

@@ -44,6 +44,9 @@ struct proxy_context {
   const static_options* serve = nullptr;
   /// --serve: small files and pages kept in memory while unchanged.
   file_cache* files = nullptr;
+  /// Random at each start, carried by the injected tag (and the status page): a browser socket (one with an
+  /// Origin) must show it, so a page that did not come through liveproxy cannot listen in.
+  std::string socket_token = {};
 };
 
 }  // namespace liveproxy

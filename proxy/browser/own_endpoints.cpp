@@ -42,7 +42,31 @@ awaitable<next_step> send_own(client_connection& s, const http::request_header<>
   co_return ec || !keep ? next_step::close : next_step::keep_alive;
 }
 
-/// The reload socket, LiveReload's, or the status page's: Origin checked, then the connection is handed over.
+/// The value of `name` in the target's query string, or empty.
+std::string_view query_param(std::string_view target, std::string_view name) {
+  const auto q = target.find('?');
+  if (q == std::string_view::npos) return {};
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    const auto amp = rest.find('&');
+    const auto pair = rest.substr(0, amp);
+    if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') return pair.substr(name.size() + 1);
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
+/// Compares in time that does not depend on where the strings differ.
+bool same_secret(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+/// The reload socket, LiveReload's, or the status page's: Origin (and for a browser, our token) checked, then
+/// the connection is handed over.
 awaitable<next_step> open_socket(client_connection& s, request_parser& parser, ws_session::protocol proto) {
   auto& req = parser.get();
   const auto host = req[http::field::host];
@@ -51,6 +75,20 @@ awaitable<next_step> open_socket(client_connection& s, request_parser& parser, w
     co_return co_await send_simple(s, http::status::forbidden, "text/plain; charset=utf-8",
                                    "liveproxy: Origin '" + std::string(origin) + "' may not open this socket.\n",
                                    false);
+  // A browser always sends Origin. Our pages carry the token; a page from elsewhere (another local server, a
+  // site let in by a broad --allowed-host) does not, and gets nothing. LiveReload's socket keeps its protocol,
+  // which has no token, and the Host and Origin rules.
+  const auto token = query_param(req.target(), "token");
+  if (proto != ws_session::protocol::livereload && !origin.empty() && !same_secret(token, s.ctx.socket_token)) {
+    // No token: not a page of ours. A token of another run: a tab left open across a restart of liveproxy,
+    // told to reload (and so get this run's token); it learns nothing else.
+    if (proto != ws_session::protocol::native || token.size() != s.ctx.socket_token.size())
+      co_return co_await send_simple(s, http::status::forbidden, "text/plain; charset=utf-8",
+                                     "liveproxy: this socket is for pages served through liveproxy (their script "
+                                     "carries this run's token).\n",
+                                     false);
+    proto = ws_session::protocol::stale;
+  }
   s.deadline.expires_never();
   auto ws = std::make_shared<ws_session>(beast::tcp_stream(std::move(s.client)), s.ctx.hub, proto);
   co_await ws_session::run(ws, parser.release());
@@ -101,8 +139,11 @@ awaitable<next_step> serve_own(client_connection& s, request_parser& parser) {
   if ((path == "/__liveproxy/client.js" || path == livereload::script_path) && get)
     return send_own(s, req, "text/javascript; charset=utf-8", std::string(assets::client_js), keep, false,
                     path == livereload::script_path ? corp_any : corp_same_origin);
-  if (path == "/__liveproxy/" && get)
-    return send_own(s, req, "text/html; charset=utf-8", std::string(assets::status_html), keep, true);
+  if (path == "/__liveproxy/" && get) {
+    std::string page(assets::status_html);
+    page.replace(page.find("{{token}}"), 9, s.ctx.socket_token);
+    return send_own(s, req, "text/html; charset=utf-8", std::move(page), keep, true);
+  }
   if (path == "/__liveproxy/status.js" && get)
     return send_own(s, req, "text/javascript; charset=utf-8", std::string(assets::status_js), keep, false);
   if (path == "/__liveproxy/status.css" && get)

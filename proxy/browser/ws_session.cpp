@@ -38,6 +38,11 @@ void ws_session::queue(std::shared_ptr<const std::string> message) {
 
 awaitable<void> ws_session::serve() {
   ws_.text(true);
+  if (protocol_ == protocol::stale) {
+    auto [ec, n] = co_await ws_.async_write(net::buffer(std::string_view(R"({"type":"stale"})")), use_tuple);
+    if (!ec) co_await ws_.async_close(websocket::close_code::policy_error, use_tuple);
+    co_return;
+  }
   if (protocol_ == protocol::status) {
     hub_.join_status(shared_from_this());
     queue_.push_front(std::make_shared<const std::string>(hub_.status()));

@@ -14,8 +14,10 @@ class reload_hub;
 class ws_session : public std::enable_shared_from_this<ws_session> {
  public:
   /// native: our JSON events, hello first. livereload: LiveReload 7, after the browser's hello. status: the
-  /// status page's snapshots, the current one first.
-  enum class protocol { native, livereload, status };
+  /// status page's snapshots, the current one first. stale: a tab whose token is not this run's gets one
+  /// {"type":"stale"} (so a tab left from before a restart of liveproxy reloads and gets the new token), then
+  /// the socket closes; it never joins the hub.
+  enum class protocol { native, livereload, status, stale };
 
   ws_session(beast::tcp_stream stream, reload_hub& hub, protocol proto = protocol::native);
   ~ws_session();

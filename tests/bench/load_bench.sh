@@ -64,7 +64,9 @@ LIVEPROXY_BINARY="${LIVEPROXY_BINARY:-./build/liveproxy}"
 WAIT_QUIET=0
 readonly ACCEPT_HTML="Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 readonly ACCEPT_CSS="Accept: text/css,*/*;q=0.1"
-readonly SCRIPT_TAG='<script src="/__liveproxy/client.js"></script>'
+# The injected tag carries a token that differs at every start of liveproxy: matched by its shape.
+readonly SCRIPT_TAG_RE='<script src="/__liveproxy/client\.js" data-token="[0-9a-f]{32}"></script>'
+readonly SCRIPT_TAG_BYTES=92
 readonly -a ROWS=(direct liveproxy restarts)
 readonly -a FILES=(app.css page.html)
 # Seconds a run of the app may take to be ready before the restarts are given up.
@@ -216,9 +218,9 @@ check_responses() {
       *.html) [[ "$ctype" == text/html* ]] || { log "$what /$file: Content-Type '$ctype'"; return 1; } ;;
     esac
     if [[ "$file" == *.html ]] && ((injected)); then
-      tags="$(grep -o -F "$SCRIPT_TAG" "$body" | wc -l)"
+      tags="$(grep -o -E "$SCRIPT_TAG_RE" "$body" | wc -l)"
       ((tags == 1)) || { log "$what /$file: the script tag appears $tags times, not once"; return 1; }
-      ((size == PAGE_BYTES + ${#SCRIPT_TAG})) || { log "$what /$file: $size bytes"; return 1; }
+      ((size == PAGE_BYTES + SCRIPT_TAG_BYTES)) || { log "$what /$file: $size bytes"; return 1; }
     else
       cmp -s "$body" "$WORK/docroot/$file" || { log "$what /$file: body differs from the file"; return 1; }
     fi
@@ -459,7 +461,7 @@ print_report() {
   else
     echo "    pinning: none"
   fi
-  echo "    app.css = $CSS_BYTES bytes text/css; page.html = $PAGE_BYTES bytes text/html (+${#SCRIPT_TAG} through liveproxy)"
+  echo "    app.css = $CSS_BYTES bytes text/css; page.html = $PAGE_BYTES bytes text/html (+$SCRIPT_TAG_BYTES through liveproxy)"
   echo
   printf '%-22s %-9s %8s %9s %8s %8s %7s %6s %15s %8s %11s %s\n' \
     row file "req/s" range p50 p99 errors "lp CPU" "lp RSS hwm/max" "app RSS" "lp fds max" "app conns/reqs"

@@ -54,7 +54,9 @@ LIVEPROXY_BINARY="${LIVEPROXY_BINARY:-./build/liveproxy}"
 WAIT_QUIET=0
 readonly ACCEPT_HTML="Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 readonly ACCEPT_ANY="Accept: */*"
-readonly SCRIPT_TAG='<script src="/__liveproxy/client.js"></script>'
+# The injected tag carries a token that differs at every start of liveproxy: matched by its shape.
+readonly SCRIPT_TAG_RE='<script src="/__liveproxy/client\.js" data-token="[0-9a-f]{32}"></script>'
+readonly SCRIPT_TAG_BYTES=92
 readonly TARGET_RATIO=1.0
 readonly -a SERVERS=(nginx liveproxy)
 readonly -a FILES=(page.html file.bin)
@@ -189,12 +191,12 @@ check_responses() {
     case "$file" in
       page.html)
         [[ "$ctype" == text/html* ]] || { log "$server /$file: Content-Type '$ctype'"; return 1; }
-        tags="$(grep -o -F "$SCRIPT_TAG" "$body" | wc -l)"
+        tags="$(grep -o -E "$SCRIPT_TAG_RE" "$body" | wc -l)"
         if [[ "$server" == liveproxy ]]; then
           if ((tags != 1)); then log "$server /$file: the script tag appears $tags times, not once"; return 1; fi
           # Take the tag out again: what is left must be the file itself.
-          if ! python3 -c 'import sys; b = open(sys.argv[1], "rb").read().replace(sys.argv[3].encode(), b"", 1)
-sys.exit(b != open(sys.argv[2], "rb").read())' "$body" "$WORK/docroot/$file" "$SCRIPT_TAG"; then
+          if ! python3 -c 'import re, sys; b = re.sub(sys.argv[3].encode(), b"", open(sys.argv[1], "rb").read(), count=1)
+sys.exit(b != open(sys.argv[2], "rb").read())' "$body" "$WORK/docroot/$file" "$SCRIPT_TAG_RE"; then
             log "$server /$file: the body is not the file plus the script tag"; return 1
           fi
           log "$server /$file: $PAGE_BYTES -> $size bytes (script tag once, Content-Length right)"

@@ -23,7 +23,11 @@ liveSuite('client basics', (env) => {
     await page.goto(env.url + '/');
     await pageWait(page, 'the hello', () => window.__liveproxy && window.__liveproxy.connected);
     assert.equal(await page.locator('script[src="/__liveproxy/client.js"]').count(), 1);
-    assert.deepEqual(sockets, [env.url.replace('http:', 'ws:') + '/__liveproxy/ws']);
+    assert.equal(sockets.length, 1, sockets.join());
+    // The socket carries the token of the page's tag.
+    const token = await page.evaluate(() => document.querySelector('script[data-token]').dataset.token);
+    assert.match(token, /^[0-9a-f]{32}$/);
+    assert.equal(sockets[0], env.url.replace('http:', 'ws:') + '/__liveproxy/ws?token=' + token);
     // A second copy would open its socket while it runs, before addScriptTag resolves: count constructions.
     await page.evaluate(() => {
       window.__sockets = 0;

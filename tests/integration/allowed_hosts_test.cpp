@@ -2,6 +2,7 @@
 // gets our endpoints and the error details; other Hosts are refused with a page that says how to allow them.
 #include "support/http_client.hpp"
 #include "support/liveproxy_process.hpp"
+#include "support/script_tag.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_site.hpp"
 #include "support/ws_client.hpp"
@@ -33,6 +34,7 @@ TEST_CASE("allowed Hosts and patterns reach our endpoints - others are told how 
     ws_options opts;
     opts.host = host;
     opts.origin = "http://" + host;
+    opts.target = "/__liveproxy/ws?token=" + token_in(http_get(site.port(), "/", {{"Host", host}}).body);
     ws_client ws(site.port(), opts);
     CHECK(ws.handshake_status() == 101);
   }

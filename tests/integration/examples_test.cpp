@@ -1,5 +1,6 @@
 // Every example starts behind liveproxy with the command its README gives, and its pages get the client.
 #include "support/http_client.hpp"
+#include "support/script_tag.hpp"
 #include "support/liveproxy_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/wait.hpp"
@@ -77,10 +78,7 @@ TEST_CASE("each example runs behind liveproxy as its README says", "[integration
   REQUIRE(page.ok());
   CHECK(page.status == 200);
   CHECK(page.header("Content-Type").find("text/html") == 0);
-  const std::string tag = R"(<script src="/__liveproxy/client.js"></script>)";
-  const auto first = page.body.find(tag);
-  CHECK(first != std::string::npos);
-  CHECK(page.body.find(tag, first + 1) == std::string::npos);
+  CHECK(count_injected(page.body) == 1);
   if (page.count("Content-Length") == 1) CHECK(page.header("Content-Length") == std::to_string(page.body.size()));
 
   const auto css = http_get(proxy.port(), ex.stylesheet);

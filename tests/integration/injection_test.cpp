@@ -1,5 +1,6 @@
 // HTML responses get the reload client script exactly once, with a correct Content-Length.
 #include "support/http_client.hpp"
+#include "support/script_tag.hpp"
 #include "support/test_site.hpp"
 
 #include <catch2/catch.hpp>
@@ -9,23 +10,6 @@
 using namespace liveproxy::test;
 using namespace std::chrono_literals;
 
-namespace {
-
-const std::string script_tag = R"(<script src="/__liveproxy/client.js"></script>)";
-
-std::size_t occurrences(const std::string& haystack, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + needle.size())) ++n;
-  return n;
-}
-
-std::string without_tag(std::string body) {
-  const auto at = body.find(script_tag);
-  if (at != std::string::npos) body.erase(at, script_tag.size());
-  return body;
-}
-
-}  // namespace
 
 TEST_CASE("HTML responses carry the script tag once and a correct Content-Length", "[integration][net]") {
   test_site site;
@@ -38,13 +22,13 @@ TEST_CASE("HTML responses carry the script tag once and a correct Content-Length
     REQUIRE(res.ok());
     CHECK(res.status == 200);
     CHECK(res.header("Content-Type").find("text/html") == 0);
-    CHECK(occurrences(res.body, script_tag) == 1);
+    CHECK(count_injected(res.body) == 1);
     CHECK(res.header("Content-Length") == std::to_string(res.body.size()));
     // Nothing of the page is lost or changed besides the insertion.
-    CHECK(without_tag(res.body) == original);
+    CHECK(without_injected(res.body) == original);
     // The script goes into the document, not before it or after it.
-    CHECK(res.body.find(script_tag) > res.body.find("<html"));
-    CHECK(res.body.find(script_tag) < res.body.rfind("</html>"));
+    CHECK(find_injected(res.body) > res.body.find("<html"));
+    CHECK(find_injected(res.body) < res.body.rfind("</html>"));
 
     // A wrong Content-Length would desynchronise the next response on the same connection.
     const auto next = client.get("/pid");
@@ -65,7 +49,7 @@ TEST_CASE("HTML responses carry the script tag once and a correct Content-Length
     const std::string body = raw.substr(head_end + 4);
     INFO(head);
     CHECK(head.rfind("HTTP/1.1 200", 0) == 0);
-    CHECK(occurrences(body, script_tag) == 1);
+    CHECK(count_injected(body) == 1);
     const auto cl = head.find("\r\nContent-Length: ");
     const auto cl_lower = head.find("\r\ncontent-length: ");
     const auto at = cl != std::string::npos ? cl : cl_lower;
@@ -82,8 +66,8 @@ TEST_CASE("chunked HTML responses get the script tag once", "[integration][net]"
   INFO(res.error);
   REQUIRE(res.ok());
   CHECK(res.status == 200);
-  CHECK(occurrences(res.body, script_tag) == 1);
-  CHECK(without_tag(res.body) ==
+  CHECK(count_injected(res.body) == 1);
+  CHECK(without_injected(res.body) ==
         "<!doctype html><html><head><title>chunked</title></head><body><p>chunked body</p></body></html>");
   const auto next = client.get("/pid");
   CHECK(next.status == 200);

@@ -1,6 +1,7 @@
 // --serve DIR through the real binary: pages with the script, types, validators and ranges, directories,
 // dotfiles and --spa, no way out of the folder, large files whole, and live reload of the folder's files.
 #include "support/http_client.hpp"
+#include "support/script_tag.hpp"
 #include "support/liveproxy_process.hpp"
 #include "support/raw_client.hpp"
 #include "support/temp_dir.hpp"
@@ -19,7 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::string_view script = "<script src=\"/__liveproxy/client.js\"></script>";
 
 /// A served folder next to a secret that must never be reachable.
 struct site {
@@ -51,12 +51,6 @@ struct site {
   }
 };
 
-std::string count_of(const std::string& haystack, std::string_view needle) {
-  std::size_t n = 0;
-  for (auto p = haystack.find(needle); p != std::string::npos; p = haystack.find(needle, p + 1)) ++n;
-  return std::to_string(n);
-}
-
 }  // namespace
 
 TEST_CASE("serve mode: pages get the script, files their type, directories their index", "[integration][net][serve]") {
@@ -66,7 +60,7 @@ TEST_CASE("serve mode: pages get the script, files their type, directories their
 
   const auto home = browser.get("/");
   REQUIRE(home.status == 200);
-  CHECK(count_of(home.body, script) == "1");
+  CHECK(count_injected(home.body) == 1);
   CHECK(home.header("Content-Length") == std::to_string(home.body.size()));
   CHECK(home.header("Content-Type") == "text/html; charset=utf-8");
   CHECK(home.body.find("home page") != std::string::npos);
@@ -91,10 +85,10 @@ TEST_CASE("serve mode: pages get the script, files their type, directories their
   const auto listing = browser.get("/docs/");
   CHECK(listing.status == 200);
   CHECK(listing.body.find("guide.txt") != std::string::npos);
-  CHECK(count_of(listing.body, script) == "1");
+  CHECK(count_injected(listing.body) == 1);
   const auto missing = browser.get("/nope.html");
   CHECK(missing.status == 404);
-  CHECK(count_of(missing.body, script) == "1");  // the tab reloads by itself once the file exists
+  CHECK(count_injected(missing.body) == 1);  // the tab reloads by itself once the file exists
   CHECK(browser.get("/alias.html").status == 200);  // a link inside the folder is fine
   CHECK(browser.request(boost::beast::http::verb::post, "/index.html").status == 405);
 }

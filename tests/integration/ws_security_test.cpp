@@ -1,10 +1,14 @@
 // The reload socket accepts only loopback Hosts and same-origin or loopback Origins.
+#include "support/http_client.hpp"
+#include "support/script_tag.hpp"
 #include "support/test_site.hpp"
 #include "support/ws_client.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <string>
+#include <vector>
 
 using namespace liveproxy::test;
 using namespace std::chrono_literals;
@@ -15,8 +19,12 @@ TEST_CASE("the reload socket accepts same-origin and loopback clients", "[integr
   const std::string origin = GENERATE_COPY(as<std::string>{}, "", "http://127.0.0.1:" + port,
                                            "http://localhost:" + port, "http://localhost:8000");
   INFO("Origin: " << origin);
+  // A browser shows the token its page's tag carries.
+  const auto token = token_in(http_get(site.port(), "/").body);
+  REQUIRE(token.size() == 32);
   ws_options opts;
   opts.origin = origin;
+  opts.target = "/__liveproxy/ws?token=" + token;
   ws_client ws(site.port(), opts);
   INFO(ws.error());
   REQUIRE(ws.connected());
@@ -46,4 +54,44 @@ TEST_CASE("the reload socket refuses foreign Origins and Hosts", "[integration][
   CHECK(ws.handshake_status() != 101);
   // Whatever it answered, no hello reaches a refused client.
   CHECK_FALSE(ws.read_message(1s));
+}
+
+TEST_CASE("a browser's socket needs this run's token from a page served through liveproxy", "[integration][net]") {
+  test_site site;
+  const std::string port = std::to_string(site.port());
+  const auto token = token_in(http_get(site.port(), "/").body);
+  REQUIRE(token.size() == 32);
+  // Another page on this machine (another dev server's, loopback Origin) or a page of ours from before a
+  // restart of liveproxy: no token, or not this run's.
+  for (const std::string& target : std::vector<std::string>{"/__liveproxy/ws", "/__liveproxy/ws?token=",
+                                                            "/__liveproxy/ws?token=" + token.substr(1),
+                                                            "/__liveproxy/status", "/__liveproxy/ws?x=" + token}) {
+    INFO(target);
+    ws_options opts;
+    opts.origin = "http://127.0.0.1:8080";
+    opts.target = target;
+    ws_client ws(site.port(), opts);
+    CHECK(ws.handshake_status() == 403);
+  }
+  // A token of another run (a tab left open across a restart of liveproxy): told to reload, nothing else.
+  ws_options stale_opts;
+  stale_opts.origin = "http://127.0.0.1:" + port;
+  stale_opts.target = "/__liveproxy/ws?token=0123456789abcdef0123456789abcdef";
+  ws_client stale(site.port(), stale_opts);
+  CHECK(stale.handshake_status() == 101);
+  CHECK(stale.read_message(5s) == std::optional<std::string>(R"({"type":"stale"})"));
+  CHECK_FALSE(stale.read_message(5s));  // closed
+  ws_options with_token;
+  with_token.origin = "http://127.0.0.1:" + port;
+  with_token.target = "/__liveproxy/ws?v=1&token=" + token;
+  ws_client ok(site.port(), with_token);
+  CHECK(ok.handshake_status() == 101);
+  // LiveReload's socket keeps its protocol (no token), with the Origin rules.
+  ws_options lr;
+  lr.origin = "http://127.0.0.1:8080";
+  lr.target = "/livereload";
+  ws_client livereload(site.port(), lr);
+  CHECK(livereload.handshake_status() == 101);
+  // Each start has its own token.
+  CHECK(token_in(http_get(site.port(), "/").body) == token);
 }

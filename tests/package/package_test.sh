@@ -137,7 +137,7 @@ for _ in $(seq 100); do
 done
 [[ -n $port ]] || { cat "$scratch/liveproxy.log"; fail "liveproxy printed no URL within 10 s"; }
 python3 - "$port" <<'EOF' || { cat "$scratch/liveproxy.log"; fail "fetching through the unpacked liveproxy"; }
-import sys, urllib.request
+import re, sys, urllib.request
 
 base = f"http://127.0.0.1:{sys.argv[1]}"
 with urllib.request.urlopen(base + "/", timeout=10) as r:
@@ -147,7 +147,7 @@ with urllib.request.urlopen(base + "/", timeout=10) as r:
     assert length is None or int(length) == len(page.encode()), "Content-Length not kept right"
 assert "<title>liveproxy + a static site</title>" in page, page[:300]
 head = page.index("<head>") + len("<head>")
-assert page[head:].lstrip().startswith('<script src="/__liveproxy/client.js"></script>'), page[:300]
+assert re.match(r'\s*<script src="/__liveproxy/client\.js" data-token="[0-9a-f]{32}"></script>', page[head:]), page[:300]
 with urllib.request.urlopen(base + "/__liveproxy/client.js", timeout=10) as r:
     script = r.read().decode()
     assert r.status == 200 and "javascript" in r.headers["Content-Type"], (r.status, r.headers)
