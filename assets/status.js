@@ -37,6 +37,7 @@
     text("run", app.run);
     text("start", app.start_ms !== undefined ? app.start_ms + " ms" : "");
     text("tabs", st.tabs);
+    text("held", st.held);
     $("restart").hidden = st.mode !== "command";
     const restart = st.actions.find((a) => a.action === "restart");
     text("last-restart", restart ? clock(restart.at) + ", " + restart.files + (restart.outcome ? ": " + restart.outcome : " (under way)") : "");

@@ -48,7 +48,7 @@ struct option_spec {
   std::string_view name;
   bool takes_value;
 };
-constexpr std::array<option_spec, 36> known_options{{
+constexpr std::array<option_spec, 37> known_options{{
     {"--help", false},         {"--version", false},        {"--port", true},
     {"--host", true},          {"--app-port", true},        {"--watch", true},
     {"--ignore", true},        {"--restart", true},         {"--reload", true},
@@ -61,6 +61,7 @@ constexpr std::array<option_spec, 36> known_options{{
     {"--dotfiles", false},     {"--restart-on-crash", false}, {"--fd", false},
     {"-h", false},               {"--config", true},          {"--quiet", false},
     {"--verbose", false},      {"--open", false},           {"--allowed-host", true},
+    {"--max-held", true},
 }};
 
 }  // namespace
@@ -238,6 +239,8 @@ options:
   --max-connections N  browser connections open at once; beyond that new ones wait (default )" +
          std::to_string(limits::max_connections) + R"(,
                        or half the open-file limit if lower)
+  --max-held N         requests held at once while the app (re)starts; more get 503 with
+                       Retry-After (default )" + std::to_string(limits::max_held_requests) + R"()
   --idle-timeout SECS  close a browser connection idle this long between requests (default 120)
   --header-timeout SECS  a request's header must arrive within this of its first byte (default 30)
   --allowed-host NAME  a Host besides localhost that may use liveproxy's endpoints and see error
@@ -344,6 +347,8 @@ config parse_command_line(int argc, const char* const* argv) {
       cfg.watch_dirs.emplace_back(value(arg));
     } else if (arg == "--ignore") {
       cfg.ignores.emplace_back(value(arg));
+    } else if (arg == "--max-held") {
+      cfg.max_held = parse_number<std::size_t>(arg, value(arg), 1, 1'000'000);
     } else if (arg == "--allowed-host") {
       cfg.allowed_hosts.push_back(check_allowed_host(value(arg), "--allowed-host"));
     } else if (arg == "--restart" || arg == "--reload" || arg == "--css" || arg == "--no-restart") {

@@ -3,6 +3,7 @@
 
 #include "proxy/app/project_presets.hpp"
 #include "proxy/http/upstream_url.hpp"
+#include "proxy/limits.hpp"
 #include "proxy/log.hpp"
 #include "watcher/classifier.hpp"
 #include "watcher/debouncer.hpp"
@@ -54,6 +55,8 @@ struct config {
   /// --max-connections: browser connections open at once before accepting pauses (0 until parsed: then the
   /// default, limits::max_connections, or half the open-file limit if that is lower).
   std::size_t max_connections = 0;
+  /// --max-held N: requests held at once while the app is not ready; more get 503 with Retry-After.
+  std::size_t max_held = limits::max_held_requests;
   /// A run that has not listened on its port by then fails the waiting requests with an explanation.
   std::chrono::milliseconds start_timeout{20'000};
   /// Restart a crashed app by itself (capped exponential backoff) instead of waiting for a change.

@@ -176,9 +176,11 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
                                                   [this](const watcher::batch& b) { on_changes(b); })),
       stdin_(ex, [this] { manual_restart("rs typed"); }),
       crash_restart_timer_(ex),
-      status_(ex, hub_, [this] { return supervisor_ ? supervisor_->output().lines() : std::deque<std::string>{}; }) {
+      status_(ex, hub_, [this] { return supervisor_ ? supervisor_->output().lines() : std::deque<std::string>{}; }),
+      announce_timer_(ex) {
   // 128 random bits; the tag is fixed text (the CSP code adds a nonce before its "></script>").
   ctx_.socket_token = make_instance_id() + make_instance_id();
+  ctx_.max_held = cfg_.max_held;
   ctx_.script_tag = R"(<script src="/__liveproxy/client.js" data-token=")" + ctx_.socket_token + R"("></script>)";
   hub_.set_status_source([this] { return status_snapshot(); });
   hub_.set_on_tabs_changed([this] { status_.changed(); });
@@ -214,7 +216,10 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
                                               status_.board().app_starting(g, pid);
                                               status_.changed();
                                             },
-                                            [this] { status_.changed(); }});
+                                            [this] {
+                                              last_app_output_ = std::chrono::steady_clock::now();
+                                              status_.changed();
+                                            }});
 }
 
 std::uint64_t dev_server::app_generation() const {
@@ -493,7 +498,6 @@ void dev_server::on_app_ready(std::uint64_t generation) {
     finish_action(std::move(outcome));
   }
   announce();
-  note_tabs();
 }
 
 void dev_server::on_start_timeout(std::uint64_t generation) {
@@ -639,7 +643,6 @@ void dev_server::on_upstream_up() {
                   std::to_string(to_ms(std::chrono::steady_clock::now() - pending_->since)) + " ms, " +
                   count_of(reloaded, "tab") + " reloaded");
   announce();
-  note_tabs();
 }
 
 void dev_server::on_upstream_no_restart() {
@@ -647,7 +650,6 @@ void dev_server::on_upstream_no_restart() {
   hub_.broadcast(event_json::reload());
   finish_action("no restart seen within " + seconds_text(cfg_.upstream_grace) + " (--upstream-grace): page reload" +
                 tabs_text(hub_.size()));
-  note_tabs();
 }
 
 error_info dev_server::describe_failure() const {

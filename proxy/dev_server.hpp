@@ -72,8 +72,10 @@ class dev_server {
   void begin_action(std::string what, std::string action);
   /// The pending action's outcome; `line` false when another line already said it (a crash warning).
   void finish_action(std::string outcome, bool line = true);
-  /// The first time the app answers: the URL to open (and the Network URLs, and --open).
+  /// The first time the app answers: the URL to open (and the Network URLs, and --open), once the app's own
+  /// start-up lines have been printed (its output quiet for a moment), so that the URL is the last on screen.
   void announce();
+  void announce_now();
   /// After sending events to the tabs: with no tab open, says once where to open one.
   void note_tabs();
   /// " (2 tabs)".
@@ -127,6 +129,10 @@ class dev_server {
   std::chrono::steady_clock::time_point watch_summary_at_{};
   std::string front_url_;
   bool announced_ = false;     ///< the URL to open was said
+  bool announcing_ = false;    ///< waiting for the app's start-up output to end
+  std::chrono::steady_clock::time_point last_app_output_{};
+  std::chrono::steady_clock::time_point ready_at_{};
+  steady_timer announce_timer_;
   bool told_no_tabs_ = false;  ///< "no tab is connected" was said
 };
 

@@ -11,6 +11,11 @@ namespace {
 
 constexpr std::string_view arrow = " \xe2\x86\x92 ";  // →
 
+/// The app's start-up output counts as over after this much quiet, or this long after it is ready.
+constexpr auto announce_quiet = std::chrono::milliseconds(100);
+constexpr auto announce_max_wait = std::chrono::milliseconds(500);
+constexpr auto announce_step = std::chrono::milliseconds(25);
+
 /// How long the watched-tree counts on the status page may be old before a new walk.
 constexpr auto watch_summary_max_age = std::chrono::seconds(2);
 
@@ -47,11 +52,37 @@ void dev_server::finish_action(std::string outcome, bool line) {
   status_.board().finish(std::move(outcome));
   status_.changed();
   pending_.reset();
+  if (line) note_tabs();
 }
 
 void dev_server::announce() {
+  if (announced_ || announcing_) return;
+  if (!supervisor_) return announce_now();
+  // Readiness is a TCP connect; the app's banner may still be in its pipe: wait until its output has been
+  // quiet for 100 ms (at most half a second), then say the URL after it.
+  announcing_ = true;
+  ready_at_ = std::chrono::steady_clock::now();
+  struct waiter {
+    dev_server* self;
+    void operator()(error_code ec) const {
+      if (ec || self->stopping_) return;
+      const auto now = std::chrono::steady_clock::now();
+      if (now - self->last_app_output_ < announce_quiet && now - self->ready_at_ < announce_max_wait) {
+        self->announce_timer_.expires_after(announce_step);
+        self->announce_timer_.async_wait(*this);
+        return;
+      }
+      self->announce_now();
+    }
+  };
+  announce_timer_.expires_after(announce_step);
+  announce_timer_.async_wait(waiter{this});
+}
+
+void dev_server::announce_now() {
   if (announced_) return;
   announced_ = true;
+  announcing_ = false;
   log::highlight("open " + front_url_);
   const auto front = listener_.local_endpoint();
   if (front.address().is_unspecified()) {
@@ -66,7 +97,7 @@ void dev_server::announce() {
 }
 
 void dev_server::note_tabs() {
-  if (told_no_tabs_ || hub_.size() != 0 || !announced_) return;
+  if (told_no_tabs_ || hub_.size() != 0) return;
   told_no_tabs_ = true;
   log::info("no browser tab is connected: open " + front_url_ + " to see your changes live");
 }
@@ -79,6 +110,7 @@ std::string dev_server::status_snapshot() {
     for (auto& r : watcher_->summary()) roots.push_back({std::move(r.path), r.dirs, r.files});
     status_.board().set_watching(watcher_->backend_name(), std::move(roots));
   }
+  status_.board().set_held(gate_.waiting());
   return status_.snapshot();
 }
 

@@ -39,6 +39,11 @@ inline constexpr auto client_write_timeout = 60s;
 inline constexpr auto app_connect_timeout = 5s;
 /// Quiet time on an app response before giving up: long, because a developer may sit at a breakpoint.
 inline constexpr auto app_idle_timeout = 600s;
+/// Requests held at once while the app is not ready (--max-held): more get 503 with Retry-After. Each holds a
+/// connection and its header (at most the header limit), so memory stays bounded whatever arrives.
+inline constexpr std::size_t max_held_requests = 1'000;
+/// Retry-After of that 503, in seconds.
+inline constexpr unsigned held_full_retry_after = 2;
 /// Idle upstream connections kept for reuse at most. The pool follows the load: connections no request
 /// needed during a whole trim period are closed, so a burst of 1,000 browsers reuses its app connections
 /// instead of reconnecting, and a quiet app is not left holding hundreds of idle threads or sockets.
@@ -56,6 +61,10 @@ inline constexpr std::size_t app_output_lines = 200;
 inline constexpr std::size_t ws_queue_messages = 256;
 /// Largest message a browser may send us.
 inline constexpr std::size_t ws_read_bytes = 16 * 1024;
+/// Messages a tab may send per window (our client sends none, LiveReload's a hello and a few info messages):
+/// a tab past this is closed rather than keeping the loop busy.
+inline constexpr std::size_t ws_messages_per_window = 50;
+inline constexpr auto ws_message_window = 10s;
 /// Pause after a failed accept (EMFILE) so the loop cannot spin.
 inline constexpr auto accept_backoff = 50ms;
 /// At most one "accept failed" warning per this much time (the others are counted into the next one).

@@ -8,6 +8,7 @@
 #include "proxy/http/app_pool.hpp"
 #include "proxy/http/buffer_pool.hpp"
 #include "proxy/http/location_rewrite.hpp"
+#include "proxy/limits.hpp"
 #include "proxy/serve/file_cache.hpp"
 #include "proxy/serve/static_path.hpp"
 
@@ -47,6 +48,8 @@ struct proxy_context {
   /// Random at each start, carried by the injected tag (and the status page): a browser socket (one with an
   /// Origin) must show it, so a page that did not come through liveproxy cannot listen in.
   std::string socket_token = {};
+  /// --max-held: requests held at once while the app is not ready.
+  std::size_t max_held = limits::max_held_requests;
 };
 
 }  // namespace liveproxy

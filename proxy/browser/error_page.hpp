@@ -19,6 +19,8 @@ struct error_info {
   std::string cause;
   /// Files named in the crash output, as "file:line" (they are watched too).
   std::vector<std::string> files;
+  /// Seconds for a Retry-After header (0: none).
+  unsigned retry_after = 0;
 };
 
 /// Removes ANSI escape sequences (colours, cursor moves, OSC titles and links) from a line.

@@ -52,10 +52,22 @@ awaitable<void> ws_session::serve() {
   if (protocol_ == protocol::native) queue_.push_front(std::make_shared<const std::string>(hub_.hello()));
   net::co_spawn(ws_.get_executor(), [self = shared_from_this()]() { return self->write_loop(); }, net::detached);
   beast::flat_buffer buf;
+  auto window_start = std::chrono::steady_clock::now();
+  std::size_t in_window = 0;
   for (;;) {
     // Our client sends nothing; reading keeps the control frames flowing and sees LiveReload's hello.
+    // A message over ws_read_bytes ends the read with an error (and the socket).
     auto [ec, n] = co_await ws_.async_read(buf, use_tuple);
     if (ec) break;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - window_start > limits::ws_message_window) {
+      window_start = now;
+      in_window = 0;
+    }
+    if (++in_window > limits::ws_messages_per_window) {
+      [[maybe_unused]] auto [cec] = co_await ws_.async_close(websocket::close_code::policy_error, use_tuple);
+      break;
+    }
     if (protocol_ == protocol::livereload && !greeted_ &&
         livereload::is_hello(beast::buffers_to_string(buf.data()))) {
       greeted_ = true;

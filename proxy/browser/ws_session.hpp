@@ -1,6 +1,7 @@
 // One browser tab's reload WebSocket: a bounded send queue drained by a single writer.
 #pragma once
 
+#include "proxy/limits.hpp"
 #include "proxy/net.hpp"
 
 #include <deque>
@@ -47,7 +48,7 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
 template <typename Body>
 awaitable<void> ws_session::run(std::shared_ptr<ws_session> self, http::request<Body> req) {
   self->ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-  self->ws_.read_message_max(16 * 1024);
+  self->ws_.read_message_max(limits::ws_read_bytes);
   self->ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) { res.set(http::field::server, "liveproxy"); }));
   auto [ec] = co_await self->ws_.async_accept(req, use_tuple);

@@ -71,7 +71,7 @@ std::string describe(const client_connection& s, const error_code& ec);
 
 /// A small response of our own (errors, our endpoints).
 awaitable<next_step> send_simple(client_connection& s, http::status status, std::string_view content_type,
-                                 std::string body, bool keep_alive, unsigned version = 11);
+                                 std::string body, bool keep_alive, unsigned version = 11, unsigned retry_after = 0);
 
 /// The error page's description of the app's state, with this status and explanation.
 error_info app_error(client_connection& s, unsigned status, std::string title, std::string message);

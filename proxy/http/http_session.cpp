@@ -25,9 +25,10 @@ std::string describe(const client_connection& s, const error_code& ec) {
 }
 
 awaitable<next_step> send_simple(client_connection& s, http::status status, std::string_view content_type, std::string body,
-                                 bool keep_alive, unsigned version) {
+                                 bool keep_alive, unsigned version, unsigned retry_after) {
   http::response<http::string_body> res{status, version};
   res.set(http::field::server, "liveproxy");
+  if (retry_after != 0) res.set(http::field::retry_after, std::to_string(retry_after));
   res.set(http::field::content_type, content_type);
   res.set(http::field::cache_control, "no-store");
   res.body() = std::move(body);
@@ -83,11 +84,13 @@ awaitable<next_step> send_error(client_connection& s, const http::request_header
   const auto status = static_cast<http::status>(info.status);
   const bool allowed = s.ctx.hosts.host_allowed(host);
   info = visible_error(s, host, std::move(info));
+  const auto retry_after = info.retry_after;
   if (accepts_html(req))
     co_return co_await send_simple(s, status, "text/html; charset=utf-8",
                                    render_error_html(info, allowed ? std::string_view(s.ctx.script_tag) : ""),
-                                   keep_alive);
-  co_return co_await send_simple(s, status, "text/plain; charset=utf-8", render_error_text(info), keep_alive);
+                                   keep_alive, 11, retry_after);
+  co_return co_await send_simple(s, status, "text/plain; charset=utf-8", render_error_text(info), keep_alive, 11,
+                                 retry_after);
 }
 
 /// The request was dropped because the browser left: nobody to answer.
@@ -182,6 +185,16 @@ awaitable<std::optional<error_info>> exchange(client_connection& s, request_pars
   bool fresh_only = false;
   for (;;) {
     if (s.deadline.client_gone()) co_return client_left();
+    if (!s.ctx.gate.is_open() && !s.ctx.gate.is_failed() && s.ctx.gate.waiting() >= s.ctx.max_held) {
+      // Enough are waiting already: a client that sends thousands must not take the memory of them all.
+      error_info busy;
+      busy.status = 503;
+      busy.retry_after = limits::held_full_retry_after;
+      busy.title = "Too many requests are waiting for the app";
+      busy.message = std::to_string(s.ctx.max_held) + " requests are already held while the app (re)starts "
+                     "(--max-held); retry in a moment.";
+      co_return busy;
+    }
     if (!s.ctx.gate.is_open()) {
       // The hold timeout rules this wait; the watchdog ends it early if the browser leaves.
       steady_timer held(s.client.get_executor());

@@ -88,6 +88,7 @@ std::string status_board::json(std::size_t tabs, const std::deque<std::string>& 
   field(out, "now", epoch_ms(clock::now()));
   field(out, "since", epoch_ms(liveproxy_started_));
   field(out, "tabs", static_cast<long long>(tabs));
+  field(out, "held", static_cast<long long>(held_));
 
   out += "\"app\":{";
   field(out, "state", state_);

@@ -39,6 +39,8 @@ class status_board {
   void app_ready(std::chrono::milliseconds took);
   void app_exited(std::string how);
   void app_state(std::string state);
+  /// Requests waiting for the app now.
+  void set_held(std::size_t held) { held_ = held; }
 
   /// A change arrived and `action` was taken; its outcome, if it takes time, comes with finish().
   void begin(std::string files, std::string action, std::string outcome = {});
@@ -62,6 +64,7 @@ class status_board {
   clock::time_point started_at_{};
   clock::time_point liveproxy_started_ = clock::now();
   std::string exit_;
+  std::size_t held_ = 0;
   std::chrono::milliseconds last_start_{-1};
   std::deque<action_record> actions_;  ///< newest last
 };

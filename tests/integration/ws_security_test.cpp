@@ -95,3 +95,31 @@ TEST_CASE("a browser's socket needs this run's token from a page served through 
   // Each start has its own token.
   CHECK(token_in(http_get(site.port(), "/").body) == token);
 }
+
+TEST_CASE("a tab that sends too much on its socket is closed - the others keep theirs", "[integration][net]") {
+  test_site site;
+  ws_client calm(site.port());
+  REQUIRE(calm.read_json_message(5s));  // hello
+  SECTION("one message over 16 KiB") {
+    ws_client big(site.port());
+    REQUIRE(big.read_json_message(5s));
+    big.send(std::string(20 * 1024, 'x'));
+    CHECK_FALSE(big.read_message(5s));
+    INFO(big.error());
+    CHECK(!big.error().empty());
+  }
+  SECTION("a flood of small messages") {
+    ws_client chatty(site.port());
+    REQUIRE(chatty.read_json_message(5s));
+    for (int i = 0; i < 200 && chatty.send("{\"command\":\"info\"}"); ++i) {
+    }
+    CHECK_FALSE(chatty.read_message(5s));
+    INFO(chatty.error());
+    CHECK(chatty.error().find("no message within") == std::string::npos);  // closed, not merely quiet
+  }
+  // The quiet tab still gets events.
+  site.write("static/site.css", "body { color: maroon; }\n");
+  const auto css = calm.read_json_message(10s);
+  REQUIRE(css);
+  CHECK(css->at("type") == "css");
+}

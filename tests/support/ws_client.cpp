@@ -82,6 +82,16 @@ std::optional<flat_json> ws_client::read_json_message(std::chrono::milliseconds 
   return parsed;
 }
 
+bool ws_client::send(const std::string& text) {
+  if (!error_.empty()) return false;
+  auto& tcp = beast::get_lowest_layer(ws_);
+  tcp.expires_after(std::chrono::seconds(5));
+  const auto ec = run_one(ioc_, [&](auto handler) { ws_.async_write(net::buffer(text), handler); });
+  tcp.expires_never();
+  if (ec) error_ = "write: " + ec.message();
+  return !ec;
+}
+
 void ws_client::close() {
   if (!error_.empty()) return;
   auto& tcp = beast::get_lowest_layer(ws_);

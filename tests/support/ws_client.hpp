@@ -41,6 +41,9 @@ class ws_client {
   /// The next message parsed as a flat JSON object; nullopt if none came or it was not JSON.
   std::optional<flat_json> read_json_message(std::chrono::milliseconds timeout);
 
+  /// Sends a text message; false (and error() says why) if it could not be sent.
+  bool send(const std::string& text);
+
   /// Sends a close frame and waits briefly for the server's.
   void close();
 
