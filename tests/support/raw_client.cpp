@@ -64,6 +64,18 @@ bool raw_client::wait_closed(std::chrono::milliseconds timeout) {
   return peer_closed_;
 }
 
+bool raw_client::closed_now() {
+  char buf[4096];
+  while (!peer_closed_ && fd_ >= 0) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, 0) <= 0) break;
+    const auto n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) peer_closed_ = true;
+    else received_.append(buf, static_cast<std::size_t>(n));
+  }
+  return peer_closed_;
+}
+
 bool raw_client::silent_for(std::chrono::milliseconds quiet) {
   const auto before = received_.size();
   read_while([&] { return received_.size() == before; }, quiet);

@@ -25,6 +25,8 @@ class raw_client {
   bool read_at_least(std::size_t size, std::chrono::milliseconds timeout, std::size_t piece = 65536);
   /// Reads until the peer closes (true) or `timeout` passes (false); what came is kept in received().
   bool wait_closed(std::chrono::milliseconds timeout);
+  /// Without waiting: has the peer closed (reading what is there meanwhile)?
+  bool closed_now();
   /// True if nothing arrived and the peer did not close within `quiet`.
   bool silent_for(std::chrono::milliseconds quiet);
   const std::string& received() const { return received_; }

@@ -18,6 +18,7 @@ Routes:
   /stream?go=NAME    text/event-stream, chunked: one event, then (once the file STATE_DIR/NAME exists, at most
                      20 s later) a second one and the end, so a test can tell an event arrived before the next
   /bytes?n=N         N bytes of a fixed pattern (byte i = i * 7 mod 251), with Content-Length
+  /big?n=N           N bytes ('x'), with Content-Length, written 1 MiB at a time as the reader takes them
 
 Environment:
   PORT (or argv[1])          the port to listen on, always on 127.0.0.1
@@ -148,6 +149,16 @@ class handler(http.server.BaseHTTPRequestHandler):
         elif path == "/bytes":
             n = int(query.get("n", ["0"])[0])
             self.send_body(200, "application/octet-stream", bytes((i * 7) % 251 for i in range(n)))
+        elif path == "/big":
+            n = int(query.get("n", ["0"])[0])
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(n))
+            self.end_headers()
+            block = b"x" * (1 << 20)
+            while n > 0 and self.command != "HEAD":
+                self.wfile.write(block[: min(n, len(block))])
+                n -= min(n, len(block))
         elif path == "/conn":
             self.send_body(200, "text/plain", "%s:%d" % self.client_address[:2])
         elif path == "/greeting":
