@@ -177,7 +177,8 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
       stdin_(ex, [this] { manual_restart("rs typed"); }),
       crash_restart_timer_(ex),
       status_(ex, hub_, [this] { return supervisor_ ? supervisor_->output().lines() : std::deque<std::string>{}; }),
-      announce_timer_(ex) {
+      announce_timer_(ex),
+      drain_timer_(ex) {
   // 128 random bits; the tag is fixed text (the CSP code adds a nonce before its "></script>").
   ctx_.socket_token = make_instance_id() + make_instance_id();
   ctx_.max_held = cfg_.max_held;
@@ -294,8 +295,33 @@ void dev_server::restart_now() {
   crash_restart_in_.reset();
   gate_.close();
   reload_when_ready_ = true;
-  supervisor_->restart();
-  start_port_watch();
+  if (draining_) return;  // the restart under way covers this one
+  if (ctx_.responses_in_flight == 0) {
+    supervisor_->restart();
+    start_port_watch();
+    return;
+  }
+  // Responses the app is sending finish first (new requests already wait at the gate): stopping the app
+  // mid-body would cut them. At most limits::restart_drain.
+  draining_ = true;
+  const auto until = std::chrono::steady_clock::now() + limits::restart_drain;
+  struct waiter {
+    dev_server* self;
+    std::chrono::steady_clock::time_point until;
+    void operator()(error_code ec) const {
+      if (ec || self->stopping_) return;
+      if (self->ctx_.responses_in_flight != 0 && std::chrono::steady_clock::now() < until) {
+        self->drain_timer_.expires_after(std::chrono::milliseconds(2));
+        self->drain_timer_.async_wait(*this);
+        return;
+      }
+      self->draining_ = false;
+      self->supervisor_->restart();
+      self->start_port_watch();
+    }
+  };
+  drain_timer_.expires_after(std::chrono::milliseconds(2));
+  drain_timer_.async_wait(waiter{this, until});
 }
 
 void dev_server::start_port_watch() {

@@ -133,6 +133,8 @@ class dev_server {
   std::chrono::steady_clock::time_point last_app_output_{};
   std::chrono::steady_clock::time_point ready_at_{};
   steady_timer announce_timer_;
+  steady_timer drain_timer_;  ///< a restart waiting for responses under way to finish
+  bool draining_ = false;
   bool told_no_tabs_ = false;  ///< "no tab is connected" was said
 };
 

@@ -44,6 +44,9 @@ inline constexpr auto app_idle_timeout = 600s;
 inline constexpr std::size_t max_held_requests = 1'000;
 /// Retry-After of that 503, in seconds.
 inline constexpr unsigned held_full_retry_after = 2;
+/// Before a restart, responses the app is still sending may finish for this long (the app is stopped after):
+/// killing it mid-body would cut them. A stream (server-sent events) is cut after it.
+inline constexpr auto restart_drain = 1s;
 /// Idle upstream connections kept for reuse at most. The pool follows the load: connections no request
 /// needed during a whole trim period are closed, so a burst of 1,000 browsers reuses its app connections
 /// instead of reconnecting, and a quiet app is not left holding hundreds of idle threads or sockets.

@@ -48,6 +48,8 @@ struct proxy_context {
   /// Random at each start, carried by the injected tag (and the status page): a browser socket (one with an
   /// Origin) must show it, so a page that did not come through liveproxy cannot listen in.
   std::string socket_token = {};
+  /// Requests with the app now, sent or being answered (a restart lets them finish first).
+  std::size_t responses_in_flight = 0;
   /// --max-held: requests held at once while the app is not ready.
   std::size_t max_held = limits::max_held_requests;
 };

@@ -43,6 +43,8 @@ struct client_connection {
   /// once, finding the bytes already there under load) instead of a readiness wait (an epoll_ctl each time),
   /// without holding a pooled buffer while nothing comes.
   std::array<char, 512> first_bytes;
+  /// Its request is with the app (sent, or its response being relayed): counted in ctx.responses_in_flight.
+  bool in_flight = false;
 
   /// Between requests: gives the buffers and the pipe back to the pool (an idle keep-alive connection then
   /// holds a few hundred bytes instead of ~75 KB). Read-ahead bytes of a pipelined request stay.

@@ -70,6 +70,14 @@ void client_connection::go_idle() {
 namespace {
 
 
+/// Counts (or uncounts) the connection's request among those the app is answering.
+void set_in_flight(client_connection& s, bool on) {
+  if (s.in_flight == on) return;
+  s.in_flight = on;
+  if (on) ++s.ctx.responses_in_flight;
+  else --s.ctx.responses_in_flight;
+}
+
 bool is_http_error(const error_code& ec) { return ec.category() == make_error_code(http::error::bad_target).category(); }
 
 bool accepts_html(const http::request_header<>& req) {
@@ -196,6 +204,7 @@ awaitable<std::optional<error_info>> exchange(client_connection& s, request_pars
       co_return busy;
     }
     if (!s.ctx.gate.is_open()) {
+      set_in_flight(s, false);  // a restart waiting for it would wait for itself
       // The hold timeout rules this wait; the watchdog ends it early if the browser leaves.
       steady_timer held(s.client.get_executor());
       s.deadline.hold(held);
@@ -213,6 +222,7 @@ awaitable<std::optional<error_info>> exchange(client_connection& s, request_pars
                                 " s waiting for the app to listen on " + s.ctx.pool.target().name + ".");
     }
 
+    set_in_flight(s, true);
     ex.parser.reset();
     ex.conn = fresh_only ? nullptr : s.ctx.pool.take_idle();
     if (!ex.conn) {
@@ -317,6 +327,12 @@ awaitable<next_step> forward(client_connection& s, request_parser& parser, const
   }
   prepare_upstream_request(s, req, upgrade, framing);
 
+  // From the moment it goes to the app until its response is relayed, the request is counted: a restart lets
+  // it finish before stopping the app (exchange() uncounts it while it waits at the gate).
+  struct uncount_at_end {
+    client_connection& s;
+    ~uncount_at_end() { set_in_flight(s, false); }
+  } uncount{s};
   upstream_exchange ex;
   if (auto err = co_await exchange(s, parser, upgrade, ex)) {
     if (err->status == 0) co_return next_step::close;

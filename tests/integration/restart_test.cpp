@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <future>
+#include <thread>
 #include <vector>
 #include <string>
 
@@ -151,4 +152,25 @@ TEST_CASE("reload is broadcast only once the restarted app is ready", "[integrat
   CHECK(hello2->at("type") == "hello");
   CHECK(hello2->at("instance") == hello->at("instance"));
   CHECK(std::stol(hello2->at("generation")) == generation + 1);
+}
+
+TEST_CASE("a restart lets a response under way finish before it stops the app", "[integration][fs][net]") {
+  test_site site;
+  const auto pid = site.app_pid();
+  REQUIRE(pid);
+  // The app sends its header at once and the body 400 ms later; the code change comes in between (the one
+  // wait here is that scenario's timing). Stopped at once, the app would cut the body: the browser would
+  // get a header and a short body, which no retry can mend.
+  auto slow = std::async(std::launch::async, [&] { return http_get(site.port(), "/slow-body?ms=400", {}, 10s); });
+  std::this_thread::sleep_for(100ms);
+  site.append("greeting.py", "\n# edited while a response is under way\n");
+  const auto res = slow.get();
+  CHECK(res.status == 200);
+  CHECK(res.error.empty());
+  CHECK(res.body == "done\n");
+  // And the restart did happen, after it.
+  CHECK(wait_until([&] { return site.was_stopped(*pid); }, 10s));
+  const auto next = site.app_pid();
+  REQUIRE(next);
+  CHECK(*next != *pid);
 }

@@ -18,6 +18,7 @@ Routes:
   /stream?go=NAME    text/event-stream, chunked: one event, then (once the file STATE_DIR/NAME exists, at most
                      20 s later) a second one and the end, so a test can tell an event arrived before the next
   /bytes?n=N         N bytes of a fixed pattern (byte i = i * 7 mod 251), with Content-Length
+  /slow-body?ms=N    the header at once, the body ("done\n") N milliseconds later
   /big?n=N           N bytes ('x'), with Content-Length, written 1 MiB at a time as the reader takes them
 
 Environment:
@@ -149,6 +150,14 @@ class handler(http.server.BaseHTTPRequestHandler):
         elif path == "/bytes":
             n = int(query.get("n", ["0"])[0])
             self.send_body(200, "application/octet-stream", bytes((i * 7) % 251 for i in range(n)))
+        elif path == "/slow-body":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", "5")
+            self.end_headers()
+            self.wfile.flush()
+            time.sleep(int(query.get("ms", ["0"])[0]) / 1000.0)
+            self.wfile.write(b"done\n")
         elif path == "/big":
             n = int(query.get("n", ["0"])[0])
             self.send_response(200)
