@@ -21,7 +21,9 @@ class zlib_stage final : public decoder_stage {
   ~zlib_stage() override { inflateEnd(&z_); }
 
   bool feed(std::string_view in, std::string& out) override {
-    if (done_) return in.empty();
+    // Bytes after the end of the stream are ignored, whichever read brings them, as browsers do (Chromium's
+    // gzip decoder skips them): they failed the body only when they came in a later read than the end.
+    if (done_) return true;
     std::string joined;
     if (!gzip_ && !sniffed_) {
       // The zlib-or-raw decision needs the first two bytes, which may arrive one at a time.
@@ -105,6 +107,9 @@ class zstd_stage final : public decoder_stage {
   ~zstd_stage() override { ZSTD_freeDStream(stream_); }
 
   bool feed(std::string_view in, std::string& out) override {
+    // No input, no call: after a finished frame zstd would answer with the size of the next frame's header,
+    // which reads as a frame left open (an empty read at the end of a body failed it as cut short).
+    if (in.empty()) return true;
     ZSTD_inBuffer input{in.data(), in.size(), 0};
     std::array<char, out_chunk> buf;
     for (;;) {
@@ -114,7 +119,8 @@ class zstd_stage final : public decoder_stage {
       out.append(buf.data(), output.pos);
       // 0 means a frame ended; more frames may follow in the same body.
       frame_open_ = rc != 0;
-      if (input.pos == input.size && output.pos < output.size) break;
+      // A full buffer may hide more output, unless the frame ended flushed: calling again would open the next.
+      if (input.pos == input.size && (output.pos < output.size || rc == 0)) break;
     }
     return true;
   }

@@ -62,15 +62,16 @@ bool needs_dns(std::string_view text) {
   return false;
 }
 
-/// "<file>:<line>:<col>: ..." must name a place in the text: a line it has, a column up to one past its end.
-void check_position(const std::string& message, const std::string& file, std::string_view text) {
+/// "<file>:<line>:<col>: <what>" must name a place in the text: a line it has, a column up to one past its end.
+/// Returns <what> ("" for the messages without a place: "<file>: cannot read ...", "larger than 1 MiB").
+std::string_view checked_what(const std::string& message, const std::string& file, std::string_view text) {
   FUZZ_CHECK(message.starts_with(file + ":"));
   const char* p = message.c_str() + file.size() + 1;
   char* end = nullptr;
   const unsigned long line = std::strtoul(p, &end, 10);
-  if (end == p || *end != ':') return;  // "<file>: cannot read ..." or "larger than 1 MiB"
+  if (end == p || *end != ':') return {};
   const unsigned long column = std::strtoul(end + 1, &end, 10);
-  FUZZ_CHECK(*end == ':');
+  FUZZ_CHECK(end[0] == ':' && end[1] == ' ');
   FUZZ_CHECK(line >= 1 && column >= 1);
   unsigned long l = 1, width = 0;
   for (const char c : text) {
@@ -79,6 +80,7 @@ void check_position(const std::string& message, const std::string& file, std::st
   }
   FUZZ_CHECK(line <= l);
   FUZZ_CHECK(column <= width + 1);
+  return std::string_view(message).substr(static_cast<std::size_t>(end + 2 - message.c_str()));
 }
 
 }  // namespace
@@ -117,9 +119,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   // A refused file changes nothing.
   FUZZ_CHECK(liveproxy::changed_settings(before, cfg).empty());
-  check_position(error, file.string(), text);
+  const auto what = checked_what(error, file.string(), text);
   // Text simdjson reads is not "invalid JSON" (bar nesting beyond our limit).
-  if (json && error.find("nested too deeply") == std::string::npos)
-    FUZZ_CHECK(error.find(": invalid JSON: ") == std::string::npos);
+  if (json && what.find("nested too deeply") == std::string_view::npos) FUZZ_CHECK(!what.starts_with("invalid JSON"));
   return 0;
 }

@@ -78,11 +78,32 @@ bool lists(const directive& d, std::string_view source) {
   return std::any_of(d.sources.begin(), d.sources.end(), [&](std::string_view s) { return iequals(s, source); });
 }
 
-/// The keyword part of a nonce source is case-insensitive, the nonce itself is not.
+/// A nonce or hash as CSP3 writes it: 1*( ALPHA / DIGIT / "+" / "/" / "-" / "_" ) then at most two '='.
+bool base64_value(std::string_view v) {
+  const auto end = v.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_");
+  const auto body = end == std::string_view::npos ? v.size() : end;
+  const auto rest = v.substr(body);
+  return body > 0 && (rest.empty() || rest == "=" || rest == "==");
+}
+
+/// The value of a well-formed source with this keyword prefix ("'nonce-", "'sha256-"...), or "".
+std::string_view keyed_value(std::string_view s, std::string_view prefix) {
+  if (s.size() <= prefix.size() + 1 || !iequals(s.substr(0, prefix.size()), prefix) || s.back() != '\'') return {};
+  const auto value = s.substr(prefix.size(), s.size() - prefix.size() - 1);
+  return base64_value(value) ? value : std::string_view{};
+}
+
+/// The keyword part of a nonce source is case-insensitive, the nonce itself is not; a malformed one is ignored.
 bool lists_nonce(const directive& d, std::string_view nonce) {
-  return !nonce.empty() && std::any_of(d.sources.begin(), d.sources.end(), [&](std::string_view s) {
-    return s.size() == nonce.size() + 8 && iequals(s.substr(0, 7), "'nonce-") && s.substr(7, nonce.size()) == nonce &&
-           s.back() == '\'';
+  return !nonce.empty() && std::any_of(d.sources.begin(), d.sources.end(),
+                                       [&](std::string_view s) { return keyed_value(s, "'nonce-") == nonce; });
+}
+
+/// Nonces or hashes in a directive switch 'unsafe-inline' off in a browser.
+bool nonces_or_hashes_rule(const directive& d) {
+  return std::any_of(d.sources.begin(), d.sources.end(), [](std::string_view s) {
+    return !keyed_value(s, "'nonce-").empty() || !keyed_value(s, "'sha256-").empty() ||
+           !keyed_value(s, "'sha384-").empty() || !keyed_value(s, "'sha512-").empty() || iequals(s, "'strict-dynamic'");
   });
 }
 
@@ -116,6 +137,10 @@ void check_one(std::string_view policy) {
   const auto after = parse(out);
   FUZZ_CHECK(script_allowed(after, nonce));
   FUZZ_CHECK(socket_allowed(after));
+  // The page's inline scripts keep working: a nonce is added only where nonces or hashes already rule.
+  const directive* was = governing(before, {"script-src-elem", "script-src", "default-src"});
+  if (was && !nonces_or_hashes_rule(*was))
+    FUZZ_CHECK(!nonces_or_hashes_rule(*governing(after, {"script-src-elem", "script-src", "default-src"})));
   FUZZ_CHECK(after.size() >= before.size() && after.size() <= before.size() + 2);
   for (std::size_t i = 0; i < before.size(); ++i) {
     FUZZ_CHECK(after[i].name == before[i].name);

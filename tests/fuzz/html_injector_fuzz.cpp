@@ -9,6 +9,7 @@
 #include <cctype>
 #include <string>
 #include <string_view>
+#include <vector>
 
 using liveproxy::html_injector;
 
@@ -26,6 +27,7 @@ std::string lower(std::string_view s) {
 struct result {
   std::string out;
   html_injector::outcome state;
+  std::size_t at = 0;  ///< input bytes fed before the feed that placed the tag (exact with 1-byte pieces)
 };
 
 result inject(const std::vector<std::string_view>& pieces) {
@@ -33,6 +35,7 @@ result inject(const std::vector<std::string_view>& pieces) {
   result r;
   std::size_t fed = 0;
   for (const auto piece : pieces) {
+    if (inj.state() == html_injector::outcome::searching) r.at = fed;
     inj.feed(piece, r.out);
     fed += piece.size();
     // Nothing is held back: every byte fed is in the output at once, plus the tag once it is placed.
@@ -40,24 +43,12 @@ result inject(const std::vector<std::string_view>& pieces) {
     FUZZ_CHECK(r.out.size() == fed + (placed ? tag.size() : 0));
     FUZZ_CHECK(inj.decided() == (inj.state() != html_injector::outcome::searching));
   }
+  if (inj.state() == html_injector::outcome::searching) r.at = fed;
   inj.finish(r.out);
   r.state = inj.state();
   FUZZ_CHECK(r.state != html_injector::outcome::searching);
   FUZZ_CHECK(inj.added_bytes() == (r.state == html_injector::outcome::injected ? tag.size() : 0));
   return r;
-}
-
-/// Where `out` is `in` with `tag` inserted, or npos if it is not that.
-std::size_t insertion_point(std::string_view in, std::string_view out) {
-  if (out.size() != in.size() + tag.size()) return std::string_view::npos;
-  std::size_t prefix = 0;
-  while (prefix < in.size() && in[prefix] == out[prefix]) ++prefix;
-  std::size_t suffix = 0;
-  while (suffix < in.size() && in[in.size() - 1 - suffix] == out[out.size() - 1 - suffix]) ++suffix;
-  // The tag may repeat bytes around it, so several points can explain the output: any one will do.
-  for (std::size_t p = in.size() - std::min(suffix, in.size()); p <= prefix; ++p)
-    if (out.substr(p, tag.size()) == tag) return p;
-  return std::string_view::npos;
 }
 
 }  // namespace
@@ -80,11 +71,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                page_lower.find("livereload.js") != std::string::npos);
     return 0;
   }
-  const auto at = insertion_point(page, whole.out);
-  FUZZ_CHECK(at != std::string_view::npos);
+  // Byte by byte, the feed that places the tag tells exactly where it went (the page may contain the tag's text).
+  std::vector<std::string_view> bytes;
+  for (std::size_t i = 0; i < page.size(); ++i) bytes.push_back(page.substr(i, 1));
+  const auto bytewise = inject(bytes);
+  FUZZ_CHECK(bytewise.out == whole.out);
+  const std::size_t at = bytewise.at == page.size() ? page.size() : bytewise.at + 1;
+  FUZZ_CHECK(whole.out == std::string(page.substr(0, at)) + tag + std::string(page.substr(at)));
   if (at < page.size()) {
     // Inside the page the tag goes right after a start tag, which can only be a <head ...> or <body ...>.
-    FUZZ_CHECK(at > 0 && page[at - 1] == '>');
+    FUZZ_CHECK(page[at - 1] == '>');
     const std::string_view before = std::string_view(page_lower).substr(0, at);
     FUZZ_CHECK(before.find("<head") != std::string_view::npos || before.find("<body") != std::string_view::npos);
   }

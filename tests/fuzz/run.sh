@@ -52,7 +52,7 @@ dict_for() {
 run_one() {
   local t="$1" bin="build-fuzz/tests/fuzz/$1_fuzz" seeds="tests/fuzz/corpus/$1" dict
   if ((replay)); then
-    "$bin" -runs=0 "$seeds" >"$out/$t.log" 2>&1
+    "$bin" -runs=0 -artifact_prefix="build-fuzz/crashes/$t-" "$seeds" >"$out/$t.log" 2>&1
     return
   fi
   # New inputs go to a scratch folder first on the line (libFuzzer writes there), never into the seeds.
@@ -66,15 +66,14 @@ run_one() {
 stat_of() { sed -n "s/^stat::$2: *//p" "$out/$1.log" | tail -1; }
 
 # Two at a time: CI has two cores, and each target is single-threaded.
-pids=()
 for t in "${targets[@]}"; do
   [[ -x "build-fuzz/tests/fuzz/${t}_fuzz" ]] || { echo "run.sh: no target $t" >&2; exit 2; }
-  if ((${#pids[@]} >= 2)); then
-    wait -n || true
-    pids=($(jobs -pr))
-  fi
-  ( run_one "$t"; echo $? >"$out/$t.status" ) &
-  pids+=($!)
+  while (($(jobs -rp | wc -l) >= 2)); do wait -n || true; done
+  (
+    status=0
+    run_one "$t" || status=$?
+    echo "$status" >"$out/$t.status"
+  ) &
 done
 wait
 
