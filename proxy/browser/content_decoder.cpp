@@ -8,6 +8,7 @@
 #include <zstd.h>
 
 #include <array>
+#include <cstdint>
 
 namespace liveproxy {
 namespace {
@@ -101,6 +102,16 @@ class brotli_stage final : public decoder_stage {
   bool done_ = false;
 };
 
+/// A frame of Zstandard before v0.8 (magic 0xFD2FB522..0xFD2FB527) starts here. Not the format RFC 8878 names for
+/// "zstd", and libzstd took one only when its magic number came in a single read: a body's verdict depended on how
+/// it was cut into reads.
+bool legacy_zstd_frame(const ZSTD_inBuffer& input) {
+  if (input.size - input.pos < 4) return false;
+  const auto* p = static_cast<const unsigned char*>(input.src) + input.pos;
+  const std::uint32_t magic = p[0] | p[1] << 8 | p[2] << 16 | static_cast<std::uint32_t>(p[3]) << 24;
+  return magic >= 0xFD2FB522 && magic <= 0xFD2FB527;
+}
+
 class zstd_stage final : public decoder_stage {
  public:
   zstd_stage() : stream_(ZSTD_createDStream()) { ZSTD_initDStream(stream_); }
@@ -114,6 +125,8 @@ class zstd_stage final : public decoder_stage {
     std::array<char, out_chunk> buf;
     for (;;) {
       ZSTD_outBuffer output{buf.data(), buf.size(), 0};
+      // Fewer than 4 bytes of a legacy magic number libzstd refuses itself.
+      if (!frame_open_ && legacy_zstd_frame(input)) return false;
       const std::size_t rc = ZSTD_decompressStream(stream_, &output, &input);
       if (ZSTD_isError(rc)) return false;
       out.append(buf.data(), output.pos);

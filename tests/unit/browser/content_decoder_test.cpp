@@ -151,3 +151,17 @@ TEST_CASE("bytes after the end of a deflate stream are ignored whichever read br
     CHECK(ok);
   }
 }
+
+TEST_CASE("a legacy zstd frame (before v0.8) is refused in any chunking", "[unit][decode]") {
+  // Found by tests/fuzz/content_decoder_fuzz.cpp: a v0.6 frame header, taken when its magic came in one read.
+  const std::string legacy("\x26\xb5\x2f\xfd\x04\xf2\xff\x71", 8);
+  for (const std::size_t chunk : {1u, 3u, 4u, 64u}) {
+    INFO("chunks of " << chunk);
+    bool ok = true;
+    decode_in_chunks("zstd", legacy, chunk, &ok);
+    CHECK_FALSE(ok);
+    // Also after a good frame: each frame of a body starts with a magic number.
+    decode_in_chunks("zstd", encode("zstd", "<p>x</p>") + legacy, chunk, &ok);
+    CHECK_FALSE(ok);
+  }
+}
