@@ -69,19 +69,24 @@ bool bracket_matches(std::string_view p, std::size_t i, unsigned char c, std::si
   return false;
 }
 
-// Backtracking matcher; paths are short, so the simple recursion is fast enough.
-bool match(std::string_view p, std::size_t pi, std::string_view t, std::size_t ti) {
+// As git's dowild(), a failure says how far back a retry could help: not at all once the text ran out
+// (abort_all: a later start for an enclosing '*' only leaves less text), or only for an enclosing "**" once a
+// single '*' met a '/'. The star loops stop on these, so many stars cannot backtrack exponentially (a pattern
+// such as "**/x*a*a*a*a*a*a*a*a*b" in a .gitignore hung the watcher on a long path).
+enum class result { match, no_match, abort_all, abort_to_double_star };
+
+result match(std::string_view p, std::size_t pi, std::string_view t, std::size_t ti) {
   for (; pi < p.size(); ++pi, ++ti) {
     const char pc = p[pi];
-    if (ti >= t.size() && pc != '*') return false;
+    if (ti >= t.size() && pc != '*') return result::abort_all;
     switch (pc) {
       case '\\':
         // A trailing backslash matches nothing, as in git.
-        if (++pi >= p.size()) return false;
-        if (t[ti] != p[pi]) return false;
+        if (++pi >= p.size()) return result::no_match;
+        if (t[ti] != p[pi]) return result::no_match;
         break;
       case '?':
-        if (t[ti] == '/') return false;
+        if (t[ti] == '/') return result::no_match;
         break;
       case '*': {
         bool match_slash = false;
@@ -94,36 +99,38 @@ bool match(std::string_view p, std::size_t pi, std::string_view t, std::size_t t
           if (starts_component && ends_component) {
             match_slash = true;
             // "**/" also matches zero directories.
-            if (pi + 1 < p.size() && match(p, pi + 2, t, ti)) return true;
+            if (pi + 1 < p.size() && match(p, pi + 2, t, ti) == result::match) return result::match;
           }
         }
         ++pi;
-        if (pi == p.size()) return match_slash || t.find('/', ti) == std::string_view::npos;
+        if (pi == p.size())
+          return match_slash || t.find('/', ti) == std::string_view::npos ? result::match : result::no_match;
         for (;; ++ti) {
-          if (match(p, pi, t, ti)) return true;
-          if (ti == t.size()) return false;
-          if (!match_slash && t[ti] == '/') return false;
+          const result r = match(p, pi, t, ti);
+          if (r != result::no_match && (!match_slash || r != result::abort_to_double_star)) return r;
+          if (ti == t.size()) return result::abort_all;
+          if (!match_slash && t[ti] == '/') return result::abort_to_double_star;
         }
       }
       case '[': {
         std::size_t end = 0;
         const bool ok = bracket_matches(p, pi + 1, static_cast<unsigned char>(t[ti]), end);
-        if (end == std::string_view::npos || !ok || t[ti] == '/') return false;
+        if (end == std::string_view::npos || !ok || t[ti] == '/') return result::no_match;
         pi = end - 1;
         break;
       }
       default:
-        if (t[ti] != pc) return false;
+        if (t[ti] != pc) return result::no_match;
         break;
     }
   }
-  return ti == t.size();
+  return ti == t.size() ? result::match : result::no_match;
 }
 
 }  // namespace
 
 bool glob_match(std::string_view pattern, std::string_view text) noexcept {
-  return match(pattern, 0, text, 0);
+  return match(pattern, 0, text, 0) == result::match;
 }
 
 }  // namespace liveproxy::watcher

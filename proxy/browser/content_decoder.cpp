@@ -8,6 +8,7 @@
 #include <zstd.h>
 
 #include <array>
+#include <cstdint>
 
 namespace liveproxy {
 namespace {
@@ -21,7 +22,9 @@ class zlib_stage final : public decoder_stage {
   ~zlib_stage() override { inflateEnd(&z_); }
 
   bool feed(std::string_view in, std::string& out) override {
-    if (done_) return in.empty();
+    // Bytes after the end of the stream are ignored, whichever read brings them, as browsers do (Chromium's
+    // gzip decoder skips them): they failed the body only when they came in a later read than the end.
+    if (done_) return true;
     std::string joined;
     if (!gzip_ && !sniffed_) {
       // The zlib-or-raw decision needs the first two bytes, which may arrive one at a time.
@@ -99,22 +102,38 @@ class brotli_stage final : public decoder_stage {
   bool done_ = false;
 };
 
+/// A frame of Zstandard before v0.8 (magic 0xFD2FB522..0xFD2FB527) starts here. Not the format RFC 8878 names for
+/// "zstd", and libzstd took one only when its magic number came in a single read: a body's verdict depended on how
+/// it was cut into reads.
+bool legacy_zstd_frame(const ZSTD_inBuffer& input) {
+  if (input.size - input.pos < 4) return false;
+  const auto* p = static_cast<const unsigned char*>(input.src) + input.pos;
+  const std::uint32_t magic = p[0] | p[1] << 8 | p[2] << 16 | static_cast<std::uint32_t>(p[3]) << 24;
+  return magic >= 0xFD2FB522 && magic <= 0xFD2FB527;
+}
+
 class zstd_stage final : public decoder_stage {
  public:
   zstd_stage() : stream_(ZSTD_createDStream()) { ZSTD_initDStream(stream_); }
   ~zstd_stage() override { ZSTD_freeDStream(stream_); }
 
   bool feed(std::string_view in, std::string& out) override {
+    // No input, no call: after a finished frame zstd would answer with the size of the next frame's header,
+    // which reads as a frame left open (an empty read at the end of a body failed it as cut short).
+    if (in.empty()) return true;
     ZSTD_inBuffer input{in.data(), in.size(), 0};
     std::array<char, out_chunk> buf;
     for (;;) {
       ZSTD_outBuffer output{buf.data(), buf.size(), 0};
+      // Fewer than 4 bytes of a legacy magic number libzstd refuses itself.
+      if (!frame_open_ && legacy_zstd_frame(input)) return false;
       const std::size_t rc = ZSTD_decompressStream(stream_, &output, &input);
       if (ZSTD_isError(rc)) return false;
       out.append(buf.data(), output.pos);
       // 0 means a frame ended; more frames may follow in the same body.
       frame_open_ = rc != 0;
-      if (input.pos == input.size && output.pos < output.size) break;
+      // A full buffer may hide more output, unless the frame ended flushed: calling again would open the next.
+      if (input.pos == input.size && (output.pos < output.size || rc == 0)) break;
     }
     return true;
   }

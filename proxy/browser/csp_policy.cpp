@@ -4,6 +4,7 @@
 #include <boost/beast/core/string.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <vector>
 
 namespace liveproxy {
@@ -81,6 +82,38 @@ bool starts_with_i(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && beast::iequals(s.substr(0, prefix.size()), prefix);
 }
 
+/// base64-value of CSP3 (what a nonce or a hash is): 1*( ALPHA / DIGIT / "+" / "/" / "-" / "_" ) *2"=".
+bool base64_value(std::string_view v) {
+  std::size_t n = 0;
+  while (n < v.size() && (std::isalnum(static_cast<unsigned char>(v[n])) || v[n] == '+' || v[n] == '/' || v[n] == '-' ||
+                          v[n] == '_'))
+    ++n;
+  const std::size_t padding = v.size() - n;
+  return n > 0 && padding <= 2 && v.substr(n) == std::string_view("==").substr(0, padding);
+}
+
+/// The nonce of a nonce-source ("'nonce-" base64-value "'", the keyword in any case), or "". A browser ignores
+/// a malformed one, so reusing its text for our tag would leave our script blocked.
+std::string_view nonce_of(std::string_view source) {
+  if (source.size() < 9 || !starts_with_i(source, "'nonce-") || source.back() != '\'') return {};
+  const auto value = source.substr(7, source.size() - 8);
+  return base64_value(value) ? value : std::string_view{};
+}
+
+/// True for a well-formed hash-source ("'sha256-" base64-value "'"): a browser ignores a malformed one, so it
+/// does not make the directive one where nonces and hashes rule.
+bool is_hash_source(std::string_view source) {
+  for (const std::string_view algorithm : {"'sha256-", "'sha384-", "'sha512-"})
+    if (source.size() > algorithm.size() + 1 && starts_with_i(source, algorithm) && source.back() == '\'')
+      return base64_value(source.substr(algorithm.size(), source.size() - algorithm.size() - 1));
+  return false;
+}
+
+/// Does the directive carry this nonce? Nonces compare case-sensitively, unlike the rest of a policy.
+bool has_nonce(const directive& d, std::string_view nonce) {
+  return std::any_of(d.sources.begin(), d.sources.end(), [&](const std::string& s) { return nonce_of(s) == nonce; });
+}
+
 /// Index of the directive that governs a kind of fetch (the first of `chain` present), or -1: anything goes.
 int effective(const std::vector<directive>& policy, std::initializer_list<std::string_view> chain) {
   for (auto name : chain)
@@ -113,14 +146,14 @@ std::string adjust(std::string_view policy_text, const csp_targets& t, std::stri
     bool nonce_or_hash = false;
     std::string existing_nonce;
     for (const auto& s : script.sources) {
-      if (starts_with_i(s, "'nonce-") && s.size() > 8) {
+      if (const auto n = nonce_of(s); !n.empty()) {
         nonce_or_hash = true;
-        if (existing_nonce.empty()) existing_nonce = s.substr(7, s.size() - 8);
+        if (existing_nonce.empty()) existing_nonce = n;
       }
-      if (starts_with_i(s, "'sha256-") || starts_with_i(s, "'sha384-") || starts_with_i(s, "'sha512-")) nonce_or_hash = true;
+      if (is_hash_source(s)) nonce_or_hash = true;
     }
     if (nonce.empty() && !existing_nonce.empty()) nonce = existing_nonce;
-    const bool allowed = (!nonce.empty() && has(script, "'nonce-" + nonce + "'")) ||
+    const bool allowed = (!nonce.empty() && has_nonce(script, nonce)) ||
                          (!strict_dynamic && (has(script, "'self'") || has(script, "*") || has(script, "http:")));
     if (!allowed) {
       if (nonce_or_hash || strict_dynamic) {

@@ -1,13 +1,28 @@
 // JSON encoding of hub messages. Written by hand: they are tiny and fixed, simdjson only parses.
 #include "proxy/browser/event_json.hpp"
 
+#include "proxy/utf8.hpp"
+
 namespace liveproxy::event_json {
 
 void append_string(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
   out.push_back('"');
-  for (const char ch : s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char ch = s[i];
     const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x80) {
+      // A file name need not be UTF-8, but a WebSocket text frame must be (a browser drops the socket over
+      // one bad byte): each byte that is not part of a valid sequence becomes U+FFFD, as a browser shows it.
+      const std::size_t n = utf8_length(s, i);
+      if (n == 0) {
+        out += "\\ufffd";
+      } else {
+        out.append(s.substr(i, n));
+        i += n - 1;
+      }
+      continue;
+    }
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;

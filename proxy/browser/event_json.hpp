@@ -14,7 +14,7 @@ std::string reload();
 /// Swap the stylesheet or image at this URL path in place.
 std::string css(std::string_view path);
 
-/// Appends s to out as a JSON string literal (quotes included).
+/// Appends s to out as a JSON string literal (quotes included); bytes that are not UTF-8 become U+FFFD.
 void append_string(std::string& out, std::string_view s);
 
 }  // namespace liveproxy::event_json

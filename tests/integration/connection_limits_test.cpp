@@ -3,6 +3,7 @@
 #include "support/http_client.hpp"
 #include "support/proc_stats.hpp"
 #include "support/raw_client.hpp"
+#include "support/sanitizers.hpp"
 #include "support/test_site.hpp"
 #include "support/wait.hpp"
 
@@ -67,6 +68,7 @@ std::size_t settled_rss(pid_t pid) {
 }  // namespace
 
 TEST_CASE("10,000 idle browser connections cost under 100 MB", "[integration][net][limits]") {
+  SKIP_UNDER_SANITIZERS("a memory budget of the release build (jemalloc), not of ASan's allocator");
   constexpr std::size_t connections = 10'000;
   // This process holds one end of each connection, the proxy the other: both need the descriptors.
   REQUIRE(scoped_nofile::hard() >= connections + 200);
@@ -93,6 +95,7 @@ TEST_CASE("10,000 idle browser connections cost under 100 MB", "[integration][ne
 }
 
 TEST_CASE("connections after a request give their buffers back while idle", "[integration][net][limits]") {
+  SKIP_UNDER_SANITIZERS("ASan keeps freed buffers in its quarantine instead of giving them back");
   constexpr std::size_t connections = 1'000;
   // Each http_client has its own io_context (an epoll and an eventfd) besides its socket.
   scoped_nofile nofile(connections * 4 + 200);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what liveproxy needs on Debian 12, and only what is missing (safe to run again).
-# usage: install-deps.sh [--tests]   (--tests adds Chromium, watchman, the browser-test npm packages and
-#                                     what the package test uses)
+# usage: install-deps.sh [--tests]   (--tests adds Chromium, watchman, the browser-test npm packages, what
+#                                     the package test uses, and clang for the fuzz targets)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -15,6 +15,8 @@ if [[ "${1:-}" == "--tests" ]]; then
   packages+=(dpkg-dev file bash-completion)
   # bindfs: a FUSE mount for the test of watching a network file system (polled, not inotify).
   packages+=(bindfs)
+  # The fuzz targets (tests/fuzz/run.sh): clang, and libFuzzer with the sanitizer runtimes (only recommended by clang).
+  packages+=(clang libclang-rt-dev)
   command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 fi
 

@@ -59,3 +59,19 @@ TEST_CASE("several policies in one header are each adjusted", "[unit][csp]") {
   CHECK(rewrite("script-src 'self', script-src 'nonce-n1'", nonce) == "script-src 'self', script-src 'nonce-n1'");
   CHECK(nonce == "n1");
 }
+
+// Found by tests/fuzz/csp_policy_fuzz.cpp, which judges each policy as a browser does.
+TEST_CASE("nonces compare case-sensitively - malformed nonce and hash sources count for nothing", "[unit][csp]") {
+  // A nonce chosen by an earlier policy: 'nonce-abc' does not carry "ABC", so ours is added.
+  std::string nonce = "ABC";
+  CHECK(rewrite("script-src 'nonce-abc'", nonce) == "script-src 'nonce-abc' 'nonce-ABC'");
+  // Not base64: a browser ignores the source, so its text must not become our tag's nonce...
+  nonce.clear();
+  CHECK(rewrite("script-src 'nonce-a\"b' 'unsafe-inline'", nonce) ==
+        "script-src 'nonce-a\"b' 'unsafe-inline' localhost:3000/__liveproxy/client.js");
+  CHECK(nonce.empty());
+  // ...and a malformed hash does not make nonces rule: adding one would switch 'unsafe-inline' off.
+  CHECK(rewrite("script-src 'sha256-!!' 'unsafe-inline'", nonce) ==
+        "script-src 'sha256-!!' 'unsafe-inline' localhost:3000/__liveproxy/client.js");
+  CHECK(nonce.empty());
+}

@@ -27,6 +27,22 @@ TEST_CASE("event messages are valid JSON with the documented fields", "[unit][pr
   CHECK(event_json::reload() == R"({"type":"reload"})");
 }
 
+// Found by tests/fuzz/livereload_protocol_fuzz.cpp: a file name that is not UTF-8 made an event that is not
+// valid JSON, and a WebSocket text frame that is not UTF-8, which makes a browser drop the socket.
+TEST_CASE("a path that is not UTF-8 still makes a valid JSON event", "[unit][protocol]") {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  const std::string latin1 = "/static/caf\xe9.css";
+  REQUIRE(parser.parse(simdjson::padded_string(event_json::css(latin1))).get(doc) == simdjson::SUCCESS);
+  std::string_view path;
+  REQUIRE(doc["path"].get(path) == simdjson::SUCCESS);
+  CHECK(path == "/static/caf\xef\xbf\xbd.css");  // U+FFFD for the stray byte
+  // Valid UTF-8 passes through unchanged, four-byte sequences included.
+  REQUIRE(parser.parse(simdjson::padded_string(event_json::css("/caf\xc3\xa9-\xf0\x9f\x98\x80.css"))).get(doc) == simdjson::SUCCESS);
+  REQUIRE(doc["path"].get(path) == simdjson::SUCCESS);
+  CHECK(path == "/caf\xc3\xa9-\xf0\x9f\x98\x80.css");
+}
+
 TEST_CASE("only loopback hosts reach our endpoints by default", "[unit][security]") {
   host_check hc;
   for (const char* ok : {"localhost:3000", "LOCALHOST", "127.0.0.1:3000", "127.1.2.3", "[::1]:3000", "app.localhost:3000", "localhost.:80"})
