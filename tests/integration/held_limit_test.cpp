@@ -17,15 +17,18 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// Requests held now, from the status snapshot.
-long held_now(unsigned short port) {
+/// A number from the status snapshot ("held", or "run" of "app"), or -1.
+long status_number(unsigned short port, const char* key, const char* in = nullptr) {
   const auto res = http_get(port, "/__liveproxy/status.json");
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (res.status != 200 || parser.parse(res.body).get(doc) != simdjson::SUCCESS) return -1;
-  int64_t held = -1;
-  return doc["held"].get(held) == simdjson::SUCCESS ? static_cast<long>(held) : -1;
+  int64_t value = -1;
+  const auto where = in ? doc[in][key] : doc[key];
+  return where.get(value) == simdjson::SUCCESS ? static_cast<long>(value) : -1;
 }
+
+long held_now(unsigned short port) { return status_number(port, "held"); }
 
 }  // namespace
 
@@ -38,7 +41,8 @@ TEST_CASE("past --max-held, requests get 503 with Retry-After at once and the he
   const auto pid = site.app_pid(15s);
   REQUIRE(pid);
   site.append("greeting.py", "\n# edited\n");
-  REQUIRE(wait_until([&] { return site.was_stopped(*pid); }, 10s));
+  // The second run has been started (it takes 3 s to listen): from now on requests are held.
+  REQUIRE(wait_until([&] { return status_number(site.port(), "run", "app") == 2; }, 10s));
 
   std::vector<std::future<http_response>> held;
   for (int i = 0; i < 5; ++i)
