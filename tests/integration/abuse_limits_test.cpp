@@ -3,6 +3,7 @@
 #include "support/http_client.hpp"
 #include "support/proc_stats.hpp"
 #include "support/raw_client.hpp"
+#include "support/sanitizers.hpp"
 #include "support/test_site.hpp"
 #include "support/wait.hpp"
 
@@ -88,7 +89,8 @@ TEST_CASE("a browser that stops reading a large response costs bounded memory - 
   std::this_thread::sleep_for(3s);
   const auto stalled = rss_bytes(proxy);
   INFO("proxy RSS before " << before / 1024 << " KiB, while the reader stalls " << stalled / 1024 << " KiB");
-  CHECK(stalled < before + 16 * 1024 * 1024);
+  // (Not under sanitizers: ASan's allocator pads and quarantines, its RSS says nothing of liveproxy's own.)
+  if (!sanitized) CHECK(stalled < before + 16 * 1024 * 1024);
   // Then the whole body arrives, intact in length.
   CHECK(reader.read_at_least(size, 60s, 1 << 20));
   // Others were served all along.
