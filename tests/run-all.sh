@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: install what is missing, build, run every test with ctest; then the
-# unit and integration tests again under ASan and UBSan, and every fuzz target for a bounded number of runs.
+# The whole test suite, as CI runs it: install what is missing, build, run every test with ctest (which also
+# replays every fuzz corpus). With --with-sanitizers, then the unit and integration tests again under ASan and
+# UBSan, and every fuzz target for a bounded number of runs (about half an hour more on two cores).
+# usage: tests/run-all.sh [--with-sanitizers]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +16,8 @@ step() {
 step bash tests/scripts/install-deps.sh --tests
 step bash tests/scripts/build.sh
 step ctest --test-dir build --output-on-failure -j2 --timeout 300
-step bash tests/scripts/sanitize.sh
-step bash tests/fuzz/run.sh --runs 30000 --max-seconds 60
+if [[ "${1:-}" == "--with-sanitizers" ]]; then
+  step bash tests/scripts/sanitize.sh
+  step bash tests/fuzz/run.sh --runs 30000 --max-seconds 60
+fi
 echo "run-all: everything took $SECONDS s"
