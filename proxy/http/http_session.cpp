@@ -345,6 +345,7 @@ awaitable<next_step> forward(client_connection& s, request_parser& parser, const
     s.deadline.expires_after(limits::client_write_timeout, s.client);
     auto [ec, n] = co_await http::async_write(s.client, head, use_tuple);
     s.deadline.expires_never();  // the tunnel times itself
+    set_in_flight(s, false);     // a tunnel lives as long as the page: a restart does not wait for it
     if (!ec) co_await run_tunnel(s.client, s.client_buf, *ex.conn, ex.buf());
     co_return next_step::close;
   }
