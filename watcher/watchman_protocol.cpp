@@ -149,6 +149,9 @@ std::vector<std::string> excluded_dir_names(const std::vector<std::string>& defa
       if (!neg.empty() && neg.front() == '!') neg.remove_prefix(1);
       while (!neg.empty() && neg.back() == '/') neg.remove_suffix(1);
       const auto slash = neg.rfind('/');
+      // A '[' before that '/' may open a bracket expression holding it ("*[s/x]" is one component, matching
+      // "node_modules"): the last component is not known without parsing the bracket, so it may be any name.
+      if (slash != std::string_view::npos && neg.substr(0, slash).find('[') != std::string_view::npos) return true;
       const std::string_view last = slash == std::string_view::npos ? neg : neg.substr(slash + 1);
       return last == "**" || glob_match(last, name);
     });

@@ -101,6 +101,20 @@ TEST_CASE("directories left out on watchman's side are the plain default and --i
   CHECK(wm::excluded_dir_names(defaults, {}, {"**"}).empty());
 }
 
+// Found by tests/fuzz/ignore_rules_fuzz.cpp: the negation's last component was cut at a '/' inside a bracket
+// expression, so watchman left out a directory our rules (and git's) re-include.
+TEST_CASE("a negation with a '/' inside a bracket expression keeps every directory on watchman's side",
+          "[unit][watcher]") {
+  ignore_rules rules;
+  rules.add_extra({"!*[s/x]"});
+  REQUIRE_FALSE(rules.ignored("node_modules", true));  // one component: any name ending in 's', 'x' or '/'
+  const auto names = wm::excluded_dir_names(ignore_rules::default_patterns(), {}, rules.negations());
+  CHECK(std::find(names.begin(), names.end(), "node_modules") == names.end());
+  // A bracket after the last '/' is still read as a component of its own.
+  const auto after = wm::excluded_dir_names(ignore_rules::default_patterns(), {}, {"x/[ab]"});
+  CHECK(std::find(after.begin(), after.end(), "node_modules") != after.end());
+}
+
 TEST_CASE("watchman PDUs: answers - subscription results - cancellation - errors", "[unit][watcher]") {
   simdjson::dom::parser parser;
   wm::pdu p;
