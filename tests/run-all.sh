@@ -18,6 +18,6 @@ step bash tests/scripts/build.sh
 step ctest --test-dir build --output-on-failure -j2 --timeout 300
 if [[ "${1:-}" == "--with-sanitizers" ]]; then
   step bash tests/scripts/sanitize.sh
-  step bash tests/fuzz/run.sh --runs 30000 --max-seconds 60
+  step bash tests/fuzz/run.sh --runs 50000 --max-seconds 90
 fi
 echo "run-all: everything took $SECONDS s"
