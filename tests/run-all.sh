@@ -15,5 +15,5 @@ step bash tests/scripts/install-deps.sh --tests
 step bash tests/scripts/build.sh
 step ctest --test-dir build --output-on-failure -j2 --timeout 300
 step bash tests/scripts/sanitize.sh
-step bash tests/fuzz/run.sh --runs 50000 --max-seconds 90
+step bash tests/fuzz/run.sh --runs 200000 --max-seconds 120
 echo "run-all: everything took $SECONDS s"
