@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: install what is missing, build, run every test with ctest (which also
-# replays every fuzz corpus). With --with-sanitizers, then the unit and integration tests again under ASan and
-# UBSan, and every fuzz target for a bounded number of runs (about half an hour more on two cores).
-# usage: tests/run-all.sh [--with-sanitizers]
+# replays every fuzz corpus), then the unit and integration tests again under AddressSanitizer and
+# UndefinedBehaviorSanitizer, then every fuzz target for a bounded number of runs.
+# usage: tests/run-all.sh [--quick]     (--quick: the plain build and ctest only, for a fast local check)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,8 +16,8 @@ step() {
 step bash tests/scripts/install-deps.sh --tests
 step bash tests/scripts/build.sh
 step ctest --test-dir build --output-on-failure -j2 --timeout 300
-if [[ "${1:-}" == "--with-sanitizers" ]]; then
+if [[ "${1:-}" != "--quick" ]]; then
   step bash tests/scripts/sanitize.sh
-  step bash tests/fuzz/run.sh --runs 50000 --max-seconds 90
+  step bash tests/fuzz/run.sh --runs 200000 --max-seconds 120
 fi
 echo "run-all: everything took $SECONDS s"

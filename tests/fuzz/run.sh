@@ -4,16 +4,16 @@
 # inputs per target, and exits non-zero if any target crashed, hung or broke a property.
 #
 # usage: tests/fuzz/run.sh [--runs N] [--max-seconds S] [--replay] [TARGET...]
-#   --runs N         inputs each target runs, seeds included (default 50000)
-#   --max-seconds S  stop a target after S seconds even if its runs are not done (default 90)
+#   --runs N         inputs each target runs, seeds included (default 200000, as CI)
+#   --max-seconds S  stop a target after S seconds even if its runs are not done (default 120)
 #   --replay         run every corpus input once, no mutation
 # A crash is saved as build-fuzz/crashes/<target>-crash-<sha1>. Fix the bug, then copy the file into
 # tests/fuzz/corpus/<target>/: ctest replays every corpus in every build, so it stays a regression test.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-runs=50000
-max_seconds=90
+runs=200000
+max_seconds=120
 replay=0
 targets=()
 while (($#)); do
