@@ -48,7 +48,7 @@ struct option_spec {
   std::string_view name;
   bool takes_value;
 };
-constexpr std::array<option_spec, 37> known_options{{
+constexpr std::array<option_spec, 40> known_options{{
     {"--help", false},         {"--version", false},        {"--port", true},
     {"--host", true},          {"--app-port", true},        {"--watch", true},
     {"--ignore", true},        {"--restart", true},         {"--reload", true},
@@ -61,7 +61,8 @@ constexpr std::array<option_spec, 37> known_options{{
     {"--dotfiles", false},     {"--restart-on-crash", false}, {"--fd", false},
     {"-h", false},               {"--config", true},          {"--quiet", false},
     {"--verbose", false},      {"--open", false},           {"--allowed-host", true},
-    {"--max-held", true},
+    {"--max-held", true},        {"--preload", false},        {"--no-preload", false},
+    {"--no-speculative-restart", false},
 }};
 
 }  // namespace
@@ -225,6 +226,13 @@ options:
                        get an error page saying so (default 20)
   --restart-on-crash   restart a crashed app by itself (backoff 0.5 s doubling to 30 s)
                        instead of waiting for the next file change
+  --preload            Python apps: while the app runs, a next interpreter imports the libraries
+                       the app uses (not your code) and waits; a restart takes it (on for the
+                       Django and Flask projects liveproxy detects; --no-preload turns it off)
+  --no-speculative-restart  wait for the settle time before restarting (by default the app
+                       restarts at the first code change; requests and tabs still wait until
+                       the changes have settled, and a start that more changes overtake is
+                       replaced, never seen)
   --upstream URL       proxy an app you start yourself (http:// or https://), instead of a COMMAND;
                        after a code change liveproxy waits for the app's own reloader
   --upstream-insecure  do not check an https upstream's certificate (self-signed local ones)
@@ -417,6 +425,12 @@ config parse_command_line(int argc, const char* const* argv) {
       cfg.open_browser = true;
     } else if (arg == "--fd") {
       cfg.socket_handoff = true;
+    } else if (arg == "--preload") {
+      cfg.preload = true;
+    } else if (arg == "--no-preload") {
+      cfg.preload = false;
+    } else if (arg == "--no-speculative-restart") {
+      cfg.speculative_restart = false;
     } else if (arg.starts_with("-")) {
       throw config_error(unknown_option(arg));
     } else {
@@ -439,8 +453,8 @@ config parse_command_line(int argc, const char* const* argv) {
   if (cfg.serve_dir) {
     if (!cfg.app_command.empty() || cfg.upstream)
       throw config_error("--serve serves a folder without an app: give it alone, not with a COMMAND or --upstream");
-    if (cfg.socket_handoff || cfg.restart_on_crash)
-      throw config_error("--fd and --restart-on-crash need a COMMAND: with --serve there is no app");
+    if (cfg.socket_handoff || cfg.restart_on_crash || cfg.preload.value_or(false))
+      throw config_error("--fd, --restart-on-crash and --preload need a COMMAND: with --serve there is no app");
     std::error_code ec;
     auto canon = std::filesystem::canonical(*cfg.serve_dir, ec);
     if (ec || !std::filesystem::is_directory(canon))
@@ -455,8 +469,9 @@ config parse_command_line(int argc, const char* const* argv) {
       throw config_error("--upstream and a COMMAND exclude each other: liveproxy either runs the app or proxies one "
                          "you started");
     if (cfg.socket_handoff) throw config_error("--fd needs a COMMAND: with --upstream liveproxy does not start the app");
-    if (cfg.restart_on_crash)
-      throw config_error("--restart-on-crash needs a COMMAND: with --upstream liveproxy does not start the app");
+    if (cfg.restart_on_crash || cfg.preload.value_or(false))
+      throw config_error("--restart-on-crash and --preload need a COMMAND: with --upstream liveproxy does not start the "
+                         "app");
   } else if ((cfg.upstream_insecure || cfg.upstream_host) && !cfg.show_help) {
     throw config_error("--upstream-insecure and --upstream-host go with --upstream URL");
   }
@@ -488,6 +503,7 @@ void apply_preset(config& cfg, const project_preset& p) {
   // The user's own rules and environment (command line, file) stay first and win.
   cfg.rules.insert(cfg.rules.end(), p.rules.begin(), p.rules.end());
   cfg.env.insert(cfg.env.begin(), p.env.begin(), p.env.end());
+  if (!cfg.preload) cfg.preload = p.preload;
 }
 
 std::string shell_quote(const std::vector<std::string>& argv) {

@@ -61,6 +61,10 @@ struct config {
   std::chrono::milliseconds start_timeout{20'000};
   /// Restart a crashed app by itself (capped exponential backoff) instead of waiting for a change.
   bool restart_on_crash = false;
+  /// --preload / --no-preload: start each run from a warm Python interpreter (unset: the preset decides).
+  std::optional<bool> preload;
+  /// Restart at the first code change instead of after the settle time (--no-speculative-restart: off).
+  bool speculative_restart = true;
   /// --fd: bind the app's listening socket ourselves and hand it over as fd 3 (systemd LISTEN_FDS).
   bool socket_handoff = false;
   std::vector<std::string> app_command;  ///< argv with {port} placeholders still in place

@@ -103,8 +103,13 @@ app_target make_target(net::any_io_executor ex, const config& cfg, std::uint16_t
   return t;
 }
 
-watcher::options watch_options(const config& cfg) {
+/// Early starts in one burst of code changes: the first change, and one more if another follows (an editor
+/// that saves twice). After that the burst is taken as many changes (a checkout): one start once settled.
+constexpr int speculative_starts_per_burst = 2;
+
+watcher::options watch_options(const config& cfg, std::function<void(bool)> on_restart_pending) {
   watcher::options o;
+  o.on_restart_pending = std::move(on_restart_pending);
   o.roots = cfg.watch_dirs;
   o.extra_ignores = cfg.ignores;
   o.poll_interval = cfg.poll_interval;
@@ -172,7 +177,8 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
            cfg_.upstream ? make_app_origin(cfg_.upstream->tls, cfg_.upstream->host, cfg_.upstream->port)
                          : make_app_origin(false, cfg_.app_host, app_port_),
            nullptr},
-      watcher_(std::make_unique<watcher::watcher>(ex, watch_options(cfg_),
+      watcher_(std::make_unique<watcher::watcher>(ex,
+                                                  watch_options(cfg_, [this](bool p) { on_restart_pending(p); }),
                                                   [this](const watcher::batch& b) { on_changes(b); })),
       stdin_(ex, [this] { manual_restart("rs typed"); }),
       crash_restart_timer_(ex),
@@ -200,6 +206,7 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
                                                   [this] { on_upstream_no_restart(); }});
     return;
   }
+  auto spare = spare_setup(cfg_);
   supervisor_.emplace(ex,
                       supervisor_options{expand_placeholders(cfg_.app_command, app_port_), cfg_.app_host, app_port_,
                                          cfg_.start_timeout, handoff_ ? handoff_->native_handle() : -1,
@@ -208,7 +215,7 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
                                                       [](const std::string& a) {
                                                         return a.find("{fd}") != std::string::npos;
                                                       }),
-                                         cfg_.env},
+                                         cfg_.env, std::move(spare.first), std::move(spare.second)},
                       supervisor::callbacks{[this](std::uint64_t g) { on_app_ready(g); },
                                             [this](const app_exit& e) { on_app_exit(e); },
                                             [this](std::uint64_t g) { on_start_timeout(g); },
@@ -220,7 +227,34 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
                                             [this] {
                                               last_app_output_ = std::chrono::steady_clock::now();
                                               status_.changed();
+                                            },
+                                            [](const std::string& output) {
+                                              std::string text = output;
+                                              while (!text.empty() && text.back() == '\n') text.pop_back();
+                                              log::warn("--preload: the preloaded interpreter ended before it was "
+                                                        "used; the app starts the plain way from now on" +
+                                                        (text.empty() ? std::string() : ". It said:\n" + text));
                                             }});
+}
+
+std::pair<std::vector<std::string>, std::vector<std::string>> dev_server::spare_setup(const config& c) {
+  if (!c.preload.value_or(false) || c.app_command.empty()) return {};
+  std::string why_not;
+  const auto python = parse_python_command(expand_placeholders(c.app_command, app_port_), why_not);
+  if (!python) {
+    log::warn("--preload: " + why_not + "; the app starts the plain way");
+    return {};
+  }
+  try {
+    if (!preload_files_) preload_files_.emplace();
+  } catch (const std::exception& e) {
+    log::warn(std::string(e.what()) + "; the app starts the plain way");
+    return {};
+  }
+  // The project's code is never preloaded: the watched directories and the one the app runs in.
+  auto dirs = c.watch_dirs;
+  dirs.push_back(std::filesystem::current_path());
+  return {preload_files_->command(*python), preload_files_->env(dirs)};
 }
 
 std::uint64_t dev_server::app_generation() const {
@@ -411,14 +445,19 @@ void dev_server::reload_config() {
     }
   }
   const bool restart = plan.restart_app && supervisor_ && !next.app_command.empty();
-  if (restart) supervisor_->reconfigure(expand_placeholders(next.app_command, app_port_), next.env, next.start_timeout);
+  if (restart) {
+    auto spare = spare_setup(next);
+    supervisor_->reconfigure(expand_placeholders(next.app_command, app_port_), next.env, next.start_timeout,
+                             std::move(spare.first), std::move(spare.second));
+  }
   const bool rebuild = plan.rebuild_watcher;
   cfg_ = std::move(next);
   if (rebuild) {
     // Not from inside the old watcher's callback: the next turn of the loop.
     net::post(ex_, [this] {
       if (stopping_) return;
-      watcher_ = std::make_unique<watcher::watcher>(ex_, watch_options(cfg_),
+      watcher_ = std::make_unique<watcher::watcher>(ex_,
+                                                    watch_options(cfg_, [this](bool p) { on_restart_pending(p); }),
                                                     [this](const watcher::batch& b) { on_changes(b); });
       watcher_->start();
       watch_extras();
@@ -430,8 +469,46 @@ void dev_server::reload_config() {
   }
 }
 
+void dev_server::on_restart_pending(bool pending) {
+  if (!supervisor_ || !cfg_.speculative_restart || stopping_) return;
+  if (!pending) {
+    if (spec_.active) settle_speculation("temporary files only");
+    return;
+  }
+  if (!spec_.active) spec_ = speculation{true, 0, false, std::chrono::steady_clock::now(), {}, {}};
+  if (spec_.starts >= speculative_starts_per_burst) {
+    spec_.overtaken = true;
+    return;
+  }
+  ++spec_.starts;
+  spec_.overtaken = false;
+  spec_.ready.reset();
+  spec_.exit.reset();
+  log::detail("code changed: restarting now; requests wait until the changes settle");
+  backoff_.reset();
+  restart_now();
+}
+
+void dev_server::settle_speculation(std::string what) {
+  spec_.active = false;
+  begin_action(std::move(what), "restart");
+  pending_->since = spec_.since;
+  if (spec_.overtaken) {
+    restart_now();
+    return;
+  }
+  if (auto e = std::exchange(spec_.exit, std::nullopt)) {
+    on_app_exit(*e);
+  } else if (auto g = std::exchange(spec_.ready, std::nullopt); g && *g == supervisor_->generation()) {
+    on_app_ready(*g);
+  }
+}
+
 void dev_server::on_changes(const watcher::batch& in) {
   if (stopping_ || in.strongest == watcher::action::ignore) return;
+  // The restart this batch asks for has been made already, at its first change.
+  const bool restarted_early = spec_.active && in.strongest == watcher::action::restart;
+  if (restarted_early) settle_speculation(summarize(in));
   // liveproxy.json is read again, not classified like the project's files.
   const watcher::batch* batch_ptr = &in;
   watcher::batch rest;
@@ -461,6 +538,7 @@ void dev_server::on_changes(const watcher::batch& in) {
     return;
   }
   const bool app_down = supervisor_ && !supervisor_->running();
+  if (restarted_early) return;
   if (supervisor_ && (b.strongest == watcher::action::restart || app_down)) {
     // A crashed app comes back on any change: the edit may well be the fix.
     begin_action(summarize(b), app_down ? "start" : "restart");
@@ -495,6 +573,11 @@ void dev_server::on_changes(const watcher::batch& in) {
 }
 
 void dev_server::on_app_ready(std::uint64_t generation) {
+  if (spec_.active) {
+    // Started early: more changes may still come and replace it. It answers nothing until they have settled.
+    spec_.ready = generation;
+    return;
+  }
   pool_.new_generation(generation);
   last_exit_.reset();
   traceback_.clear();
@@ -546,6 +629,10 @@ void dev_server::on_start_timeout(std::uint64_t generation) {
 }
 
 void dev_server::on_app_exit(const app_exit& e) {
+  if (spec_.active) {
+    spec_.exit = e;  // said once the changes settle, unless a later start replaces this run
+    return;
+  }
   last_exit_ = e;
   start_timed_out_ = false;
   ++port_watch_run_;

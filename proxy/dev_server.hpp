@@ -1,6 +1,7 @@
 // liveproxy's whole loop: watcher -> supervisor -> gate and hub -> browsers.
 #pragma once
 
+#include "proxy/app/python_preload.hpp"
 #include "proxy/app/restart_backoff.hpp"
 #include "proxy/app/stdin_commands.hpp"
 #include "proxy/app/supervisor.hpp"
@@ -44,6 +45,11 @@ class dev_server {
 
  private:
   void on_changes(const watcher::batch& b);
+  /// Code changes arrived (true) and will be a restart batch once settled; false: they were temporary files.
+  void on_restart_pending(bool pending);
+  /// The burst the app was restarted early for has settled: release what waited for it (or restart once more
+  /// if changes came after the last early start). `what` names the changes.
+  void settle_speculation(std::string what);
   /// liveproxy.json changed: read it again with the command line over it and apply what can be applied.
   void reload_config();
   /// Files outside the watched directories that are followed anyway: the config file, traceback files.
@@ -61,6 +67,8 @@ class dev_server {
   void on_upstream_no_restart();
   std::uint64_t app_generation() const;
   void restart_now();
+  /// --preload: the spare's command and environment for this configuration (empty: runs start the plain way).
+  std::pair<std::vector<std::string>, std::vector<std::string>> spare_setup(const config& c);
   void watch_traceback_files();
   void drain_handoff_backlog();
   error_info describe_failure() const;
@@ -93,6 +101,7 @@ class dev_server {
   std::uint16_t app_port_;
   app_gate gate_;
   app_pool pool_;
+  std::optional<preload_files> preload_files_;  ///< --preload's directory: outlives the supervisor's runs
   std::optional<supervisor> supervisor_;       ///< when liveproxy runs the app
   std::optional<upstream_monitor> upstream_;  ///< --upstream: an app started by the user
   std::optional<static_options> serve_;       ///< --serve: a folder, no app
@@ -136,6 +145,18 @@ class dev_server {
   steady_timer drain_timer_;  ///< a restart waiting for responses under way to finish
   bool draining_ = false;
   bool told_no_tabs_ = false;  ///< "no tab is connected" was said
+
+  /// A speculative restart: the app restarted at a burst's first code change, before the burst settled. Until it
+  /// has, the new run's readiness (or exit) is kept back: requests stay held, tabs wait.
+  struct speculation {
+    bool active = false;
+    int starts = 0;          ///< early starts in this burst
+    bool overtaken = false;  ///< changes came after the last early start: one more start once settled
+    std::chrono::steady_clock::time_point since{};
+    std::optional<std::uint64_t> ready;  ///< the run became ready meanwhile
+    std::optional<app_exit> exit;        ///< or it ended
+  };
+  speculation spec_;
 };
 
 }  // namespace liveproxy

@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
     for (const auto& note : preset->notes) log::info(note);
     std::string env;
     for (const auto& e : preset->env) env += "--env " + shell_quote({e}) + " ";
+    if (preset->preload) env = "--preload " + env;
     log::info("the same, said in full: liveproxy " + env +
               (preset->serve ? std::string("--serve .") : "-- " + shell_quote(preset->command)));
   }

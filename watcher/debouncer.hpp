@@ -56,6 +56,11 @@ class debouncer {
   std::optional<time_point> next_due() const;
 
   bool idle() const { return live_ == 0 && !pending_.overflow; }
+  /// The pending batch will restart the app (a code change, or lost events), unless its changes turn out to be
+  /// temporary files.
+  bool restart_pending() const {
+    return pending_.overflow || live_by_action_[static_cast<std::size_t>(action::restart)] > 0;
+  }
 
  private:
   // Per pending change, by position in pending_.changes.

@@ -60,10 +60,13 @@ class engine final : public event_sink, public std::enable_shared_from_this<engi
     const action act = classifier_.classify(rel_path);
     if (act == action::ignore) return;
     debouncer_.add(change{std::move(path), std::move(rel_path), act}, debouncer::clock::now(), ev);
+    if (act == action::restart) restart_added_ = true;
   }
 
   void on_overflow() override {
-    if (!stopped_) debouncer_.add_overflow(debouncer::clock::now());
+    if (stopped_) return;
+    debouncer_.add_overflow(debouncer::clock::now());
+    restart_added_ = true;
   }
 
   void on_flush() override { deliver(); }
@@ -80,12 +83,24 @@ class engine final : public event_sink, public std::enable_shared_from_this<engi
   // Hands out everything due now, then sleeps until the next due time (no timer when idle).
   void deliver() {
     const auto self = shared_from_this();  // the callback may drop the last outside reference
+    if (std::exchange(restart_added_, false) && debouncer_.restart_pending() && opts_.on_restart_pending) {
+      restart_told_ = true;
+      opts_.on_restart_pending(true);
+      if (stopped_) return;
+    }
     while (!stopped_) {
       auto b = debouncer_.take_due(debouncer::clock::now());
       if (!b) break;
+      if (b->strongest == action::restart) restart_told_ = false;
       on_batch_(*b);
     }
     if (stopped_) return;
+    if (restart_told_ && !debouncer_.restart_pending()) {
+      // Every code change of the burst was a temporary file: no restart batch will come.
+      restart_told_ = false;
+      if (opts_.on_restart_pending) opts_.on_restart_pending(false);
+      if (stopped_) return;
+    }
     const auto next = debouncer_.next_due();
     if (!next) {
       if (armed_) timer_.cancel();
@@ -114,6 +129,8 @@ class engine final : public event_sink, public std::enable_shared_from_this<engi
   std::shared_ptr<watch_tree> tree_;
   std::unique_ptr<backend> backend_;
   bool stopped_ = false;
+  bool restart_added_ = false;  ///< code changes arrived since the last delivery
+  bool restart_told_ = false;   ///< on_restart_pending(true) was said and its batch has not come yet
   bool armed_ = false;
   debouncer::time_point armed_for_{};
 };

@@ -144,6 +144,12 @@ bool control_closed(int control_fd) {
     }
     first_closed = app_fd + 1;
   }
+  if (spec.go_fd >= 0) {
+    // spawn_guarded placed it above both numbers, so neither dup2 overwrote the other.
+    ::dup2(spec.go_fd, go_fd_number);
+    if (first_closed == app_fd) ::close(app_fd);
+    first_closed = go_fd_number + 1;
+  }
   if (spec.listen_fd >= 0 && spec.listen_env) {
     // LISTEN_PID must name the process that execs: us.
     char num[24];
@@ -203,6 +209,7 @@ bool control_closed(int control_fd) {
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   ::close(out_fd);
   if (spec.listen_fd >= 0) ::close(spec.listen_fd);
+  if (spec.go_fd >= 0) ::close(spec.go_fd);
   const std::int32_t app_pid = app;
   [[maybe_unused]] auto w1 = ::write(status_fd, &app_pid, sizeof app_pid);
 
@@ -330,7 +337,7 @@ guarded_run spawn_guarded(const spawn_spec& spec) {
     throw std::system_error(err, std::generic_category(), "fork");
   }
   if (guard == 0) {
-    close_all_but({out[1], status[1], control[0], spec.listen_fd});
+    close_all_but({out[1], status[1], control[0], spec.listen_fd, spec.go_fd});
     run_guard(spec, argv.data(), envp.data(), listen_pid, sizeof listen_pid, out[1], status[1], control[0]);
   }
   ::sigprocmask(SIG_SETMASK, &old, nullptr);

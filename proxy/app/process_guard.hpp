@@ -15,7 +15,12 @@ struct spawn_spec {
   int listen_fd = -1;                ///< --fd mode: passed to the app as fd 3
   /// With listen_fd: also set LISTEN_FDS=1, LISTEN_PID, LISTEN_FDNAMES (systemd socket activation).
   bool listen_env = true;
+  /// --preload: the read end of the pipe a warm interpreter waits on before it runs the app, passed as go_fd_number.
+  int go_fd = -1;
 };
+
+/// The descriptor number a warm interpreter finds its go pipe on (after the listening socket's 3).
+inline constexpr int go_fd_number = 4;
 
 /// The descriptors of one guarded run; all are O_CLOEXEC in liveproxy and owned by the caller.
 struct guarded_run {

@@ -210,6 +210,7 @@ std::optional<project_preset> detect_project(const fs::path& dir) {
     p.command = {py.path, "manage.py", "runserver", "--noreload", "127.0.0.1:{port}"};
     // Compiled translations change what the app says: a restart (as for *.py, which the built-in rules restart).
     p.rules = {{"locale/**/*.mo", watcher::action::restart}};
+    p.preload = true;
     p.notes.push_back("Python: " + py.path + " (" + py.why + ")");
     return p;
   }
@@ -234,6 +235,7 @@ std::optional<project_preset> detect_project(const fs::path& dir) {
     else
       p.command = {py.path, "-m", "flask", "--app", module, "run", "--debug", "--no-reload", "--host", "127.0.0.1",
                    "--port", "{port}"};
+    p.preload = true;
     p.notes.push_back("Python: " + py.path + " (" + py.why + ")");
     return p;
   }

@@ -20,6 +20,7 @@ struct project_preset {
   std::vector<watcher::classifier::rule> rules;  ///< ahead of the built-in rules
   std::vector<std::string> env;        ///< the app's extra environment ("NAME=value")
   std::vector<std::string> notes;      ///< said at start: which interpreter, and why
+  bool preload = false;                ///< runs start from a warm interpreter (--preload)
 };
 
 /// Looks at `dir` (no recursion) and returns the preset for it, or nullopt. May run the candidate Python

@@ -5,6 +5,7 @@
 #include "proxy/limits.hpp"
 #include "proxy/log.hpp"
 
+#include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <system_error>
 #include <unistd.h>
 
 namespace liveproxy {
@@ -64,10 +66,13 @@ struct supervisor::child {
   explicit child(net::any_io_executor ex) : guard_fd(ex), status(ex), output(ex), kill_timer(ex) {}
   ~child() {
     if (control_fd >= 0) ::close(control_fd);
+    if (go_fd >= 0) ::close(go_fd);
   }
   pid_t guard = -1;
   pid_t pid = -1;  ///< the app, leader of its process group
   int control_fd = -1;
+  int go_fd = -1;         ///< a spare's go pipe (write end): one byte and it runs the app
+  bool spare = false;     ///< started as a spare and not yet told to go
   std::uint64_t generation = 0;
   std::chrono::steady_clock::time_point started_at{};
   std::chrono::steady_clock::time_point stop_requested_at{};
@@ -95,13 +100,29 @@ std::string app_exit::describe() const {
 }
 
 supervisor::supervisor(net::any_io_executor ex, supervisor_options opts, callbacks cb)
-    : ex_(std::move(ex)), opts_(std::move(opts)), cb_(std::move(cb)), output_(limits::app_output_lines) {}
+    : ex_(std::move(ex)), opts_(std::move(opts)), cb_(std::move(cb)), output_(limits::app_output_lines), spare_timer_(ex_) {}
 
 supervisor::~supervisor() {
   // Last resort when the loop is torn down with the app alive; the guard also stops the rest
   // when its control pipe closes with the child.
   if (child_ && !child_->gone) child_->kill_all();
+  discard_spare();
 }
+
+void supervisor::reconfigure(std::vector<std::string> command, std::vector<std::string> env,
+                             std::chrono::milliseconds start_timeout, std::vector<std::string> spare_command,
+                             std::vector<std::string> spare_env) {
+  opts_.command = std::move(command);
+  opts_.env = std::move(env);
+  opts_.start_timeout = start_timeout;
+  opts_.spare_command = std::move(spare_command);
+  opts_.spare_env = std::move(spare_env);
+  spare_failed_ = false;
+  // The waiting spare was started with the old command and environment.
+  discard_spare();
+}
+
+int supervisor::spare_pid() const { return spare_ && !spare_->app_done ? spare_->pid : 0; }
 
 bool supervisor::running() const { return waiting_for_port_ || (child_ && !child_->app_done); }
 
@@ -133,12 +154,14 @@ void supervisor::stop(bool now, std::function<void()> on_stopped) {
   }
   if (!child_) {
     restart_pending_ = false;
+    if (on_stopped) discard_spare();
     if (on_stopped) on_stopped();
     return;
   }
   if (on_stopped) {
     restart_pending_ = false;
     on_stopped_.push_back(std::move(on_stopped));
+    discard_spare();  // a final stop: no next run
   }
   auto c = child_;
   if (c->stopping && !now) return;
@@ -196,31 +219,117 @@ awaitable<void> supervisor::wait_port_then_launch(std::uint64_t ticket) {
   launch();
 }
 
-void supervisor::launch() {
+std::shared_ptr<supervisor::child> supervisor::spawn(bool spare) {
   spawn_spec spec;
-  spec.argv = opts_.command;
+  spec.argv = preloading() ? opts_.spare_command : opts_.command;
   spec.env_add = {"PORT=" + std::to_string(opts_.app_port),
                   // Python buffers stdout on a pipe; a dev server's output should appear as it is written.
                   "PYTHONUNBUFFERED=1"};
   spec.env_add.insert(spec.env_add.end(), opts_.env.begin(), opts_.env.end());
   spec.listen_fd = opts_.listen_fd;
   spec.listen_env = opts_.listen_env;
-  const guarded_run run = spawn_guarded(spec);
-
+  int go[2] = {-1, -1};
+  if (preloading()) {
+    spec.env_add.insert(spec.env_add.end(), opts_.spare_env.begin(), opts_.spare_env.end());
+    spec.env_add.push_back("LIVEPROXY_PRELOAD_GO_FD=" + std::to_string(go_fd_number));
+    if (::pipe2(go, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
+    // Above the numbers the app gets (3, go_fd_number), so that placing one cannot overwrite the other.
+    const int high = ::fcntl(go[0], F_DUPFD_CLOEXEC, 10);
+    ::close(go[0]);
+    go[0] = high;
+    spec.go_fd = go[0];
+    // A run started now goes at once: the byte waits in the pipe until the interpreter reads it.
+    if (!spare) {
+      [[maybe_unused]] auto n = ::write(go[1], "g", 1);
+    }
+  }
+  guarded_run run;
+  try {
+    run = spawn_guarded(spec);
+  } catch (...) {
+    if (go[0] >= 0) ::close(go[0]), ::close(go[1]);
+    throw;
+  }
+  if (go[0] >= 0) ::close(go[0]);
   auto c = std::make_shared<child>(ex_);
   c->guard = run.guard;
   c->pid = run.app;
   c->control_fd = run.control_fd;
-  c->generation = ++generation_;
-  c->started_at = started_at_ = std::chrono::steady_clock::now();
+  c->go_fd = spare ? go[1] : -1;
+  if (!spare && go[1] >= 0) ::close(go[1]);
+  c->spare = spare;
   c->output.assign(run.output_fd);
   ::fcntl(run.status_fd, F_SETFL, O_NONBLOCK);
   c->status.assign(run.status_fd);
   c->guard_fd.assign(run.guard_pidfd);
+  return c;
+}
+
+std::shared_ptr<supervisor::child> supervisor::take_spare() {
+  spare_timer_.cancel();
+  auto c = std::move(spare_);
+  spare_.reset();
+  if (!c) return nullptr;
+  if (c->app_done || c->gone || ::write(c->go_fd, "g", 1) != 1) {
+    c->kill_all();
+    return nullptr;
+  }
+  ::close(c->go_fd);
+  c->go_fd = -1;
+  c->spare = false;
+  return c;
+}
+
+void supervisor::schedule_spare() {
+  if (!preloading() || spare_) return;
+  spare_timer_.expires_after(opts_.spare_delay);
+  spare_timer_.async_wait([this](error_code ec) {
+    if (ec || !preloading() || spare_) return;
+    try {
+      spare_ = spawn(true);
+    } catch (const std::exception& e) {
+      log::warn(std::string("cannot start the preloaded interpreter: ") + e.what());
+      return;
+    }
+    log::detail("preloading the next run (pid " + std::to_string(spare_->pid) + ")");
+    net::co_spawn(ex_, watch_spare(spare_), net::detached);
+  });
+}
+
+void supervisor::discard_spare() {
+  spare_timer_.cancel();
+  if (spare_ && !spare_->gone) spare_->kill_all();
+  spare_.reset();
+}
+
+awaitable<void> supervisor::watch_spare(std::shared_ptr<child> c) {
+  co_await c->guard_fd.async_wait(net::posix::stream_descriptor::wait_read, use_tuple);
+  if (!c->spare) co_return;  // it became a run: watch_guard has it
+  ::waitpid(c->guard, nullptr, 0);
+  c->gone = c->app_done = true;
+  if (spare_ != c) co_return;  // discarded (killed) by us
+  spare_.reset();
+  spare_failed_ = true;
+  // It ended by itself while preloading: whatever it printed says why.
+  std::string out;
+  std::array<char, 4096> buf;
+  ::fcntl(c->output.native_handle(), F_SETFL, O_NONBLOCK);
+  for (ssize_t n; out.size() < 64 * 1024 && (n = ::read(c->output.native_handle(), buf.data(), buf.size())) > 0;)
+    out.append(buf.data(), static_cast<std::size_t>(n));
+  if (cb_.spare_failed) cb_.spare_failed(out);
+}
+
+void supervisor::launch() {
+  auto c = take_spare();
+  run_preloaded_ = c != nullptr;
+  if (!c) c = spawn(false);
+  c->generation = ++generation_;
+  c->started_at = started_at_ = std::chrono::steady_clock::now();
   child_ = c;
   output_.clear();
 
-  std::string line = "starting app (run " + std::to_string(c->generation) + ", pid " + std::to_string(c->pid) + "):";
+  std::string line = "starting app (run " + std::to_string(c->generation) + ", pid " + std::to_string(c->pid) +
+                     (run_preloaded_ ? ", preloaded" : "") + "):";
   for (const auto& a : opts_.command) line += " " + a;
   log::detail(line);
   if (cb_.started) cb_.started(c->generation, c->pid);
@@ -277,6 +386,8 @@ awaitable<void> supervisor::watch_guard(std::shared_ptr<child> c) {
   if (restart_pending_ && !child_ && !waiting_for_port_) {
     restart_pending_ = false;
     launch_when_port_free();
+  } else if (!child_ && stopped.empty()) {
+    schedule_spare();  // it ended (a crash, say): the next run, at the next change, starts warm
   }
 }
 
@@ -337,6 +448,7 @@ awaitable<void> supervisor::probe_ready(std::shared_ptr<child> c) {
     // requests go there at once. Whether the app does accept is watched separately.
     c->ready = true;
     if (cb_.ready) cb_.ready(c->generation);
+    if (child_ == c) schedule_spare();
     co_await watch_accepts(c);
     co_return;
   }
@@ -350,6 +462,7 @@ awaitable<void> supervisor::probe_ready(std::shared_ptr<child> c) {
     if (!ec) {
       c->ready = true;
       if (cb_.ready) cb_.ready(c->generation);
+      if (child_ == c) schedule_spare();
       co_return;
     }
     if (!timed_out && std::chrono::steady_clock::now() - c->started_at >= opts_.start_timeout) {

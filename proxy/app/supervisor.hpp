@@ -39,6 +39,14 @@ struct supervisor_options {
   bool listen_env = true;
   /// Extra environment ("NAME=value"), after PORT (so it can override it).
   std::vector<std::string> env;
+  /// --preload: a run's command that becomes the app only when told to (see assets/python_preload.py). Such a
+  /// run, a spare, is started in advance while the app serves; a (re)start then takes the spare instead of
+  /// starting a process. Empty: every run starts `command`.
+  std::vector<std::string> spare_command = {};
+  /// The spare's own environment (after env).
+  std::vector<std::string> spare_env = {};
+  /// How long after a run is ready (or has ended) its spare is started: the new run's first requests come first.
+  std::chrono::milliseconds spare_delay{250};
 };
 
 /// Owns at most one app process tree at a time. Everything runs on one executor.
@@ -50,6 +58,9 @@ class supervisor {
     std::function<void(std::uint64_t generation)> start_timed_out;  ///< it runs but did not listen in time
     std::function<void(std::uint64_t generation, int pid)> started = {};  ///< a run was started
     std::function<void()> output = {};                                 ///< the app printed something
+    /// A spare ended before it was used (preloading failed): `why` and its output. Runs are started the plain
+    /// way from then on.
+    std::function<void(const std::string& why)> spare_failed = {};
   };
 
   supervisor(net::any_io_executor ex, supervisor_options opts, callbacks cb);
@@ -67,11 +78,8 @@ class supervisor {
   void stop(bool now, std::function<void()> on_stopped);
 
   /// New command, environment and start timeout for the next run (liveproxy.json changed); restart() to apply.
-  void reconfigure(std::vector<std::string> command, std::vector<std::string> env, std::chrono::milliseconds start_timeout) {
-    opts_.command = std::move(command);
-    opts_.env = std::move(env);
-    opts_.start_timeout = start_timeout;
-  }
+  void reconfigure(std::vector<std::string> command, std::vector<std::string> env, std::chrono::milliseconds start_timeout,
+                   std::vector<std::string> spare_command, std::vector<std::string> spare_env);
 
   /// App starts so far (1 for the first run).
   std::uint64_t generation() const { return generation_; }
@@ -88,11 +96,24 @@ class supervisor {
   const output_log& output() const { return output_; }
   /// PID of the current app process (the group leader), or 0.
   int app_pid() const;
+  /// PID of the spare waiting to become the next run, or 0.
+  int spare_pid() const;
+  /// Runs start from spares (--preload, and no spare has failed).
+  bool preloading() const { return !opts_.spare_command.empty() && !spare_failed_; }
+  /// The current run was a spare (its imports were done before it was asked to start).
+  bool run_was_preloaded() const { return run_preloaded_; }
 
  private:
   struct child;
   void launch_when_port_free();
   void launch();
+  /// Starts a guarded run: the app's command, or (spare) the spare command waiting on its go pipe.
+  std::shared_ptr<child> spawn(bool spare);
+  /// The spare, told to go; null if there is none (or it has ended: preloading is then off).
+  std::shared_ptr<child> take_spare();
+  void schedule_spare();
+  void discard_spare();
+  awaitable<void> watch_spare(std::shared_ptr<child> c);
   void take_status(const std::shared_ptr<child>& c);
   awaitable<void> wait_port_then_launch(std::uint64_t ticket);
   awaitable<void> watch_status(std::shared_ptr<child> c);
@@ -112,6 +133,10 @@ class supervisor {
   std::uint64_t launch_ticket_ = 0;  ///< bumped to cancel a pending launch
   std::chrono::steady_clock::time_point started_at_{};
   std::vector<std::function<void()>> on_stopped_;
+  std::shared_ptr<child> spare_;
+  steady_timer spare_timer_;
+  bool spare_failed_ = false;
+  bool run_preloaded_ = false;
 };
 
 }  // namespace liveproxy

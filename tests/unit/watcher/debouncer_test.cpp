@@ -330,3 +330,23 @@ TEST_CASE("a temporary file does not drop an overflow", "[unit][watcher]") {
   CHECK(b->strongest == action::restart);
   CHECK(b->changes.empty());
 }
+
+TEST_CASE("restart_pending says a restart batch is on its way, and stops saying it if it was only temporary files",
+          "[unit][watcher]") {
+  debouncer d(80ms, 30ms);
+  CHECK_FALSE(d.restart_pending());
+  d.add(ch("site.css", action::css), t0);
+  CHECK_FALSE(d.restart_pending());
+  d.add(ch("tmp1234.py", action::restart), t0 + 1ms, file_event::created);
+  CHECK(d.restart_pending());
+  d.add(ch("tmp1234.py", action::restart), t0 + 2ms, file_event::removed);
+  CHECK_FALSE(d.restart_pending());
+  d.add(ch("views.py", action::restart), t0 + 3ms);
+  CHECK(d.restart_pending());
+  auto [b, at] = run_until_batch(d, t0 + 3ms);
+  REQUIRE(b);
+  CHECK(b->strongest == action::restart);
+  CHECK_FALSE(d.restart_pending());
+  d.add_overflow(at + 1ms);
+  CHECK(d.restart_pending());
+}
