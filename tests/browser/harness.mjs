@@ -258,12 +258,22 @@ export async function connected(page, timeout = CHANGE_TIMEOUT) {
 }
 
 /// Waits until fn (run in the page) returns a truthy value.
+/// While the page navigates (a reload), fn can throw (no #title yet) or lose its execution context: that is not
+/// an answer, so it is asked again until the timeout.
 export async function pageWait(page, what, fn, arg, timeout = CHANGE_TIMEOUT) {
-  try {
-    return await page.waitForFunction(fn, arg, { timeout, polling: 'raf' });
-  } catch (e) {
-    throw new Error(`timed out waiting in the page for ${what}; console:\n  ${(page.consoleLines || []).join('\n  ')}`);
+  const deadline = Date.now() + timeout;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      return await page.waitForFunction(fn, arg, { timeout: Math.max(1, deadline - Date.now()), polling: 'raf' });
+    } catch (e) {
+      last = e;
+      if (e.name === 'TimeoutError') break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
+  throw new Error(`timed out waiting in the page for ${what} (${last && last.message.split('\n')[0]}); console:\n  ` +
+                  (page.consoleLines || []).join('\n  '));
 }
 
 /// describe() with a LiveEnv started before and stopped after its tests; failures carry liveproxy's output.
