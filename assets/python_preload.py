@@ -36,14 +36,19 @@ def _liveproxy_preload():
 
     mtimes = {}
     if go_fd is not None and sys.version_info >= (3, 10):
+        import time
+        # A file written while (or just before) it was imported may be newer than what was imported: a time stamp
+        # from then cannot be trusted, and such a file counts as changed.
+        started = time.time_ns() - 2_000_000_000
         info.modules, info.skipped, info.import_seconds = _preload(learn, exclude, entry)
-        for module in list(sys.modules.values()):
+        for name, module in list(sys.modules.items()):
             path = getattr(module, "__file__", None)
-            if isinstance(path, str):
+            if isinstance(path, str) and name != "__main__":  # this file: liveproxy wrote it a moment ago
                 try:
-                    mtimes[path] = os.stat(path).st_mtime_ns
+                    mtime = os.stat(path).st_mtime_ns
                 except OSError:
-                    pass
+                    continue
+                mtimes[path] = None if mtime >= started else mtime
     if go_fd is not None:
         fd = int(go_fd)
         while True:

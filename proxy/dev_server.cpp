@@ -107,7 +107,8 @@ app_target make_target(net::any_io_executor ex, const config& cfg, std::uint16_t
 /// that saves twice). After that the burst is taken as many changes (a checkout): one start once settled.
 constexpr int speculative_starts_per_burst = 2;
 
-watcher::options watch_options(const config& cfg, std::function<void(bool)> on_restart_pending) {
+watcher::options watch_options(const config& cfg,
+                               std::function<void(bool, const std::vector<std::string>&)> on_restart_pending) {
   watcher::options o;
   o.on_restart_pending = std::move(on_restart_pending);
   o.roots = cfg.watch_dirs;
@@ -177,9 +178,9 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
            cfg_.upstream ? make_app_origin(cfg_.upstream->tls, cfg_.upstream->host, cfg_.upstream->port)
                          : make_app_origin(false, cfg_.app_host, app_port_),
            nullptr},
-      watcher_(std::make_unique<watcher::watcher>(ex,
-                                                  watch_options(cfg_, [this](bool p) { on_restart_pending(p); }),
-                                                  [this](const watcher::batch& b) { on_changes(b); })),
+      watcher_(std::make_unique<watcher::watcher>(
+          ex, watch_options(cfg_, [this](bool p, const auto& paths) { on_restart_pending(p, paths); }),
+          [this](const watcher::batch& b) { on_changes(b); })),
       stdin_(ex, [this] { manual_restart("rs typed"); }),
       crash_restart_timer_(ex),
       status_(ex, hub_, [this] { return supervisor_ ? supervisor_->output().lines() : std::deque<std::string>{}; }),
@@ -456,9 +457,9 @@ void dev_server::reload_config() {
     // Not from inside the old watcher's callback: the next turn of the loop.
     net::post(ex_, [this] {
       if (stopping_) return;
-      watcher_ = std::make_unique<watcher::watcher>(ex_,
-                                                    watch_options(cfg_, [this](bool p) { on_restart_pending(p); }),
-                                                    [this](const watcher::batch& b) { on_changes(b); });
+      watcher_ = std::make_unique<watcher::watcher>(
+          ex_, watch_options(cfg_, [this](bool p, const auto& paths) { on_restart_pending(p, paths); }),
+          [this](const watcher::batch& b) { on_changes(b); });
       watcher_->start();
       watch_extras();
     });
@@ -469,12 +470,16 @@ void dev_server::reload_config() {
   }
 }
 
-void dev_server::on_restart_pending(bool pending) {
+void dev_server::on_restart_pending(bool pending, const std::vector<std::string>& paths) {
   if (!supervisor_ || !cfg_.speculative_restart || stopping_) return;
   if (!pending) {
     if (spec_.active) settle_speculation("temporary files only");
     return;
   }
+  // liveproxy.json is read again once settled; whether that restarts the app depends on what changed in it.
+  if (!paths.empty() && !config_path_.empty() &&
+      std::all_of(paths.begin(), paths.end(), [&](const std::string& p) { return p == config_path_.string(); }))
+    return;
   if (!spec_.active) spec_ = speculation{true, 0, false, std::chrono::steady_clock::now(), {}, {}};
   if (spec_.starts >= speculative_starts_per_burst) {
     spec_.overtaken = true;

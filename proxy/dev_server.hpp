@@ -46,7 +46,7 @@ class dev_server {
  private:
   void on_changes(const watcher::batch& b);
   /// Code changes arrived (true) and will be a restart batch once settled; false: they were temporary files.
-  void on_restart_pending(bool pending);
+  void on_restart_pending(bool pending, const std::vector<std::string>& paths);
   /// The burst the app was restarted early for has settled: release what waited for it (or restart once more
   /// if changes came after the last early start). `what` names the changes.
   void settle_speculation(std::string what);

@@ -59,14 +59,14 @@ class engine final : public event_sink, public std::enable_shared_from_this<engi
     if (stopped_) return;
     const action act = classifier_.classify(rel_path);
     if (act == action::ignore) return;
-    debouncer_.add(change{std::move(path), std::move(rel_path), act}, debouncer::clock::now(), ev);
-    if (act == action::restart) restart_added_ = true;
+    debouncer_.add(change{path, std::move(rel_path), act}, debouncer::clock::now(), ev);
+    if (act == action::restart && restart_paths_.size() < max_restart_paths) restart_paths_.push_back(path);
   }
 
   void on_overflow() override {
     if (stopped_) return;
     debouncer_.add_overflow(debouncer::clock::now());
-    restart_added_ = true;
+    overflow_added_ = true;
   }
 
   void on_flush() override { deliver(); }
@@ -83,9 +83,11 @@ class engine final : public event_sink, public std::enable_shared_from_this<engi
   // Hands out everything due now, then sleeps until the next due time (no timer when idle).
   void deliver() {
     const auto self = shared_from_this();  // the callback may drop the last outside reference
-    if (std::exchange(restart_added_, false) && debouncer_.restart_pending() && opts_.on_restart_pending) {
+    const auto added = std::exchange(restart_paths_, {});
+    if ((!added.empty() || std::exchange(overflow_added_, false)) && debouncer_.restart_pending() &&
+        opts_.on_restart_pending) {
       restart_told_ = true;
-      opts_.on_restart_pending(true);
+      opts_.on_restart_pending(true, added);
       if (stopped_) return;
     }
     while (!stopped_) {
@@ -98,7 +100,7 @@ class engine final : public event_sink, public std::enable_shared_from_this<engi
     if (restart_told_ && !debouncer_.restart_pending()) {
       // Every code change of the burst was a temporary file: no restart batch will come.
       restart_told_ = false;
-      if (opts_.on_restart_pending) opts_.on_restart_pending(false);
+      if (opts_.on_restart_pending) opts_.on_restart_pending(false, {});
       if (stopped_) return;
     }
     const auto next = debouncer_.next_due();
@@ -129,7 +131,10 @@ class engine final : public event_sink, public std::enable_shared_from_this<engi
   std::shared_ptr<watch_tree> tree_;
   std::unique_ptr<backend> backend_;
   bool stopped_ = false;
-  bool restart_added_ = false;  ///< code changes arrived since the last delivery
+  /// Code changes that arrived since the last delivery (the first few: enough to tell what they are).
+  std::vector<std::string> restart_paths_;
+  static constexpr std::size_t max_restart_paths = 16;
+  bool overflow_added_ = false;
   bool restart_told_ = false;   ///< on_restart_pending(true) was said and its batch has not come yet
   bool armed_ = false;
   debouncer::time_point armed_for_{};

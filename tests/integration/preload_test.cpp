@@ -112,6 +112,8 @@ struct small_site {
     fs::create_directories(state);
     write_all(project / "app.py", small_app);
     write_all(lib / "fakelib.py", fake_lib);
+    // An installed library is old: one written just now would count as changed while it was being preloaded.
+    fs::last_write_time(lib / "fakelib.py", fs::file_time_type::clock::now() - 1h);
   }
   process_options options() const {
     process_options o;

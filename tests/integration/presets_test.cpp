@@ -43,7 +43,8 @@ TEST_CASE("presets: a Django project made by startproject runs with the bare com
   CHECK(out.find("found a Django project (manage.py)") != std::string::npos);
   // PATH may have another Python first (this machine's has one without Django): the one with Django is chosen.
   CHECK(out.find("Python: /usr/bin/python3") != std::string::npos);
-  CHECK(out.find("liveproxy -- /usr/bin/python3 manage.py runserver --noreload 127.0.0.1:{port}") != std::string::npos);
+  CHECK(out.find("liveproxy --preload -- /usr/bin/python3 manage.py runserver --noreload 127.0.0.1:{port}") !=
+        std::string::npos);
   const auto page = first_page(proxy);
   CHECK(page.status == 200);
   CHECK(page.body.find("/__liveproxy/client.js") != std::string::npos);
