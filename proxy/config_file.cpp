@@ -28,7 +28,7 @@ constexpr std::size_t max_file_size = 1 << 20;
 // Longest waits "settle_ms" and "coalesce_ms" accept, as --settle and --coalesce do.
 constexpr int max_wait_ms = 10'000;
 
-constexpr std::array<std::string_view, 28> keys{{
+constexpr std::array<std::string_view, 30> keys{{
     "$schema",
     "command",
     "upstream",
@@ -51,6 +51,8 @@ constexpr std::array<std::string_view, 28> keys{{
     "env",
     "restart_on_crash",
     "fd",
+    "preload",
+    "speculative_restart",
     "upstream_insecure",
     "upstream_host",
     "upstream_grace_ms",
@@ -686,6 +688,10 @@ class file_reader {
       cfg.restart_on_crash = flag(m, "command");
     } else if (key == "fd") {
       cfg.socket_handoff = flag(m, "command");
+    } else if (key == "preload") {
+      cfg.preload = flag(m, "command");
+    } else if (key == "speculative_restart") {
+      cfg.speculative_restart = bool_of(m.value, m.key);
     } else if (key == "upstream_insecure") {
       cfg.upstream_insecure = flag(m, "upstream");
     } else if (key == "upstream_host") {
@@ -874,7 +880,8 @@ std::span<const std::string_view> config_file_keys() { return keys; }
 // Live reloading.
 
 reload_effect effect_of(std::string_view key) {
-  if (key == "command" || key == "env" || key == "app_port" || key == "fd") return reload_effect::restart_app;
+  if (key == "command" || key == "env" || key == "app_port" || key == "fd" || key == "preload")
+    return reload_effect::restart_app;
   if (key == "watch" || key == "ignore" || key == "rules" || key == "backend" || key == "poll_ms" ||
       key == "settle_ms" || key == "coalesce_ms")
     return reload_effect::rebuild_watcher;
@@ -936,6 +943,10 @@ std::vector<std::string> changed_settings(const config& a, const config& b) {
       differs = a.restart_on_crash != b.restart_on_crash;
     else if (key == "fd")
       differs = a.socket_handoff != b.socket_handoff;
+    else if (key == "preload")
+      differs = a.preload != b.preload;
+    else if (key == "speculative_restart")
+      differs = a.speculative_restart != b.speculative_restart;
     else if (key == "upstream_insecure")
       differs = a.upstream_insecure != b.upstream_insecure;
     else if (key == "upstream_host")

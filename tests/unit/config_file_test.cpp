@@ -432,6 +432,8 @@ TEST_CASE("a key given twice, and settings the file makes contradictory", "[unit
         R"(liveproxy.json:1:36: "fd" goes with "command", and this file has "upstream" (at 1:2))");
   CHECK(error_for(R"({"serve": ".", "restart_on_crash": true})") ==
         R"(liveproxy.json:1:16: "restart_on_crash" goes with "command", and this file has "serve" (at 1:2))");
+  CHECK(error_for(R"({"serve": ".", "preload": true})") ==
+        R"(liveproxy.json:1:16: "preload" goes with "command", and this file has "serve" (at 1:2))");
   CHECK(error_for(R"({"command": ["x"], "upstream_host": true})") ==
         R"(liveproxy.json:1:20: "upstream_host" goes with "upstream", and this file has "command" (at 1:2))");
   CHECK(error_for(R"({"backend": "watchman", "poll_ms": 100})") ==
@@ -583,7 +585,7 @@ TEST_CASE("the schema's enums and defaults are the reader's", "[unit][config]") 
     CHECK(
         changed_settings(config{}, read_config(dir, "{\"" + key + "\": " + simdjson::to_string(value) + "}")).empty());
   }
-  CHECK(defaults == 17);
+  CHECK(defaults == 18);
 }
 
 TEST_CASE("which settings changed between two configurations", "[unit][config]") {

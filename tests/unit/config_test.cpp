@@ -220,3 +220,29 @@ TEST_CASE("Django's autoreloader left on is pointed out", "[unit][config]") {
   CHECK_THAT(on.warnings[0], Catch::Contains("--noreload"));
   CHECK(parse({"--", "python3", "manage.py", "runserver", "--noreload", "127.0.0.1:{port}"}).warnings.empty());
 }
+
+TEST_CASE("--preload, --no-preload and --no-speculative-restart", "[unit][config]") {
+  const auto plain = parse({"--", "python3", "app.py"});
+  CHECK_FALSE(plain.preload);
+  CHECK(plain.speculative_restart);
+  CHECK(parse({"--preload", "--", "python3", "app.py"}).preload == true);
+  CHECK(parse({"--no-preload", "--", "python3", "app.py"}).preload == false);
+  CHECK_FALSE(parse({"--no-speculative-restart", "--", "python3", "app.py"}).speculative_restart);
+  CHECK_THROWS_WITH(parse({"--preload", "--serve", "."}), Catch::Contains("--preload need a COMMAND"));
+  CHECK_THROWS_WITH(parse({"--preload", "--upstream", "http://127.0.0.1:8000"}),
+                    Catch::Contains("--preload need a COMMAND"));
+
+  // A preset turns preloading on unless the user said otherwise.
+  liveproxy::project_preset django;
+  django.command = {"/usr/bin/python3", "manage.py", "runserver", "--noreload", "127.0.0.1:{port}"};
+  django.preload = true;
+  auto detected = parse({});
+  liveproxy::apply_preset(detected, django);
+  CHECK(detected.preload == true);
+  auto refused = parse({"--no-preload"});
+  liveproxy::apply_preset(refused, django);
+  CHECK(refused.preload == false);
+  const std::string usage = usage_text();
+  CHECK(usage.find("--preload") != std::string::npos);
+  CHECK(usage.find("--no-speculative-restart") != std::string::npos);
+}
