@@ -480,8 +480,13 @@ void dev_server::on_restart_pending(bool pending, const std::vector<std::string>
   if (!paths.empty() && !config_path_.empty() &&
       std::all_of(paths.begin(), paths.end(), [&](const std::string& p) { return p == config_path_.string(); }))
     return;
-  if (!spec_.active) spec_ = speculation{true, 0, false, std::chrono::steady_clock::now(), {}, {}};
-  if (spec_.starts >= speculative_starts_per_burst) {
+  if (!spec_.active) {
+    // A deletion alone (or lost events) does not start the app early: the file is often written again at once
+    // (an editor's save), and that is the start worth making.
+    if (paths.empty()) return;
+    spec_ = speculation{true, 0, false, std::chrono::steady_clock::now(), {}, {}};
+  }
+  if (paths.empty() || spec_.starts >= speculative_starts_per_burst) {
     spec_.overtaken = true;
     return;
   }

@@ -60,7 +60,10 @@ class engine final : public event_sink, public std::enable_shared_from_this<engi
     const action act = classifier_.classify(rel_path);
     if (act == action::ignore) return;
     debouncer_.add(change{path, std::move(rel_path), act}, debouncer::clock::now(), ev);
-    if (act == action::restart && restart_paths_.size() < max_restart_paths) restart_paths_.push_back(path);
+    if (act != action::restart) return;
+    if (ev == file_event::removed) removal_added_ = true;  // often half of a save (vim renames the file away first)
+    else if (restart_paths_.size() < max_restart_paths) restart_paths_.push_back(path);
+    else restart_more_ = true;
   }
 
   void on_overflow() override {
@@ -84,10 +87,13 @@ class engine final : public event_sink, public std::enable_shared_from_this<engi
   void deliver() {
     const auto self = shared_from_this();  // the callback may drop the last outside reference
     const auto added = std::exchange(restart_paths_, {});
-    if ((!added.empty() || std::exchange(overflow_added_, false)) && debouncer_.restart_pending() &&
-        opts_.on_restart_pending) {
+    const bool more = std::exchange(restart_more_, false);
+    const bool removed = std::exchange(removal_added_, false);
+    const bool lost = std::exchange(overflow_added_, false);
+    if ((!added.empty() || removed || lost) && debouncer_.restart_pending() && opts_.on_restart_pending) {
       restart_told_ = true;
-      opts_.on_restart_pending(true, added);
+      // Paths only when every change written or created is named: the caller may act on what they are.
+      opts_.on_restart_pending(true, more ? std::vector<std::string>{} : added);
       if (stopped_) return;
     }
     while (!stopped_) {
@@ -134,6 +140,8 @@ class engine final : public event_sink, public std::enable_shared_from_this<engi
   /// Code changes that arrived since the last delivery (the first few: enough to tell what they are).
   std::vector<std::string> restart_paths_;
   static constexpr std::size_t max_restart_paths = 16;
+  bool restart_more_ = false;   ///< more than max_restart_paths of them
+  bool removal_added_ = false;  ///< code files deleted or renamed away since then
   bool overflow_added_ = false;
   bool restart_told_ = false;   ///< on_restart_pending(true) was said and its batch has not come yet
   bool armed_ = false;

@@ -36,9 +36,10 @@ struct options {
   /// Browser-only batches go out on the leading edge; later events of the same burst are coalesced for this long.
   std::chrono::milliseconds browser_coalesce{debouncer::default_browser_coalesce};
   /// Called with true as soon as code changes arrive (each read of events that brings some), before their
-  /// settle time, with their paths (the first few): the app may be restarted early on that. Their batch follows
-  /// through the batch callback once settled; if instead they all turn out to be temporary files, this is called
-  /// with false.
+  /// settle time: the app may be restarted early on that. `paths` names the code files written or created in
+  /// that read; it is empty when there were too many to name, or only deletions and renames away (often the
+  /// first half of an editor's save), or lost events. Their batch follows through the batch callback once
+  /// settled; if instead they all turn out to be temporary files, this is called with false.
   std::function<void(bool restart_pending, const std::vector<std::string>& paths)> on_restart_pending;
   /// Where notices go (watch limit reached, unreadable directory, deleted root, backend fallback): one
   /// line each, without a prefix, on the watcher's executor. Unset: "liveproxy: <text>" on stderr.
