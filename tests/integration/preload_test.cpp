@@ -10,6 +10,8 @@
 
 #include <sys/stat.h>
 
+#include <csignal>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -87,7 +89,16 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
-http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
+if os.environ.get("LISTEN_FDS") == "1" and os.environ.get("LISTEN_PID") == str(os.getpid()):
+    import socket
+    class S(http.server.HTTPServer):
+        def server_bind(self): pass
+        def server_activate(self): pass
+    srv = S(("127.0.0.1", 0), H, bind_and_activate=False)
+    srv.socket = socket.socket(fileno=3)
+else:
+    srv = http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), H)
+srv.serve_forever()
 # edits below
 )PY";
 
@@ -278,4 +289,39 @@ TEST_CASE("with --preload, a command that is not Python says why and runs it the
   CHECK(fields(http_get(proxy.port(), "/", {}, 20s).body)["lib"] == "a");
   CHECK(proxy.proc().output().find("--preload: the command does not start Python (sh); the app starts the plain way") !=
         std::string::npos);
+}
+
+TEST_CASE("a preloaded run takes the socket handed over with --fd, and LISTEN_PID names it",
+          "[integration][fs][net][preload]") {
+  small_site s;
+  liveproxy_process proxy({"--port", "0", "--verbose", "--preload", "--fd", "--", "/usr/bin/python3", "app.py"},
+                          s.options(), 20s);
+  REQUIRE(fields(http_get(proxy.port(), "/", {}, 20s).body)["lib"] == "a");
+  const std::string spare = next_spare(proxy, 0);
+  REQUIRE_FALSE(spare.empty());
+  REQUIRE(wait_until([&] { return fs::exists(s.state / ("imported." + spare)); }, 20s));
+  write_all(s.project / "app.py", read_all(s.project / "app.py") + "# edit 1\n");
+  std::map<std::string, std::string> after;
+  REQUIRE(wait_until(
+      [&] {
+        after = fields(http_get(proxy.port(), "/", {}, 10s).body);
+        return after["pid"] == spare;
+      },
+      30s, 20ms));
+  CHECK(after["preloaded"] == "1");
+}
+
+TEST_CASE("a waiting preloaded interpreter does not outlive liveproxy, even killed with SIGKILL",
+          "[integration][fs][net][preload]") {
+  small_site s;
+  liveproxy_process proxy({"--port", "0", "--verbose", "--preload", "--", "/usr/bin/python3", "app.py"}, s.options(),
+                          20s);
+  const auto first = fields(http_get(proxy.port(), "/", {}, 20s).body);
+  REQUIRE(first.count("pid") == 1);
+  const std::string spare = next_spare(proxy, 0);
+  REQUIRE_FALSE(spare.empty());
+  REQUIRE(wait_until([&] { return fs::exists(s.state / ("imported." + spare)); }, 20s));
+  proxy.proc().signal(SIGKILL);
+  CHECK(wait_until([&] { return process_is_gone(std::stoi(spare)); }, 10s));
+  CHECK(wait_until([&] { return process_is_gone(std::stoi(first.at("pid"))); }, 10s));
 }
