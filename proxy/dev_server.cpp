@@ -611,7 +611,8 @@ void dev_server::on_app_ready(std::uint64_t generation) {
   }
   if (pending_) {
     std::string outcome = "restarted in " + std::to_string(to_ms(std::chrono::steady_clock::now() - pending_->since)) +
-                          " ms (app start " + std::to_string(took.count()) + " ms)";
+                          " ms (app start " + std::to_string(took.count()) + " ms" +
+                          (supervisor_->run_was_preloaded() ? ", preloaded)" : ")");
     outcome += ", " + count_of(reloaded, "tab") + " reloaded";
     if (held != 0) outcome += ", " + count_of(held, "held request") + " released";
     finish_action(std::move(outcome));

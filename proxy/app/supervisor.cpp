@@ -100,7 +100,11 @@ std::string app_exit::describe() const {
 }
 
 supervisor::supervisor(net::any_io_executor ex, supervisor_options opts, callbacks cb)
-    : ex_(std::move(ex)), opts_(std::move(opts)), cb_(std::move(cb)), output_(limits::app_output_lines), spare_timer_(ex_) {}
+    : ex_(std::move(ex)),
+      opts_(std::move(opts)),
+      cb_(std::move(cb)),
+      output_(limits::app_output_lines),
+      spare_timer_(ex_) {}
 
 supervisor::~supervisor() {
   // Last resort when the loop is torn down with the app alive; the guard also stops the rest
@@ -154,8 +158,10 @@ void supervisor::stop(bool now, std::function<void()> on_stopped) {
   }
   if (!child_) {
     restart_pending_ = false;
-    if (on_stopped) discard_spare();
-    if (on_stopped) on_stopped();
+    if (on_stopped) {
+      discard_spare();
+      on_stopped();
+    }
     return;
   }
   if (on_stopped) {
@@ -235,7 +241,12 @@ std::shared_ptr<supervisor::child> supervisor::spawn(bool spare) {
     if (::pipe2(go, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
     // Above the numbers the app gets (3, go_fd_number), so that placing one cannot overwrite the other.
     const int high = ::fcntl(go[0], F_DUPFD_CLOEXEC, 10);
+    const int err = errno;
     ::close(go[0]);
+    if (high < 0) {
+      ::close(go[1]);
+      throw std::system_error(err, std::generic_category(), "fcntl(F_DUPFD_CLOEXEC)");
+    }
     go[0] = high;
     spec.go_fd = go[0];
     // A run started now goes at once: the byte waits in the pipe until the interpreter reads it.

@@ -173,7 +173,8 @@ TEST_CASE("a Django app restarts from a preloaded interpreter, and a settings er
   CHECK(std::stoi(after["preloaded"]) > 50);
   CHECK(after["management"] == "1");
   CHECK(after["project"] == "0");
-  CHECK(proxy.proc().wait_for_output("restarted in", 10s, mark));
+  CHECK(proxy.proc().wait_for_output(std::regex(R"(mysite/views\.py → restarted in \d+ ms \(app start \d+ ms, preloaded\))"),
+                                     10s, mark));
 
   SECTION("a SyntaxError in settings.py: the error page with the traceback, and the fix brings a warm run back") {
     const std::string next = next_spare(proxy, mark);
@@ -287,7 +288,8 @@ TEST_CASE("with --preload, a command that is not Python says why and runs it the
   liveproxy_process proxy({"--port", "0", "--preload", "--", "/bin/sh", "-c", "exec /usr/bin/python3 app.py"},
                           s.options(), 20s);
   CHECK(fields(http_get(proxy.port(), "/", {}, 20s).body)["lib"] == "a");
-  CHECK(proxy.proc().output().find("--preload: the command does not start Python (sh); the app starts the plain way") !=
+  const auto out = proxy.proc().output();
+  CHECK(out.find("--preload: the command does not start Python (sh); the app starts the plain way") !=
         std::string::npos);
 }
 
