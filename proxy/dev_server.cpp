@@ -246,6 +246,17 @@ std::pair<std::vector<std::string>, std::vector<std::string>> dev_server::spare_
     log::warn("--preload: " + why_not + "; the app starts the plain way");
     return {};
   }
+  // The warm interpreter restarts itself through sys.orig_argv (3.10) when a preloaded file changed.
+  const std::string version = python_version(python->interpreter);
+  if (const auto dot = version.find('.'); dot != std::string::npos) {
+    const int major = std::atoi(version.c_str());
+    const int minor = std::atoi(version.c_str() + dot + 1);
+    if (major < 3 || (major == 3 && minor < 10)) {
+      log::warn("--preload needs Python 3.10 or newer (" + python->interpreter + " is " + version +
+                "); the app starts the plain way");
+      return {};
+    }
+  }
   try {
     if (!preload_files_) preload_files_.emplace();
   } catch (const std::exception& e) {

@@ -191,6 +191,13 @@ bool run_python(const std::string& python, const std::string& code, std::string*
 
 }  // namespace
 
+std::string python_version(const std::string& python) {
+  const std::string path = python.find('/') == std::string::npos ? find_program(python) : python;
+  std::string out;
+  if (path.empty() || !run_python(path, "import sys; print('%d.%d' % sys.version_info[:2])", &out)) return "";
+  return out;
+}
+
 bool python_can_import(const std::string& python, const std::string& module) {
   return run_python(python, "import " + module, nullptr);
 }

@@ -37,6 +37,9 @@ std::vector<std::string> python_candidates(const std::filesystem::path& dir);
 /// True if `python` can import `module` (runs it; about 50-150 ms).
 bool python_can_import(const std::string& python, const std::string& module);
 
+/// "3.11" for the interpreter (a path, or a name looked up on PATH), or "" if it cannot be run.
+std::string python_version(const std::string& python);
+
 /// The module's __version__ as `python` sees it ("2.2.2"), or "" (not importable, or no version).
 std::string python_module_version(const std::string& python, const std::string& module);
 

@@ -327,3 +327,20 @@ TEST_CASE("a waiting preloaded interpreter does not outlive liveproxy, even kill
   CHECK(wait_until([&] { return process_is_gone(std::stoi(spare)); }, 10s));
   CHECK(wait_until([&] { return process_is_gone(std::stoi(first.at("pid"))); }, 10s));
 }
+
+TEST_CASE("with --preload, a Python older than 3.10 is said once and runs the plain way",
+          "[integration][fs][net][preload]") {
+  small_site s;
+  // A stand-in for an old interpreter: it says 3.8 when asked its version and runs the real one otherwise.
+  const fs::path old_python = s.root.path() / "python3.8";
+  write_all(old_python, "#!/bin/sh\ncase \"$2\" in *version_info*) echo 3.8; exit 0;; esac\nexec /usr/bin/python3 \"$@\"\n");
+  fs::permissions(old_python, fs::perms::owner_all);
+  liveproxy_process proxy({"--port", "0", "--verbose", "--preload", "--", old_python.string(), "app.py"}, s.options(),
+                          20s);
+  auto first = fields(http_get(proxy.port(), "/", {}, 20s).body);
+  CHECK(first["lib"] == "a");
+  CHECK(first["preloaded"] == "0");
+  const auto out = proxy.proc().output();
+  CHECK(out.find("--preload needs Python 3.10 or newer (" + old_python.string() + " is 3.8)") != std::string::npos);
+  CHECK(out.find("preloading the next run") == std::string::npos);
+}
