@@ -495,7 +495,7 @@ void dev_server::on_restart_pending(bool pending, const std::vector<std::string>
     // A deletion alone (or lost events) does not start the app early: the file is often written again at once
     // (an editor's save), and that is the start worth making.
     if (paths.empty()) return;
-    spec_ = speculation{true, 0, false, std::chrono::steady_clock::now(), {}, {}};
+    spec_ = speculation{true, 0, false, std::chrono::steady_clock::now(), {}, {}, {}};
   }
   if (paths.empty() || spec_.starts >= speculative_starts_per_burst) {
     spec_.overtaken = true;
@@ -504,6 +504,7 @@ void dev_server::on_restart_pending(bool pending, const std::vector<std::string>
   ++spec_.starts;
   spec_.overtaken = false;
   spec_.ready.reset();
+  spec_.ready_took.reset();
   spec_.exit.reset();
   log::detail("code changed: restarting now; requests wait until the changes settle");
   backoff_.reset();
@@ -514,14 +515,18 @@ void dev_server::settle_speculation(std::string what) {
   spec_.active = false;
   begin_action(std::move(what), "restart");
   pending_->since = spec_.since;
+  const auto ready = std::exchange(spec_.ready, std::nullopt);
+  const auto took = std::exchange(spec_.ready_took, std::nullopt);
+  const auto exit = std::exchange(spec_.exit, std::nullopt);
   if (spec_.overtaken) {
     restart_now();
     return;
   }
-  if (auto e = std::exchange(spec_.exit, std::nullopt)) {
-    on_app_exit(*e);
-  } else if (auto g = std::exchange(spec_.ready, std::nullopt); g && *g == supervisor_->generation()) {
-    on_app_ready(*g);
+  if (exit) {
+    on_app_exit(*exit);
+  } else if (ready && *ready == supervisor_->generation()) {
+    spec_.ready_took = took;
+    on_app_ready(*ready);
   }
 }
 
@@ -597,6 +602,7 @@ void dev_server::on_app_ready(std::uint64_t generation) {
   if (spec_.active) {
     // Started early: more changes may still come and replace it. It answers nothing until they have settled.
     spec_.ready = generation;
+    spec_.ready_took = std::chrono::duration_cast<std::chrono::milliseconds>(supervisor_->since_start());
     return;
   }
   pool_.new_generation(generation);
@@ -606,7 +612,9 @@ void dev_server::on_app_ready(std::uint64_t generation) {
   start_timed_out_ = false;
   foreign_listen_.reset();
   missing_module_.reset();
-  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(supervisor_->since_start());
+  // How long the app took to listen (a run started early may have been ready for a while).
+  const auto took = std::exchange(spec_.ready_took, std::nullopt)
+                        .value_or(std::chrono::duration_cast<std::chrono::milliseconds>(supervisor_->since_start()));
   const std::string ready = "app ready on port " + std::to_string(app_port_) + " in " + std::to_string(took.count()) +
                             " ms (run " + std::to_string(generation) + (handoff_ ? ", socket handed over" : "") + ")";
   if (pending_) log::detail(ready);

@@ -154,6 +154,7 @@ class dev_server {
     bool overtaken = false;  ///< changes came after the last early start: one more start once settled
     std::chrono::steady_clock::time_point since{};
     std::optional<std::uint64_t> ready;  ///< the run became ready meanwhile
+    std::optional<std::chrono::milliseconds> ready_took;  ///< that long after it was started
     std::optional<app_exit> exit;        ///< or it ended
   };
   speculation spec_;
