@@ -38,8 +38,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const host_check with_extra({extra});
   const bool allowed = loopback_only.host_allowed(host);
   FUZZ_CHECK(allowed == (!name.empty() && is_loopback_name(name)));
-  // Allowing a name adds that name and nothing else.
-  FUZZ_CHECK(with_extra.host_allowed(host) == (allowed || (!name.empty() && name == lower(extra))));
+  // Allowing a name adds that name and nothing else; a pattern adds what it says: "*" any name, "*.x" the names
+  // under x, ".x" x and the names under it.
+  const std::string pattern = lower(extra);
+  const bool by_pattern =
+      !name.empty() &&
+      (pattern == "*" ||
+       (pattern.starts_with("*.") ? name.size() > pattern.size() - 1 && name.ends_with(pattern.substr(1))
+        : pattern.starts_with(".") ? name == pattern.substr(1) || name.ends_with(pattern)
+                                   : name == pattern));
+  FUZZ_CHECK(with_extra.host_allowed(host) == (allowed || by_pattern));
 
   // Without an Origin it is not a cross-site browser request; with one, it must name a web origin.
   FUZZ_CHECK(loopback_only.origin_allowed("", host));
