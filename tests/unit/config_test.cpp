@@ -221,7 +221,7 @@ TEST_CASE("Django's autoreloader left on is pointed out", "[unit][config]") {
   CHECK(parse({"--", "python3", "manage.py", "runserver", "--noreload", "127.0.0.1:{port}"}).warnings.empty());
 }
 
-TEST_CASE("--preload, --no-preload and --no-speculative-restart", "[unit][config]") {
+TEST_CASE("the options for preloading and speculative restart", "[unit][config]") {
   const auto plain = parse({"--", "python3", "app.py"});
   CHECK_FALSE(plain.preload);
   CHECK(plain.speculative_restart);
