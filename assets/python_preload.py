@@ -34,13 +34,14 @@ def _liveproxy_preload():
     info.waited = go_fd is not None
     sys.modules["_liveproxy_preload"] = info
 
+    names = _learned(learn)
     mtimes = {}
     if go_fd is not None and sys.version_info >= (3, 10):
         import time
         # A file written while (or just before) it was imported may be newer than what was imported: a time stamp
         # from then cannot be trusted, and such a file counts as changed.
         started = time.time_ns() - 2_000_000_000
-        info.modules, info.skipped, info.import_seconds = _preload(learn, exclude, entry)
+        info.modules, info.skipped, info.import_seconds = _preload(names, exclude, entry)
         for name, module in list(sys.modules.items()):
             path = getattr(module, "__file__", None)
             if isinstance(path, str) and name != "__main__":  # this file: liveproxy wrote it a moment ago
@@ -75,7 +76,7 @@ def _liveproxy_preload():
                 os.execv(sys.executable, sys.orig_argv)
 
     if learn:
-        _record_imports(learn, entry)
+        _record_imports(learn, entry, set(names))
     sys.argv = ["-m"] + args[2:] if module_mode else args
     main = type(sys)("__main__")
     main.__builtins__ = __builtins__
@@ -96,7 +97,16 @@ def _liveproxy_preload():
     exec(compile(source, args[0], "exec"), main.__dict__)
 
 
-def _preload(learn, exclude, entry):
+def _learned(learn):
+    """The module names earlier runs recorded, each once, in the order first seen."""
+    try:
+        with open(learn, encoding="utf-8") as f:
+            return list(dict.fromkeys(line.strip() for line in f if line.strip()))
+    except OSError:
+        return []
+
+
+def _preload(names, exclude, entry):
     import importlib
     import importlib.util
     import time
@@ -104,11 +114,6 @@ def _preload(learn, exclude, entry):
     started = time.perf_counter()
     library = _library_dirs()
     before = set(sys.modules)  # the preloader's own imports are not the app's
-    try:
-        with open(learn, encoding="utf-8") as f:
-            names = list(dict.fromkeys(line.strip() for line in f))
-    except OSError:
-        names = []
     project_tops = set()
     library_tops = set()
     skipped = []
@@ -170,7 +175,7 @@ def _is_project(top, library, exclude):
     return False
 
 
-def _record_imports(learn, entry):
+def _record_imports(learn, entry, known):
     try:
         fd = os.open(learn, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
     except OSError:
@@ -181,7 +186,9 @@ def _record_imports(learn, entry):
 
         @staticmethod
         def find_spec(name, path=None, target=None):
-            if name != entry and "__main__" not in name:
+            # Each name once in the file: the project's own modules (never preloaded) come back at every run.
+            if name != entry and "__main__" not in name and name not in known:
+                known.add(name)
                 try:
                     os.write(fd, (name + "\n").encode("utf-8", "replace"))
                 except OSError:

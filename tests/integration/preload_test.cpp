@@ -316,8 +316,11 @@ TEST_CASE("a preloaded run takes the socket handed over with --fd, and LISTEN_PI
 TEST_CASE("a waiting preloaded interpreter does not outlive liveproxy, even killed with SIGKILL",
           "[integration][fs][net][preload]") {
   small_site s;
-  liveproxy_process proxy({"--port", "0", "--verbose", "--preload", "--", "/usr/bin/python3", "app.py"}, s.options(),
-                          20s);
+  auto opts = s.options();
+  // liveproxy killed outright cannot remove its preload directory: keep it inside this test's own.
+  opts.env.emplace_back("TMPDIR", s.root.path().string());
+  opts.env.emplace_back("XDG_RUNTIME_DIR", "");
+  liveproxy_process proxy({"--port", "0", "--verbose", "--preload", "--", "/usr/bin/python3", "app.py"}, opts, 20s);
   const auto first = fields(http_get(proxy.port(), "/", {}, 20s).body);
   REQUIRE(first.count("pid") == 1);
   const std::string spare = next_spare(proxy, 0);
