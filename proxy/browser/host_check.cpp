@@ -45,6 +45,8 @@ host_check::host_check(std::vector<std::string> extra_hosts) : extra_hosts_(std:
   for (auto& h : extra_hosts_) {
     h = lower(h);
     if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);  // an IPv6 address
+    // "*." names no domain: without its dot it would read as "*", every name. It allows nothing.
+    if (h == "*.") h.clear();
     if (h.size() > 1 && h.back() == '.') h.pop_back();
   }
 }

@@ -40,7 +40,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(allowed == (!name.empty() && is_loopback_name(name)));
   // Allowing a name adds that name and nothing else; a pattern adds what it says: "*" any name, "*.x" the names
   // under x, ".x" x and the names under it.
-  const std::string pattern = lower(extra);
+  // The value as host_check keeps it: lower case, an IPv6 address without brackets, no trailing dot ("*." is none).
+  std::string pattern = lower(extra);
+  if (pattern.size() > 2 && pattern.front() == '[' && pattern.back() == ']')
+    pattern = pattern.substr(1, pattern.size() - 2);
+  if (pattern == "*.") pattern.clear();
+  if (pattern.size() > 1 && pattern.back() == '.') pattern.pop_back();
   const bool by_pattern =
       !name.empty() &&
       (pattern == "*" ||

@@ -22,6 +22,9 @@ TEST_CASE("allowed Hosts: exact names, *.domain for subdomains, .domain for both
     CHECK_FALSE(hosts.host_allowed(refused));
   }
   CHECK(host_check({"*"}).host_allowed("anything.example"));
+  // "*." is no pattern (the option refuses it); dropping its dot must not make it "*" (found by the fuzzer).
+  CHECK_FALSE(host_check({"*."}).host_allowed("anything.example"));
+  CHECK_FALSE(host_check({"*."}).host_allowed("\x0e"));
 }
 
 TEST_CASE("a refused Host is told how to allow it, with its name only when it is a plain name", "[unit]") {
