@@ -23,9 +23,11 @@ def _liveproxy_preload():
     args = sys.argv[1:]
     module_mode = len(args) >= 2 and args[0] == "-m"
     entry = args[1] if module_mode else None
-    # What `python ARGS` puts first on sys.path: the script's directory, or the working directory for -m. Set before
-    # preloading, so that every name resolves as it will in the app.
-    sys.path[0] = os.getcwd() if module_mode else os.path.dirname(os.path.realpath(args[0]))
+    # What `python ARGS` puts first on sys.path in place of this file's directory: the script's, or the working
+    # directory for -m. Set before preloading, so that every name resolves as it will in the app. (With -P or -I
+    # Python puts neither there.)
+    if sys.path and sys.path[0] == os.path.dirname(os.path.realpath(__file__)):
+        sys.path[0] = os.getcwd() if module_mode else os.path.dirname(os.path.realpath(args[0]))
 
     info = type(sys)("_liveproxy_preload")
     info.modules = ()
