@@ -3,9 +3,11 @@
 # seed corpus for a fixed number of runs, two targets at a time; prints runs, executions per second and new
 # inputs per target, and exits non-zero if any target crashed, hung or broke a property.
 #
-# usage: tests/fuzz/run.sh [--runs N] [--max-seconds S] [--replay] [TARGET...]
+# usage: tests/fuzz/run.sh [--runs N] [--max-seconds S] [--seed N] [--replay] [TARGET...]
 #   --runs N         inputs each target runs, seeds included (default 200000, as CI)
 #   --max-seconds S  stop a target after S seconds even if its runs are not done (default 120)
+#   --seed N         libFuzzer's random seed (default: a new one each run); CI fixes it, so that what passed
+#                    here passes there and a failure can be replayed
 #   --replay         run every corpus input once, no mutation
 # A crash is saved as build-fuzz/crashes/<target>-crash-<sha1>. Fix the bug, then copy the file into
 # tests/fuzz/corpus/<target>/: ctest replays every corpus in every build, so it stays a regression test.
@@ -15,13 +17,15 @@ cd "$(dirname "$0")/../.."
 runs=200000
 max_seconds=120
 replay=0
+seed=
 targets=()
 while (($#)); do
   case "$1" in
     --runs) runs="$2"; shift 2 ;;
     --max-seconds) max_seconds="$2"; shift 2 ;;
+    --seed) seed="$2"; shift 2 ;;
     --replay) replay=1; shift ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     *) targets+=("$1"); shift ;;
   esac
@@ -59,7 +63,8 @@ run_one() {
   mkdir -p "build-fuzz/corpus/$t"
   dict=$(dict_for "$t")
   "$bin" -runs="$runs" -max_total_time="$max_seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-    -artifact_prefix="build-fuzz/crashes/$t-" ${dict:+-dict="$dict"} "build-fuzz/corpus/$t" "$seeds" \
+    -artifact_prefix="build-fuzz/crashes/$t-" ${dict:+-dict="$dict"} ${seed:+-seed="$seed"} "build-fuzz/corpus/$t" \
+    "$seeds" \
     >"$out/$t.log" 2>&1
 }
 
