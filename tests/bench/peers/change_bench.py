@@ -39,19 +39,35 @@ PAGE = '<!doctype html><html><head><link rel="stylesheet" href="style.css"></hea
 CSS = "h1 { color: rgb(%d, 100, 50); }\n"
 
 
+class Tool:
+    """How to start a tool on a folder, which client reads its socket, and the pace its defaults allow."""
+
+    def __init__(self, cmd, client, interval=0.05, spacing=0.0, max_edits=None):
+        self.cmd = cmd              # (port, folder) -> argv
+        self.client = client        # a reload_clients.Client class
+        self.interval = interval    # between writes while waiting for the first change: past its debounce
+        self.spacing = spacing      # at least this long from one edit to the next
+        self.max_edits = max_edits  # edits per file at most (for a tool whose spacing makes 100 too long)
+
+
 def tools(args):
     bin_dir = os.path.join(args.peers, "node_modules", ".bin")
     lp = lambda port, site: [args.binary, "--port", str(port), "--serve", site, "--quiet"]  # noqa: E731
     return {
-        "liveproxy": (lp, C.Liveproxy, 0.05),
-        "liveproxy /livereload": (lp, C.LiveReload, 0.05),
-        "browser-sync": (lambda port, site: [os.path.join(bin_dir, "browser-sync"), "start", "--server", site, "--watch",
-                                             "--port", str(port), "--no-open", "--no-ui", "--no-notify", "--no-online"],
-                         C.BrowserSync, 0.6),
-        "live-server": (lambda port, site: [os.path.join(bin_dir, "live-server"), site, "--port=%d" % port,
-                                            "--host=127.0.0.1", "--no-browser", "--quiet"], C.LiveServer, 0.15),
-        "python-livereload": (lambda port, site: ["/usr/bin/python3", "/usr/bin/livereload", site, "-p", str(port),
-                                                  "--host", "127.0.0.1"], C.LiveReload, 0.05),
+        "liveproxy": Tool(lp, C.Liveproxy),
+        "liveproxy /livereload": Tool(lp, C.LiveReload),
+        # Its reloadDebounce (500 ms) restarts with every change: writes closer than that are never reported.
+        "browser-sync": Tool(lambda port, site: [os.path.join(bin_dir, "browser-sync"), "start", "--server", site,
+                                                 "--watch", "--port", str(port), "--no-open", "--no-ui", "--no-notify",
+                                                 "--no-online"], C.BrowserSync, interval=0.6),
+        # Its socket sends are debounced by --wait (100 ms).
+        "live-server": Tool(lambda port, site: [os.path.join(bin_dir, "live-server"), site, "--port=%d" % port,
+                                                "--host=127.0.0.1", "--no-browser", "--quiet"], C.LiveServer,
+                            interval=0.15),
+        # It drops every change that comes within 3 s of its previous reload (handlers.py, poll_tasks): edits 3.1 s
+        # apart, so 10 per file at most.
+        "python-livereload": Tool(lambda port, site: ["/usr/bin/python3", "/usr/bin/livereload", site, "-p", str(port),
+                                                      "--host", "127.0.0.1"], C.LiveReload, spacing=3.1, max_edits=10),
     }
 
 
@@ -102,11 +118,13 @@ async def first_change(client, site, interval, timeout=60):
     return None
 
 
-async def edits(client, path, kind, count, label):
-    """count edits of path; latencies in ms, and how many were never reported."""
+async def edits(client, path, kind, count, spacing, label):
+    """count edits of path, at least spacing s apart; latencies in ms, and how many were never reported."""
     lat, missed, streak = [], 0, 0
+    t0 = 0.0
     for i in range(1, count + 1):
         text = CSS % (i % 256) if kind == "css" else PAGE % i
+        await asyncio.sleep(max(0.0, t0 + spacing - time.monotonic()))
         t0 = time.monotonic()
         write(path, text)
         t = await client.wait(kind, t0, EDIT_TIMEOUT)
@@ -125,9 +143,8 @@ async def edits(client, path, kind, count, label):
 
 
 async def run_tool(name, spec, site, args, tree, want_idle, want_latency):
-    cmd_of, client_cls, interval = spec
     port = B.free_port()
-    cmd = cmd_of(port, site)
+    cmd = spec.cmd(port, site)
     logf = os.path.join(os.path.dirname(site), "%s-%s.log" % (name.replace(" ", "_").replace("/", ""), tree))
     p = B.start(cmd, logf, cwd=site)
     row = {"tool": name, "tree": tree, "cmd": " ".join(cmd)}
@@ -135,8 +152,8 @@ async def run_tool(name, spec, site, args, tree, want_idle, want_latency):
     try:
         if not B.wait_port(port, p, 60):
             raise RuntimeError("did not listen on %d: %s" % (port, open(logf, errors="replace").read()[-500:]))
-        client = await connect(client_cls, port, p)
-        t = await first_change(client, site, interval)
+        client = await connect(spec.client, port, p)
+        t = await first_change(client, site, spec.interval)
         if t is None:
             raise RuntimeError("reported no change within 60 s")
         row["watching"] = t - p.started
@@ -147,9 +164,12 @@ async def run_tool(name, spec, site, args, tree, want_idle, want_latency):
             row["idle_cpu"] = B.cpu_seconds(p.pid) - c0
             row["rss"] = B.rss_mb(p.pid)
         if want_latency:
-            await asyncio.sleep(0.5)
+            count = min(args.edits, spec.max_edits or args.edits)
+            row["edits"] = count
             for kind, file in (("css", "style.css"), ("reload", "index.html")):
-                lat, missed = await edits(client, os.path.join(site, file), kind, args.edits, "%s %s" % (name, tree))
+                await asyncio.sleep(max(0.5, spec.spacing))  # past the previous reload, however it came
+                lat, missed = await edits(client, os.path.join(site, file), kind, count, spec.spacing,
+                                          "%s %s" % (name, tree))
                 row[kind] = lat
                 row[kind + "_missed"] = missed
                 B.log("%s, %s tree, %s: p50 %s ms, p95 %s ms, %d missed" % (
@@ -250,11 +270,15 @@ def latency_table(rows, edits):
             base = B.percentile(base, 50) if base else None
             ratios.append("%.1f" % (mine / base) if mine and base else "-")
         print("| %s | %s | %s | %s | %s | %s | %s | %s | %d / %d |" % (
-            r["tool"], tree, *cells, *ratios, r["css_missed"] + r["reload_missed"], 2 * edits))
+            r["tool"], tree, *cells, *ratios, r["css_missed"] + r["reload_missed"], 2 * r["edits"]))
     print()
-    print("Milliseconds from just before the write to the message's arrival on the tool's socket, over %d edits of "
-          "each file, one edit at a time (the next %d ms after the previous message); not reported: edits with no "
-          "message within %.0f s." % (edits, GAP * 1000, EDIT_TIMEOUT))
+    print("Milliseconds from just before the write (open with truncation, write, close) to the message's arrival on "
+          "the tool's socket, over %d edits of each file, one edit at a time (the next %d ms after the previous "
+          "message); not reported: edits with no message within %.0f s. python-livereload drops any change within "
+          "3 s of its previous reload, so its edits are 3.1 s apart and %d per file; with pyinotify installed (a "
+          "Recommends of python3-livereload) it reacts to IN_MODIFY, i.e. already to the truncation, before the "
+          "new content is written, where liveproxy waits for the close."
+          % (edits, GAP * 1000, EDIT_TIMEOUT, min(edits, 10)))
 
 
 def idle_table(rows, idle):
