@@ -67,6 +67,7 @@ struct cleanup_state {
 };
 cleanup_state cleanup;
 std::atomic<pid_t> measuring_child{0};
+std::atomic<bool> stopping{false};  // set by the signal thread: the main thread must stop writing trees
 std::atomic<pid_t> watchman_service{0};
 
 void remember(const fs::path& p) {
@@ -74,13 +75,23 @@ void remember(const fs::path& p) {
   cleanup.paths.push_back(p);
 }
 
-void remove_all_remembered() {
+void remove_all_remembered_once() {
   const std::lock_guard lock(cleanup.mutex);
   for (const auto& p : cleanup.paths) {
     std::error_code ec;
-    // The main thread may still be adding files while a signal removes the tree: try a few times.
-    for (int i = 0; i < 3 && fs::exists(p, ec); ++i) fs::remove_all(p, ec);
+    fs::remove_all(p, ec);
   }
+}
+
+bool nothing_left() {
+  const std::lock_guard lock(cleanup.mutex);
+  std::error_code ec;
+  return std::none_of(cleanup.paths.begin(), cleanup.paths.end(), [&](const fs::path& p) { return fs::exists(p, ec); });
+}
+
+void remove_all_remembered() {
+  remove_all_remembered_once();
+  const std::lock_guard lock(cleanup.mutex);
   cleanup.paths.clear();
 }
 
@@ -101,6 +112,7 @@ void start_signal_thread(const sigset_t& set) {
   std::thread([set] {
     int sig = 0;
     if (::sigwait(&set, &sig) != 0) return;
+    stopping = true;
     std::cerr << "\nwatcher_bench: " << (sig == SIGINT ? "interrupted" : "terminated") << ": removing the trees\n";
     for (auto* who : {&measuring_child, &watchman_service}) {
       if (const pid_t pid = who->load(); pid > 0) {
@@ -108,7 +120,12 @@ void start_signal_thread(const sigset_t& set) {
         ::waitpid(pid, nullptr, 0);
       }
     }
-    remove_all_remembered();
+    // The main thread parks at its next file once it sees `stopping`; until then a removal may race with it.
+    for (int i = 0; i < 100; ++i) {
+      remove_all_remembered_once();
+      if (nothing_left()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     ::_exit(128 + sig);
   }).detach();
 }
@@ -137,6 +154,7 @@ fs::path make_tree(const fs::path& base, int files) {
       static const char* const names[] = {"f0.css", "f1.html", "f2.py", "f3.js", "f4.py",
                                           "f5.png", "f6.py",   "f7.txt", "f8.py", "f9.json"};
       for (const char* n : names) {
+        while (stopping) ::pause();  // the signal thread is removing the tree and will end the process
         const int fd = ::open((d / n).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (fd >= 0) {
           (void)!::write(fd, "x\n", 2);
@@ -262,6 +280,7 @@ std::string in_child(const fs::path& root, int files, mode m, const settings& s,
   char buf[512];
   for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
   ::close(fds[0]);
+  while (stopping) ::pause();  // the child was killed by the signal thread, which ends the process
   int status = 0;
   ::waitpid(pid, &status, 0);
   measuring_child = 0;
@@ -344,6 +363,11 @@ int main(int argc, char** argv) {
     if (a == "--keep-trees") {
       s.keep_trees = true;
       continue;
+    }
+    static const char* const valued[] = {"--idle", "--writes", "--poll-ms", "--dir", "--watchman", "--trees"};
+    if (std::find(std::begin(valued), std::end(valued), a) == std::end(valued)) {
+      std::cerr << "watcher_bench: unknown argument " << a << "\n" << usage;
+      return 2;
     }
     if (i + 1 >= argc) {
       std::cerr << "watcher_bench: " << a << " wants a value\n" << usage;
