@@ -114,6 +114,15 @@ class Poller:
             await asyncio.sleep(0.05)
 
 
+def listen_overflows():
+    """The kernel's count of connections dropped because a listen queue was full (all sockets: TcpExt
+    ListenOverflows). A burst of connects to an app with a short backlog (Django's runserver: 10) shows up here, and
+    each dropped connect is retried by the kernel only after 1 s, then 3 s, 7 s..."""
+    with open("/proc/net/netstat") as f:
+        lines = [l.split() for l in f if l.startswith("TcpExt:")]
+    return int(dict(zip(lines[0], lines[1])).get("ListenOverflows", 0)) if len(lines) >= 2 else 0
+
+
 def make_project(base):
     proj = os.path.join(base, "mysite")
     os.makedirs(proj)
@@ -172,10 +181,12 @@ async def run_tool(name, proj, args, help_text, logs):
             await asyncio.sleep(0.05)
         await asyncio.sleep(1.0)
         first = len(poller.records)
-        lat = []
+        overflows = listen_overflows()
+        lat, edit_times = [], []
         for n in range(1, args.edits + 1):
             t0 = time.monotonic()
             write_urls(proj, n)
+            edit_times.append((t0, n))
             while True:
                 got = poller.first_with(n, t0)
                 if got or time.monotonic() > t0 + NEW_CONTENT_TIMEOUT:
@@ -191,6 +202,7 @@ async def run_tool(name, proj, args, help_text, logs):
             # Past Django's reloader tick (1 s) so each edit is seen as its own.
             await asyncio.sleep(0.3 + (1.0 if name in ("runserver", "browser-sync + runserver") else 0))
         await poller.stop()
+        row["overflows"] = listen_overflows() - overflows
         recs = poller.records[first:]
         row.update(lat=lat, requests=len(recs),
                    refused=sum(1 for r in recs if r[2] == "refused"),
@@ -201,8 +213,10 @@ async def run_tool(name, proj, args, help_text, logs):
             with open(os.path.join(args.timeline, name.replace(" ", "_") + ".csv"), "w") as f:
                 f.write("start_s,end_s,outcome,version\n")
                 t_base = poller.records[0][0]
-                for s, e, o, v in poller.records:
-                    f.write("%.4f,%.4f,%s,%s\n" % (s - t_base, e - t_base, o, "" if v is None else v))
+                rows = [(s, e, o, "" if v is None else v) for s, e, o, v in poller.records]
+                rows += [(t, t, "edit", n) for t, n in edit_times]
+                for s, e, o, v in sorted(rows):
+                    f.write("%.4f,%.4f,%s,%s\n" % (s - t_base, e - t_base, o, v))
     except Exception as e:
         row["error"] = str(e)
         B.log("%s: %s" % (name, e))
@@ -215,20 +229,22 @@ async def run_tool(name, proj, args, help_text, logs):
 
 
 def table(rows, args):
-    print("| tool | new content after: median | p95 | errors (refused / 5xx / reset) | hung (> %g s) | requests |"
-          % args.timeout)
-    print("|---|---|---|---|---|---|")
+    print("| tool | new content after: median | p95 | errors (refused / 5xx / reset) | hung (> %g s) | requests "
+          "| listen-queue overflows |" % args.timeout)
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
         if "error" in r:
-            print("| %s | %s | | | | |" % (r["tool"], r["error"]))
+            print("| %s | %s | | | | | |" % (r["tool"], r["error"]))
             continue
-        print("| %s | %s ms | %s ms | %d / %d / %d | %d | %d |" % (
+        print("| %s | %s ms | %s ms | %d / %d / %d | %d | %d | %d |" % (
             r["tool"], B.fmt_ms(B.percentile(r["lat"], 50)), B.fmt_ms(B.percentile(r["lat"], 95)),
-            r["refused"], r["fivexx"], r["reset"], r["hung"], r["requests"]))
+            r["refused"], r["fivexx"], r["reset"], r["hung"], r["requests"], r["overflows"]))
     print()
     print("%d edits of urls.py per tool; a request started every %d ms (new connection, %g s client timeout); "
           "milliseconds from just before the write to the end of the first response with the new version. Errors "
-          "and hung requests over the whole run of edits." % (args.edits, args.poll_ms, args.timeout))
+          "and hung requests over the whole run of edits. Listen-queue overflows: the kernel's count (TcpExt "
+          "ListenOverflows, machine-wide) over the run: connects dropped because a listen queue was full, each "
+          "retried by the client's kernel only after 1 s, then 3 s." % (args.edits, args.poll_ms, args.timeout))
     print()
     print("Commands (in the project folder):")
     for r in rows:
