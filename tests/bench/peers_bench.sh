@@ -24,7 +24,9 @@ set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly SCRIPT_DIR
-readonly ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
+ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
+readonly ROOT
+# shellcheck disable=SC2034  # read by bench_lib.sh
 BENCH_NAME=peers_bench
 # shellcheck source=tests/bench/bench_lib.sh
 source "$SCRIPT_DIR/bench_lib.sh"
@@ -132,7 +134,7 @@ header() {
   for t in liveproxy nginx wrk node browser-sync live-server python-livereload django python chromium; do
     echo "| $t | $(version_of "$t" || echo '?') |"
   done
-  echo "| liveproxy binary | \`$LIVEPROXY_BINARY\` |"
+  echo "| liveproxy binary | \`$LIVEPROXY_BINARY\`, built $(date -u -r "$LIVEPROXY_BINARY" '+%Y-%m-%d %H:%M UTC') |"
   if awk -v l="${started%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > 0.5 * n) }'; then
     echo
     echo "**The machine was busy when the run started (load ${started%% *} on $(nproc) cores): other processes" \
@@ -200,12 +202,22 @@ section_3() {
 }
 
 section_4() {
-  local edits=20
-  ((QUICK)) && edits=5
+  local edits=20 gentle=10
+  ((QUICK)) && { edits=5; gentle=3; }
   echo "## 4. Django code edit -> new content served"
   echo
-  "$PY" "$SCRIPT_DIR/peers/code_edit_bench.py" --binary "$LIVEPROXY_BINARY" --peers "$PEERS" --edits "$edits" ||
-    echo "(failed: see the log)"
+  echo "Twice: a client starting a request every 20 ms (about 50 requests arrive while the app restarts, as when" \
+    "several tabs reload a page with its assets), then every 100 ms (about 10)."
+  echo
+  echo "### A request every 20 ms"
+  echo
+  "$PY" "$SCRIPT_DIR/peers/code_edit_bench.py" --binary "$LIVEPROXY_BINARY" --peers "$PEERS" --edits "$edits" \
+    --poll-ms 20 || echo "(failed: see the log)"
+  echo
+  echo "### A request every 100 ms"
+  echo
+  "$PY" "$SCRIPT_DIR/peers/code_edit_bench.py" --binary "$LIVEPROXY_BINARY" --peers "$PEERS" --edits "$gentle" \
+    --poll-ms 100 || echo "(failed: see the log)"
 }
 
 section_5() {

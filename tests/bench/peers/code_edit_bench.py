@@ -99,12 +99,16 @@ class Poller:
         finally:
             writer.close()
         if status >= 500:
-            return "5xx", None
+            # The status and the start of the body, kept in the timeline: which 5xx, said by whom.
+            title = re.search(rb"(?is)<title>(.*?)</title>", body)
+            said = title.group(1) if title else body[:120]
+            return "5xx", "%d %s" % (status, re.sub(rb"\s+", b" ", said).decode("utf-8", "replace").replace(",", ";"))
         v = re.search(rb"version (\d+)", body)
-        return ("ok", int(v.group(1))) if status == 200 and v else ("other", None)
+        # version: the number served, or for anything else the status and the start of the body
+        return ("ok", int(v.group(1))) if status == 200 and v else ("other", "%d" % status)
 
     def first_with(self, version, since):
-        ends = [e for s, e, o, v in self.records if v == version and e >= since]
+        ends = [e for s, e, o, v in self.records if o == "ok" and v == version and e >= since]
         return min(ends) if ends else None
 
     async def stop(self):
@@ -211,7 +215,7 @@ async def run_tool(name, proj, args, help_text, logs):
                    hung=sum(1 for r in recs if r[2] == "hung"), skipped=poller.skipped)
         if args.timeline:
             with open(os.path.join(args.timeline, name.replace(" ", "_") + ".csv"), "w") as f:
-                f.write("start_s,end_s,outcome,version\n")
+                f.write("start_s,end_s,outcome,version_or_detail\n")
                 t_base = poller.records[0][0]
                 rows = [(s, e, o, "" if v is None else v) for s, e, o, v in poller.records]
                 rows += [(t, t, "edit", n) for t, n in edit_times]
