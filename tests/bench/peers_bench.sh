@@ -60,6 +60,18 @@ parse_args() {
 
 wants() { [[ ",$ONLY," == *",$1,"* ]]; }
 
+# helper CMD...: runs a section's benchmark in the background and waits for it, so that Ctrl-C or SIGTERM runs
+# our trap at once (bash defers traps until a foreground child ends); the trap's cleanup stops LOAD_PID, and the
+# helper's own trap or signal handler stops what it started.
+helper() {
+  "$@" &
+  LOAD_PID=$!
+  local status=0
+  wait "$LOAD_PID" || status=$?
+  LOAD_PID=""
+  return "$status"
+}
+
 # --- installing the peers -----------------------------------------------------------------------
 
 # need PACKAGE TEST...: PACKAGE (Debian) is wanted unless the command TEST succeeds.
@@ -155,7 +167,7 @@ section_1() {
   echo
   echo '```'
   BROWSER_SYNC_DIR="$PEERS" LIVEPROXY_BINARY="$LIVEPROXY_BINARY" \
-    "$SCRIPT_DIR/proxy_bench.sh" --with-browser-sync --rounds "$rounds" --duration "$duration" --warmup "$warmup" || true
+    helper "$SCRIPT_DIR/proxy_bench.sh" --with-browser-sync --rounds "$rounds" --duration "$duration" --warmup "$warmup" || true
   echo '```'
   echo
   echo "Commands: origin and nginx proxy from \`tests/bench/proxy_bench/*.conf.in\` (one worker each);" \
@@ -171,7 +183,7 @@ run_change_bench() {
   if wants 6 && ! wants 2; then only=(--only idle); fi
   local edits=100 idle=30
   ((QUICK)) && { edits=20; idle=10; }
-  "$PY" "$SCRIPT_DIR/peers/change_bench.py" --binary "$LIVEPROXY_BINARY" --peers "$PEERS" --edits "$edits" \
+  helper "$PY" "$SCRIPT_DIR/peers/change_bench.py" --binary "$LIVEPROXY_BINARY" --peers "$PEERS" --edits "$edits" \
     --idle "$idle" "${only[@]}" --out-prefix "$WORK/change" || log "change_bench.py failed"
 }
 
@@ -197,7 +209,7 @@ section_3() {
     "the load event / next frame that shows the colour)."
   echo
   echo '```'
-  LIVEPROXY_BINARY="$LIVEPROXY_BINARY" node "$SCRIPT_DIR/css_swap_bench.mjs" --edits "$edits" || echo "(failed: see the log)"
+  LIVEPROXY_BINARY="$LIVEPROXY_BINARY" helper node "$SCRIPT_DIR/css_swap_bench.mjs" --edits "$edits" || echo "(failed: see the log)"
   echo '```'
 }
 
@@ -211,12 +223,12 @@ section_4() {
   echo
   echo "### A request every 20 ms"
   echo
-  "$PY" "$SCRIPT_DIR/peers/code_edit_bench.py" --binary "$LIVEPROXY_BINARY" --peers "$PEERS" --edits "$edits" \
+  helper "$PY" "$SCRIPT_DIR/peers/code_edit_bench.py" --binary "$LIVEPROXY_BINARY" --peers "$PEERS" --edits "$edits" \
     --poll-ms 20 || echo "(failed: see the log)"
   echo
   echo "### A request every 100 ms"
   echo
-  "$PY" "$SCRIPT_DIR/peers/code_edit_bench.py" --binary "$LIVEPROXY_BINARY" --peers "$PEERS" --edits "$gentle" \
+  helper "$PY" "$SCRIPT_DIR/peers/code_edit_bench.py" --binary "$LIVEPROXY_BINARY" --peers "$PEERS" --edits "$gentle" \
     --poll-ms 100 || echo "(failed: see the log)"
 }
 
@@ -229,7 +241,7 @@ section_5() {
     "'ours' = stop + spawn + readiness + forwarding (target: <= 5 ms median)."
   echo
   echo '```'
-  "$PY" "$SCRIPT_DIR/restart_bench.py" --binary "$LIVEPROXY_BINARY" --runs "$runs" || echo "(failed: see the log)"
+  helper "$PY" "$SCRIPT_DIR/restart_bench.py" --binary "$LIVEPROXY_BINARY" --runs "$runs" || echo "(failed: see the log)"
   echo '```'
 }
 
@@ -239,10 +251,23 @@ section_6() {
   cat "$WORK/change-idle.md" 2>/dev/null || echo "(no figures: see the log)"
 }
 
+# peers_cleanup: the EXIT trap. A running section's benchmark gets SIGTERM and up to 15 s to stop what it started
+# and remove its files (closing Chromium takes a few seconds), then bench_lib.sh's cleanup does the rest.
+peers_cleanup() {
+  local status=$? i
+  set +e  # the (exit) below must not end the trap before the cleanup
+  if [[ -n "${LOAD_PID:-}" ]] && kill -TERM "$LOAD_PID" 2>/dev/null; then
+    for ((i = 0; i < 150; i++)); do kill -0 "$LOAD_PID" 2>/dev/null || break; sleep 0.1; done
+  fi
+  (exit "$status")
+  cleanup
+}
+
 main() {
   parse_args "$@"
   WORK="$(mktemp -d /tmp/peers_bench.XXXXXX)"
   install_traps
+  trap peers_cleanup EXIT
   install_peers
   LIVEPROXY_BINARY="$(liveproxy_path "$LIVEPROXY_BINARY")" || die "build liveproxy first (cmake --build build)"
   local started t0 n

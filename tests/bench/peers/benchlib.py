@@ -23,12 +23,29 @@ def log(*what):
 
 
 def _on_signal(signum, _frame):
-    # SystemExit unwinds through every finally, then atexit removes what is left.
-    raise SystemExit(128 + signum)
+    # At once, not by unwinding: an asyncio run would first cancel its tasks, whose websocket closes and process
+    # stops can take seconds. Every tool's group gets SIGTERM, then SIGKILL a second later; the trees go.
+    log("interrupted: stopping the tools, removing the temporary files")
+    for p in _procs:
+        try:
+            os.killpg(p.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + 1
+    while time.monotonic() < deadline and any(p.poll() is None for p in _procs):
+        time.sleep(0.02)
+    for p in _procs:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    for d in _dirs:
+        shutil.rmtree(d, ignore_errors=True)
+    os._exit(128 + signum)
 
 
 def install_cleanup():
-    """Ctrl-C and SIGTERM end the run through the same path as a normal exit: started processes stopped, trees gone."""
+    """Started processes stopped and temporary trees removed at exit, and at once on Ctrl-C and SIGTERM."""
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
     atexit.register(cleanup)
