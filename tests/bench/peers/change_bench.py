@@ -4,13 +4,13 @@
 For each tool (liveproxy --serve on its socket and on its LiveReload endpoint, browser-sync --server --watch,
 live-server, python-livereload, and for --idle Django's runserver reloader), each at its defaults, serving and
 watching the same folder:
-  latency  100 edits of a stylesheet and 100 of an HTML page (truncate + write, as an editor saves without a
-           rename), each timed from just before the write to the arrival of the tool's message on its socket;
-           in a small folder and with 20,000 more files in it. p50/p95 and the ratio to liveproxy's socket.
+  latency  --edits edits of a stylesheet and as many of an HTML page (truncate + write, as an editor saves
+           without a rename), each timed from just before the write to the arrival of the tool's message on its
+           socket; in a small folder and with 20,000 more files in it. p50/p95 and the ratio to liveproxy's socket.
+           python-livereload drops changes within 3 s of its last reload: 10 edits per file, 3.1 s apart.
   idle     on the 20,000-file folder: spawn -> first change reported (a stylesheet written every 50 ms; 150 ms for
            live-server and 600 ms for browser-sync, whose debounce of 100 and 500 ms would otherwise swallow every
-           write), then CPU over --idle seconds of
-           quiet and the resident memory of the tool's whole process tree.
+           write), then CPU over --idle seconds of quiet and the resident memory of the tool's process tree.
 Prints Markdown tables on stdout, progress on stderr. The folder and every tool started are removed/stopped at
 the end, also on Ctrl-C and SIGTERM.
 
@@ -253,7 +253,8 @@ def run_django_idle(base, args):
 
 
 def latency_table(rows, edits):
-    print("| tool | folder | CSS p50 | CSS p95 | HTML p50 | HTML p95 | CSS p50 / liveproxy | HTML p50 / liveproxy | not reported |")
+    print("| tool | folder | CSS p50 | CSS p95 | HTML p50 | HTML p95 | CSS p50 / liveproxy | HTML p50 / liveproxy "
+          "| not reported |")
     print("|---|---|---|---|---|---|---|---|---|")
     ref = {r["tree"]: r for r in rows if r["tool"] == "liveproxy" and "error" not in r}
     for r in rows:
@@ -292,8 +293,9 @@ def idle_table(rows, idle):
             r["tool"], r["watching"], r["idle_cpu"], 100 * r["idle_cpu"] / idle, r["rss"]))
     print()
     print("Watching a folder of %d files: spawn -> the first change the tool reports (a stylesheet written every "
-          "50 ms; 150 ms for live-server and 600 ms for browser-sync, past their debounce of 100 and 500 ms; for Django, urls.py every 200 ms, and the moment its reloader ends the "
-          "serving process), then CPU time over %d s with no change, and the resident memory of the tool's whole "
+          "50 ms; 150 ms for live-server and 600 ms for browser-sync, past their debounce of 100 and 500 ms; for "
+          "Django, urls.py every 200 ms, and the moment its reloader ends the serving process), then CPU time over "
+          "%d s with no change, and the resident memory of the tool's whole "
           "process tree (Django: reloader parent and serving child)." % (TREE_FILES, idle))
 
 
@@ -302,8 +304,8 @@ def main():
     ap.add_argument("--edits", type=int, default=100)
     ap.add_argument("--idle", type=int, default=30)
     ap.add_argument("--only", choices=("latency", "idle"))
-    ap.add_argument("--tools", default=None, help="comma-separated subset of: liveproxy, liveproxy /livereload, browser-sync, live-server, "
-                    "python-livereload, Django runserver (default: all)")
+    ap.add_argument("--tools", default=None, help="comma-separated subset of: liveproxy, liveproxy /livereload, "
+                    "browser-sync, live-server, python-livereload, Django runserver (default: all)")
     ap.add_argument("--binary", default=os.path.join(ROOT, "build", "liveproxy"))
     ap.add_argument("--out-prefix", help="write the tables to PREFIX-latency.md and PREFIX-idle.md, not stdout")
     ap.add_argument("--peers", default=os.path.join(ROOT, "tests", "bench", ".peers"),
@@ -328,7 +330,8 @@ def main():
             # The LiveReload endpoint is the same process as liveproxy's socket: one idle row is enough.
             idle = args.only != "latency" and name != "liveproxy /livereload"
             if args.only != "idle" or idle:
-                B.log("%s: folder with %d files%s" % (name, TREE_FILES, " (idle for %d s first)" % args.idle if idle else ""))
+                first = " (idle for %d s first)" % args.idle if idle else ""
+                B.log("%s: folder with %d files%s" % (name, TREE_FILES, first))
                 row = await run_tool(name, spec, big, args, "20k", idle, args.only != "idle")
                 if args.only != "idle":
                     lat_rows.append(row)

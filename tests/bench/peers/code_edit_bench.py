@@ -174,7 +174,8 @@ async def run_tool(name, proj, args, help_text, logs):
             log = os.path.join(logs, "%s-%d.log" % (name.replace(" ", "_").replace("+", ""), i))
             procs.append(B.start(cmd, log, cwd=proj))
             if not B.wait_port(listens, procs[-1], 60):
-                raise RuntimeError("%s did not listen on %d: %s" % (cmd[0], listens, open(log, errors="replace").read()[-300:]))
+                tail = open(log, errors="replace").read()[-300:]
+                raise RuntimeError("%s did not listen on %d: %s" % (cmd[0], listens, tail))
         write_urls(proj, 0)
         poller = Poller(port, args.poll_ms / 1000, args.timeout)
         poller.start()
