@@ -242,6 +242,11 @@ section_5() {
   echo
   echo '```'
   helper "$PY" "$SCRIPT_DIR/restart_bench.py" --binary "$LIVEPROXY_BINARY" --runs "$runs" || echo "(failed: see the log)"
+  if "$LIVEPROXY_BINARY" --help | grep -q -- --no-speculative-restart; then
+    echo
+    helper "$PY" "$SCRIPT_DIR/restart_bench.py" --binary "$LIVEPROXY_BINARY" --runs "$runs" --speculative ||
+      echo "(failed: see the log)"
+  fi
   echo '```'
 }
 
