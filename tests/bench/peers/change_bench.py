@@ -7,7 +7,8 @@ watching the same folder:
   latency  --edits edits of a stylesheet and as many of an HTML page (truncate + write, as an editor saves
            without a rename), each timed from just before the write to the arrival of the tool's message on its
            socket; in a small folder and with 20,000 more files in it. p50/p95 and the ratio to liveproxy's socket.
-           python-livereload drops changes within 3 s of its last reload: 10 edits per file, 3.1 s apart.
+           python-livereload drops changes within 3 s of its last reload: a tenth as many edits (3 to 10), 3.1 s
+           apart.
   idle     on the 20,000-file folder: spawn -> first change reported (a stylesheet written every 50 ms; 150 ms for
            live-server and 600 ms for browser-sync, whose debounce of 100 and 500 ms would otherwise swallow every
            write), then CPU over --idle seconds of quiet and the resident memory of the tool's process tree.
@@ -65,9 +66,10 @@ def tools(args):
                                                 "--host=127.0.0.1", "--no-browser", "--quiet"], C.LiveServer,
                             interval=0.15),
         # It drops every change that comes within 3 s of its previous reload (handlers.py, poll_tasks): edits 3.1 s
-        # apart, so 10 per file at most.
+        # apart, so a tenth as many (3 to 10 per file).
         "python-livereload": Tool(lambda port, site: ["/usr/bin/python3", "/usr/bin/livereload", site, "-p", str(port),
-                                                      "--host", "127.0.0.1"], C.LiveReload, spacing=3.1, max_edits=10),
+                                                      "--host", "127.0.0.1"], C.LiveReload, spacing=3.1,
+                                  max_edits=min(10, max(3, args.edits // 10))),
     }
 
 
@@ -279,7 +281,7 @@ def latency_table(rows, edits):
           "3 s of its previous reload, so its edits are 3.1 s apart and %d per file; with pyinotify installed (a "
           "Recommends of python3-livereload) it reacts to IN_MODIFY, i.e. already to the truncation, before the "
           "new content is written, where liveproxy waits for the close."
-          % (edits, GAP * 1000, EDIT_TIMEOUT, min(edits, 10)))
+          % (edits, GAP * 1000, EDIT_TIMEOUT, min(10, max(3, edits // 10))))
 
 
 def idle_table(rows, idle):
