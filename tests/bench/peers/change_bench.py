@@ -55,6 +55,9 @@ def tools(args):
     bin_dir = os.path.join(args.peers, "node_modules", ".bin")
     lp = lambda port, site: [args.binary, "--port", str(port), "--serve", site, "--quiet"]  # noqa: E731
     return {
+        # The reference: inotify -> WebSocket in a few lines, nothing else (minimal_relay.py).
+        "minimal relay (Python)": Tool(lambda port, site: ["/usr/bin/python3", os.path.join(HERE, "minimal_relay.py"),
+                                                           str(port), site], C.MinimalRelay),
         "liveproxy": Tool(lp, C.Liveproxy),
         "liveproxy /livereload": Tool(lp, C.LiveReload),
         # Its reloadDebounce (500 ms) restarts with every change: writes closer than that are never reported.
@@ -280,7 +283,9 @@ def latency_table(rows, edits):
           "message); not reported: edits with no message within %.0f s. python-livereload drops any change within "
           "3 s of its previous reload, so its edits are 3.1 s apart and %d per file; with pyinotify installed (a "
           "Recommends of python3-livereload) it reacts to IN_MODIFY, i.e. already to the truncation, before the "
-          "new content is written, where liveproxy waits for the close."
+          "new content is written, where liveproxy waits for the close. The minimal relay is the reference for what "
+          "this machine and this client allow: a few lines of Python relaying inotify (top level only) to a "
+          "WebSocket (peers/minimal_relay.py)."
           % (edits, GAP * 1000, EDIT_TIMEOUT, min(10, max(3, edits // 10))))
 
 
@@ -306,7 +311,8 @@ def main():
     ap.add_argument("--edits", type=int, default=100)
     ap.add_argument("--idle", type=int, default=30)
     ap.add_argument("--only", choices=("latency", "idle"))
-    ap.add_argument("--tools", default=None, help="comma-separated subset of: liveproxy, liveproxy /livereload, "
+    ap.add_argument("--tools", default=None, help="comma-separated subset of: minimal relay (Python), "
+                    "liveproxy, liveproxy /livereload, "
                     "browser-sync, live-server, python-livereload, Django runserver (default: all)")
     ap.add_argument("--binary", default=os.path.join(ROOT, "build", "liveproxy"))
     ap.add_argument("--out-prefix", help="write the tables to PREFIX-latency.md and PREFIX-idle.md, not stdout")
@@ -329,8 +335,9 @@ def main():
             if args.only != "idle":
                 B.log("%s: small folder" % name)
                 lat_rows.append(await run_tool(name, spec, small, args, "small", False, True))
-            # The LiveReload endpoint is the same process as liveproxy's socket: one idle row is enough.
-            idle = args.only != "latency" and name != "liveproxy /livereload"
+            # The LiveReload endpoint is the same process as liveproxy's socket: one idle row is enough. The minimal
+            # relay watches the top level only: nothing to say about watching a tree.
+            idle = args.only != "latency" and name not in ("liveproxy /livereload", "minimal relay (Python)")
             if args.only != "idle" or idle:
                 first = " (idle for %d s first)" % args.idle if idle else ""
                 B.log("%s: folder with %d files%s" % (name, TREE_FILES, first))

@@ -79,6 +79,13 @@ class Liveproxy(Client):
         return t if t in ("css", "reload") else None
 
 
+class MinimalRelay(Liveproxy):
+    """minimal_relay.py: liveproxy's message format on the WebSocket at /."""
+
+    def __init__(self, port):
+        Client.__init__(self, "ws://127.0.0.1:%d/" % port)
+
+
 class LiveReload(Client):
     """LiveReload protocol 7 (liveproxy's /livereload, python-livereload): hello, then info, then reload commands."""
 
