@@ -14,7 +14,7 @@
 # It is a measurement, not a test: it exits non-zero only on a usage error or when a section could not run.
 #
 # Usage: tests/bench/peers_bench.sh [--quick] [--only N[,N...]] [--binary PATH] [--out FILE]
-#   --quick   fewer edits, rounds and seconds (under 10 minutes instead of about 20; rougher figures)
+#   --quick   fewer edits, rounds and seconds (about 6 minutes instead of about 20; rougher figures)
 #   --only N  run only these sections (numbers above, comma-separated)
 #   --out     where to save the report (default: tests/bench/RESULTS.md for a full run, else
 #             tests/bench/RESULTS-partial.md, which git ignores)
