@@ -8,31 +8,38 @@
 # could not be measured).
 #
 # Usage: tests/bench/process_bench.sh [--files N] [--idle SECS] [--requests N]
+#   Progress on stderr; the tree and liveproxy are removed/stopped at the end, also on Ctrl-C and SIGTERM.
 # Environment: LIVEPROXY_BINARY (default ./build/liveproxy)
 set -euo pipefail
 
 FILES=20000
 IDLE=30
 REQUESTS=500
-LIVEPROXY_BINARY="$(realpath "${LIVEPROXY_BINARY:-./build/liveproxy}")"
+LIVEPROXY_BINARY="${LIVEPROXY_BINARY:-./build/liveproxy}"
 while (($#)); do
   case "$1" in
     --files) FILES="$2"; shift 2 ;;
     --idle) IDLE="$2"; shift 2 ;;
     --requests) REQUESTS="$2"; shift 2 ;;
-    -h|--help) sed -n '/^# Usage:/,/^# Environment/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '/^# Usage:/,/^# Environment/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
+[[ -x "$LIVEPROXY_BINARY" ]] || { echo "liveproxy binary not found: $LIVEPROXY_BINARY (set LIVEPROXY_BINARY)" >&2; exit 2; }
+LIVEPROXY_BINARY="$(realpath "$LIVEPROXY_BINARY")"
 command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
 
 WORK="$(mktemp -d /tmp/process_bench.XXXXXX)"
 LP_PID=""
+log() { printf '[process_bench] %s\n' "$*" >&2; }
 cleanup() {
   [[ -n "$LP_PID" ]] && kill -TERM "$LP_PID" 2>/dev/null && wait "$LP_PID" 2>/dev/null
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT
+trap 'log "terminated"; exit 143' TERM
+log "writing $FILES files under $WORK/tree"
 
 # The tree: FILES files, 10 per directory, directories two levels deep (as watcher_bench makes them).
 /usr/bin/python3 - "$WORK/tree" "$FILES" <<'EOF'
@@ -53,6 +60,7 @@ ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 hz="$(getconf CLK_TCK)"
 
+log "starting liveproxy in front of python3 -m http.server, watching the tree"
 start_ns="$(date +%s%N)"
 (cd "$WORK/tree" && exec "$LIVEPROXY_BINARY" --port 0 --watch . -- /usr/bin/python3 -m http.server --bind 127.0.0.1 '{port}') \
   >"$WORK/out.log" 2>&1 &
@@ -76,8 +84,9 @@ app_pid="$(pgrep -f "http.server --bind 127.0.0.1 [0-9]" | while read -r p; do
   [[ "$(readlink "/proc/$p/cwd")" == "$WORK/tree" ]] && echo "$p"; done | head -1)"
 [[ -n "$app_pid" ]] || { echo "app process not found" >&2; exit 2; }
 
+log "served $REQUESTS requests; now $IDLE s idle"
 lp0="$(ticks "$LP_PID")"; app0="$(ticks "$app_pid")"
-sleep "$IDLE"
+sleep "$IDLE" & wait $!   # in the background, so that Ctrl-C runs the trap at once
 lp1="$(ticks "$LP_PID")"; app1="$(ticks "$app_pid")"
 
 awk -v r="$(( (ready_ns - start_ns) / 1000000 ))" -v n="$FILES" -v req="$REQUESTS" -v idle="$IDLE" -v hz="$hz" \

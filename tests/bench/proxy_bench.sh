@@ -618,7 +618,9 @@ print_report() {
   local -a pairs=()
   has_target nginx && pairs+=("nginx direct")
   has_target liveproxy && pairs+=("liveproxy direct" "liveproxy nginx")
-  has_target browser-sync && pairs+=("browser-sync direct" "liveproxy browser-sync")
+  has_target browser-sync && pairs+=("browser-sync direct")
+  has_target browser-sync && has_target nginx && pairs+=("browser-sync nginx")
+  has_target browser-sync && has_target liveproxy && pairs+=("liveproxy browser-sync")
   local pair a b html bin
   for pair in "${pairs[@]}"; do
     read -r a b <<<"$pair"

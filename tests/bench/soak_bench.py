@@ -12,6 +12,8 @@ reload events seen, and liveproxy's open descriptors and RSS after the first 100
 The claim: no failed or hung request, and the same descriptors (and RSS within noise) at both points.
 
 usage: tests/bench/soak_bench.py [--restarts N] [--workers N] [--binary PATH]
+Progress on stderr (every 100 restarts); liveproxy and the temporary folder are stopped and removed at the end,
+also on Ctrl-C and SIGTERM.
 """
 import argparse
 import asyncio
@@ -181,8 +183,9 @@ def main():
             if i == 100:
                 at_100 = quiet_figures(base, load, proxy.pid)
             if i % 100 == 0:
-                print("  %d restarts, %.1f s, requests ok %d failed %d hung %d" %
-                      (i, time.time() - started, load.ok, load.failed, load.hung), flush=True)
+                print("[soak_bench] %d/%d restarts, %.1f s, requests ok %d failed %d hung %d" %
+                      (i, args.restarts, time.time() - started, load.ok, load.failed, load.hung),
+                      file=sys.stderr, flush=True)
         at_end = quiet_figures(base, load, proxy.pid)
         elapsed = time.time() - started
         load.stop.set()
@@ -211,7 +214,13 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
 
 
+def on_term(signum, _frame):
+    # Unwinds through main's finally: liveproxy's group stopped, the temporary folder removed.
+    raise SystemExit(128 + signum)
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, on_term)
     try:
         sys.exit(main())
     except KeyboardInterrupt:

@@ -1,6 +1,10 @@
 // Watcher benchmark: time to ready, memory, idle CPU and write->event latency per backend and tree size.
 // Usage: watcher_bench [--idle SECONDS] [--writes N] [--poll-ms MS] [--trees 20000,100000] [--dir /tmp]
 //                      [--watchman yes]   (adds a watchman row: a private watchman service per tree)
+//                      [--keep-trees]     (leave the generated trees for the next run, which reuses them)
+// Progress goes to stderr, one line per tree and per row. The trees (about 0.5 GB for the defaults) are removed at
+// the end, also on Ctrl-C and SIGTERM: a thread waits for those signals, stops the measuring child and watchman,
+// removes the trees and exits.
 #include "watcher/watcher.hpp"
 
 // GCC 12 at -O2 reports a false "potential null pointer dereference" inside Asio's scheduler.
@@ -10,7 +14,9 @@
 #pragma GCC diagnostic pop
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -18,6 +24,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -25,9 +32,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -44,7 +53,82 @@ struct settings {
   std::vector<int> trees{20000, 100000};
   fs::path dir = "/tmp";
   bool watchman = false;
+  bool keep_trees = false;
 };
+
+constexpr const char* usage =
+    "usage: watcher_bench [--idle S] [--writes N] [--poll-ms MS] [--trees 20000,100000] [--dir D] [--watchman yes]"
+    " [--keep-trees]\n";
+
+// What a signal must clean up: the trees (and watchman state dirs) made so far, and the processes running now.
+struct cleanup_state {
+  std::mutex mutex;
+  std::vector<fs::path> paths;
+};
+cleanup_state cleanup;
+std::atomic<pid_t> measuring_child{0};
+std::atomic<bool> stopping{false};  // set by the signal thread: the main thread must stop writing trees
+std::atomic<pid_t> watchman_service{0};
+
+void remember(const fs::path& p) {
+  const std::lock_guard lock(cleanup.mutex);
+  cleanup.paths.push_back(p);
+}
+
+void remove_all_remembered_once() {
+  const std::lock_guard lock(cleanup.mutex);
+  for (const auto& p : cleanup.paths) {
+    std::error_code ec;
+    fs::remove_all(p, ec);
+  }
+}
+
+bool nothing_left() {
+  const std::lock_guard lock(cleanup.mutex);
+  std::error_code ec;
+  return std::none_of(cleanup.paths.begin(), cleanup.paths.end(), [&](const fs::path& p) { return fs::exists(p, ec); });
+}
+
+void remove_all_remembered() {
+  remove_all_remembered_once();
+  const std::lock_guard lock(cleanup.mutex);
+  cleanup.paths.clear();
+}
+
+// A child must not outlive us, nor keep the signals blocked that the parent's signal thread waits for.
+void child_setup(bool unblock) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (unblock) {
+    sigset_t all;
+    ::sigemptyset(&all);
+    ::sigaddset(&all, SIGINT);
+    ::sigaddset(&all, SIGTERM);
+    ::pthread_sigmask(SIG_UNBLOCK, &all, nullptr);
+  }
+}
+
+// SIGINT and SIGTERM are blocked in every thread and taken here with sigwait, so the cleanup runs in a normal thread.
+void start_signal_thread(const sigset_t& set) {
+  std::thread([set] {
+    int sig = 0;
+    if (::sigwait(&set, &sig) != 0) return;
+    stopping = true;
+    std::cerr << "\nwatcher_bench: " << (sig == SIGINT ? "interrupted" : "terminated") << ": removing the trees\n";
+    for (auto* who : {&measuring_child, &watchman_service}) {
+      if (const pid_t pid = who->load(); pid > 0) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+      }
+    }
+    // The main thread parks at its next file once it sees `stopping`; until then a removal may race with it.
+    for (int i = 0; i < 100; ++i) {
+      remove_all_remembered_once();
+      if (nothing_left()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ::_exit(128 + sig);
+  }).detach();
+}
 
 enum class mode { native, poll, watchman };
 
@@ -52,7 +136,11 @@ enum class mode { native, poll, watchman };
 fs::path make_tree(const fs::path& base, int files) {
   const int dirs = files / 10;
   const fs::path root = base / ("liveproxy-watcher-bench-" + std::to_string(files));
-  if (fs::exists(root / ".complete")) return root;
+  remember(root);
+  if (fs::exists(root / ".complete")) {
+    std::cerr << "reusing the tree of " << files << " files under " << root << " (kept by --keep-trees)\n";
+    return root;
+  }
   std::cerr << "generating " << files << " files in " << dirs << " directories under " << root << " ...\n";
   fs::remove_all(root);
   const int tops = std::max(1, dirs / 50);
@@ -66,6 +154,7 @@ fs::path make_tree(const fs::path& base, int files) {
       static const char* const names[] = {"f0.css", "f1.html", "f2.py", "f3.js", "f4.py",
                                           "f5.png", "f6.py",   "f7.txt", "f8.py", "f9.json"};
       for (const char* n : names) {
+        while (stopping) ::pause();  // the signal thread is removing the tree and will end the process
         const int fd = ::open((d / n).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (fd >= 0) {
           (void)!::write(fd, "x\n", 2);
@@ -179,18 +268,22 @@ std::string in_child(const fs::path& root, int files, mode m, const settings& s,
   if (::pipe(fds) != 0) return "pipe failed\n";
   const pid_t pid = ::fork();
   if (pid == 0) {
+    child_setup(false);
     ::close(fds[0]);
     const std::string row = measure(root, files, m, s, socket);
     (void)!::write(fds[1], row.data(), row.size());
     ::_exit(0);
   }
+  measuring_child = pid;
   ::close(fds[1]);
   std::string out;
   char buf[512];
   for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
   ::close(fds[0]);
+  while (stopping) ::pause();  // the child was killed by the signal thread, which ends the process
   int status = 0;
   ::waitpid(pid, &status, 0);
+  measuring_child = 0;
   return out.empty() ? "measurement failed\n" : out;
 }
 
@@ -226,16 +319,19 @@ std::pair<double, double> usage_of(pid_t pid) {
 // A watchman row: a fresh private service (its own socket and state), so "ready" includes its crawl.
 std::string watchman_row(const fs::path& root, int files, const settings& s) {
   const fs::path state = s.dir / ("liveproxy-watcher-bench-watchman-" + std::to_string(::getpid()));
+  remember(state);
   fs::create_directories(state);
   const std::string sock = (state / "sock").string();
   const pid_t pid = ::fork();
   if (pid == 0) {
+    child_setup(true);
     const std::string a1 = "--sockname=" + sock, a2 = "--statefile=" + (state / "state").string(),
                       a3 = "--logfile=" + (state / "log").string(), a4 = "--pidfile=" + (state / "pid").string();
     ::execlp("watchman", "watchman", "--foreground", "--no-save-state", a1.c_str(), a2.c_str(), a3.c_str(),
              a4.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
+  watchman_service = pid;
   std::string row = "watchman did not start\n";
   for (int i = 0; i < 500 && !accepts(sock); ++i) ::usleep(10'000);
   if (accepts(sock)) {
@@ -249,6 +345,7 @@ std::string watchman_row(const fs::path& root, int files, const settings& s) {
   ::kill(pid, SIGTERM);
   int status = 0;
   ::waitpid(pid, &status, 0);
+  watchman_service = 0;
   fs::remove_all(state);
   return row;
 }
@@ -257,38 +354,78 @@ std::string watchman_row(const fs::path& root, int files, const settings& s) {
 
 int main(int argc, char** argv) {
   settings s;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--idle") s.idle_seconds = std::atof(argv[i + 1]);
-    else if (a == "--writes") s.writes = std::atoi(argv[i + 1]);
-    else if (a == "--poll-ms") s.poll_ms = std::atoi(argv[i + 1]);
-    else if (a == "--dir") s.dir = argv[i + 1];
-    else if (a == "--watchman") s.watchman = std::string(argv[i + 1]) == "yes";
+    if (a == "--help" || a == "-h") {
+      std::cout << usage;
+      return 0;
+    }
+    if (a == "--keep-trees") {
+      s.keep_trees = true;
+      continue;
+    }
+    static const char* const valued[] = {"--idle", "--writes", "--poll-ms", "--dir", "--watchman", "--trees"};
+    if (std::find(std::begin(valued), std::end(valued), a) == std::end(valued)) {
+      std::cerr << "watcher_bench: unknown argument " << a << "\n" << usage;
+      return 2;
+    }
+    if (i + 1 >= argc) {
+      std::cerr << "watcher_bench: " << a << " wants a value\n" << usage;
+      return 2;
+    }
+    const char* v = argv[++i];
+    if (a == "--idle") s.idle_seconds = std::atof(v);
+    else if (a == "--writes") s.writes = std::atoi(v);
+    else if (a == "--poll-ms") s.poll_ms = std::atoi(v);
+    else if (a == "--dir") s.dir = v;
+    else if (a == "--watchman") s.watchman = std::string(v) == "yes";
     else if (a == "--trees") {
       s.trees.clear();
-      std::stringstream ss(argv[i + 1]);
+      std::stringstream ss(v);
       for (std::string t; std::getline(ss, t, ',');) s.trees.push_back(std::atoi(t.c_str()));
     } else {
-      std::cerr << "usage: watcher_bench [--idle S] [--writes N] [--poll-ms MS] [--trees 20000,100000] [--dir D]"
-                   " [--watchman yes]\n";
+      std::cerr << "watcher_bench: unknown argument " << a << "\n" << usage;
       return 2;
     }
   }
+  if (s.writes < 1 || s.poll_ms < 1 || s.trees.empty() ||
+      std::any_of(s.trees.begin(), s.trees.end(), [](int n) { return n < 10; })) {
+    std::cerr << "watcher_bench: --writes and --poll-ms want positive numbers, --trees sizes of 10 or more\n" << usage;
+    return 2;
+  }
+
+  sigset_t signals;
+  ::sigemptyset(&signals);
+  ::sigaddset(&signals, SIGINT);
+  ::sigaddset(&signals, SIGTERM);
+  ::pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  start_signal_thread(signals);
+
   std::vector<std::pair<int, fs::path>> trees;
   for (const int files : s.trees) trees.emplace_back(files, make_tree(s.dir, files));
 
   std::printf("idle period %.1f s, %d writes per run\n", s.idle_seconds, s.writes);
   std::printf("%-14s %8s %9s %9s %9s %10s %8s %8s %8s\n", "backend", "files", "ready s", "RSS MB", "HWM MB",
               "idle CPU s", "p50 ms", "p99 ms", "events");
+  std::fflush(stdout);
   for (const auto& [files, root] : trees) {
     for (const mode m : {mode::native, mode::poll}) {
+      std::cerr << "measuring " << (m == mode::poll ? "polling" : "the native backend") << " on " << files
+                << " files: " << s.idle_seconds << " s idle, then " << s.writes << " writes\n";
       std::fputs(in_child(root, files, m, s).c_str(), stdout);
       std::fflush(stdout);
     }
     if (s.watchman) {
+      std::cerr << "measuring watchman on " << files << " files\n";
       std::fputs(watchman_row(root, files, s).c_str(), stdout);
       std::fflush(stdout);
     }
+  }
+  if (s.keep_trees) {
+    std::cerr << "kept the trees under " << s.dir << " (--keep-trees)\n";
+  } else {
+    std::cerr << "removing the trees\n";
+    remove_all_remembered();
   }
   return 0;
 }
