@@ -37,6 +37,14 @@ inline constexpr std::size_t max_connections = 10'000;
 inline constexpr auto client_write_timeout = 60s;
 /// Connecting to the app once it is known to listen.
 inline constexpr auto app_connect_timeout = 5s;
+/// A connect to a loopback app with no answer after this had its SYN dropped: the app's accept queue was full
+/// (held requests released at once after a restart; Django's runserver queues 10). A new SYN goes out then,
+/// instead of the kernel's retransmission after 1 s, then 3 s.
+inline constexpr auto app_connect_attempt = 200ms;
+/// Connects to a loopback app under way at once; more wait their turn. Requests released together (after a
+/// restart, or a page with many assets) would otherwise overflow a small accept queue, where the kernel drops
+/// what does not fit.
+inline constexpr std::size_t app_connects_at_once = 8;
 /// Quiet time on an app response before giving up: long, because a developer may sit at a breakpoint.
 inline constexpr auto app_idle_timeout = 600s;
 /// Requests held at once while the app is not ready (--max-held): more get 503 with Retry-After. Each holds a

@@ -50,6 +50,8 @@ struct proxy_context {
   std::string socket_token = {};
   /// Requests with the app now, sent or being answered (a restart lets them finish first).
   std::size_t responses_in_flight = 0;
+  /// Connects to a loopback app under way (at most limits::app_connects_at_once).
+  std::size_t app_connects = 0;
   /// --max-held: requests held at once while the app is not ready.
   std::size_t max_held = limits::max_held_requests;
 };

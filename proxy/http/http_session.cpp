@@ -144,7 +144,41 @@ awaitable<connect_result> connect_app(client_connection& s) {
   for (const auto& endpoint : target.endpoints) {
     auto c = s.ctx.pool.fresh();
     s.deadline.expires_after(limits::app_connect_timeout, c->socket);
-    auto [cec] = co_await c->socket.async_connect(endpoint, use_tuple);
+    error_code cec;
+    if (endpoint.address().is_loopback()) {
+      using namespace net::experimental::awaitable_operators;
+      const auto give_up = std::chrono::steady_clock::now() + limits::app_connect_timeout;
+      steady_timer turn(c->socket.get_executor());
+      while (s.ctx.app_connects >= limits::app_connects_at_once && !s.deadline.client_gone() &&
+             std::chrono::steady_clock::now() < give_up) {
+        turn.expires_after(std::chrono::milliseconds(1));
+        co_await turn.async_wait(use_tuple);
+      }
+      struct counted {
+        std::size_t& n;
+        explicit counted(std::size_t& count) : n(count) { ++n; }
+        ~counted() { --n; }
+        counted(const counted&) = delete;
+        counted& operator=(const counted&) = delete;
+      } connecting(s.ctx.app_connects);
+      for (;;) {
+        steady_timer attempt(c->socket.get_executor());
+        attempt.expires_after(limits::app_connect_attempt);
+        auto first = co_await (c->socket.async_connect(endpoint, use_tuple) || attempt.async_wait(use_tuple));
+        if (first.index() == 0) {
+          cec = std::get<0>(std::get<0>(first));
+          break;
+        }
+        if (s.deadline.client_gone() || std::chrono::steady_clock::now() >= give_up) {
+          cec = net::error::timed_out;
+          break;
+        }
+        c = s.ctx.pool.fresh();  // the dropped SYN's socket goes; a new one asks again now
+        s.deadline.expires_after(give_up - std::chrono::steady_clock::now(), c->socket);
+      }
+    } else {
+      std::tie(cec) = co_await c->socket.async_connect(endpoint, use_tuple);
+    }
     if (cec) {
       // The socket dies with c: nothing may point at it while the caller waits.
       r.ec = s.deadline.fired() ? error_code(net::error::timed_out) : cec;
