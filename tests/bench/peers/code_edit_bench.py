@@ -204,8 +204,9 @@ async def run_tool(name, proj, args, help_text, logs):
                 lat.append((got - t0) * 1000)
             if n % 5 == 0 or n == args.edits:
                 B.log("%s: %d/%d edits, median so far %s ms" % (name, n, args.edits, B.fmt_ms(B.percentile(lat, 50))))
-            # Past Django's reloader tick (1 s) so each edit is seen as its own.
-            await asyncio.sleep(0.3 + (1.0 if name in ("runserver", "browser-sync + runserver") else 0))
+            # The same pause for every tool, as a developer's edits are seconds apart: past Django's reloader tick
+            # (1 s), so that each edit is seen as its own, and long enough for a preloaded interpreter to be ready.
+            await asyncio.sleep(1.3)
         await poller.stop()
         row["overflows"] = listen_overflows() - overflows
         recs = poller.records[first:]
