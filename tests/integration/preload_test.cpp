@@ -44,12 +44,22 @@ void replace_in(const fs::path& p, const std::string& from, const std::string& t
 }
 
 /// "key=value" lines of a plain-text answer.
+using fields_t = std::map<std::string, std::string>;
 std::map<std::string, std::string> fields(const std::string& body) {
   std::map<std::string, std::string> out;
   std::istringstream in(body);
   for (std::string line; std::getline(in, line);)
     if (const auto eq = line.find('='); eq != std::string::npos) out[line.substr(0, eq)] = line.substr(eq + 1);
   return out;
+}
+
+/// What `target` answers once `done` accepts it (asked every 20 ms, for at most 30 s); the last answer otherwise,
+/// which the caller's checks then report.
+template <typename Done>
+fields_t fields_when(liveproxy_process& proxy, const std::string& target, Done done) {
+  fields_t f;
+  wait_until([&] { return done(f = fields(http_get(proxy.port(), target, {}, 10s).body)); }, 30s, 20ms);
+  return f;
 }
 
 /// The pid of the next warm interpreter liveproxy announces after output offset `from` (--verbose).
@@ -160,13 +170,8 @@ TEST_CASE("a Django app restarts from a preloaded interpreter, and a settings er
   REQUIRE_FALSE(spare.empty());
   const auto mark = proxy.proc().output().size();
   replace_in(site / "mysite/views.py", "VERSION = \"one\"", "VERSION = \"two\"");
-  std::map<std::string, std::string> after;
-  REQUIRE(wait_until(
-      [&] {
-        after = fields(http_get(proxy.port(), "/preload", {}, 10s).body);
-        return after["version"] == "two";
-      },
-      30s, 20ms));
+  auto after = fields_when(proxy, "/preload", [&](fields_t& f) { return f["version"] == "two"; });
+  REQUIRE((after["version"] == "two"));
   // The run serving the new code is the process announced before the edit, and Django's own modules came
   // from its preloading; the project's did not.
   CHECK(after["pid"] == spare);
@@ -193,13 +198,8 @@ TEST_CASE("a Django app restarts from a preloaded interpreter, and a settings er
     const std::string warm = next_spare(proxy, crashed);  // a crash leaves a warm interpreter for the fix
     REQUIRE_FALSE(warm.empty());
     write_all(site / "mysite/settings.py", settings);
-    std::map<std::string, std::string> fixed;
-    REQUIRE(wait_until(
-        [&] {
-          fixed = fields(http_get(proxy.port(), "/preload", {}, 10s).body);
-          return fixed["version"] == "two";
-        },
-        30s, 50ms));
+    auto fixed = fields_when(proxy, "/preload", [&](fields_t& f) { return f["version"] == "two"; });
+    REQUIRE((fixed["version"] == "two"));
     CHECK(fixed["pid"] == warm);
     CHECK(std::stoi(fixed["preloaded"]) > 50);
   }
@@ -243,13 +243,8 @@ TEST_CASE("a preloaded library that changed is not used: that run starts the pla
   const auto later = fs::file_time_type::clock::now() + 2s;
   fs::last_write_time(s.lib / "fakelib.py", later);
   write_all(s.project / "app.py", read_all(s.project / "app.py") + "# edit 1\n");
-  std::map<std::string, std::string> after;
-  REQUIRE(wait_until(
-      [&] {
-        after = fields(http_get(proxy.port(), "/", {}, 10s).body);
-        return after["lib"] == "b";
-      },
-      30s, 20ms));
+  auto after = fields_when(proxy, "/", [&](fields_t& f) { return f["lib"] == "b"; });
+  REQUIRE((after["lib"] == "b"));
   CHECK(after["pid"] == spare);  // the same process, started again from scratch (exec)
   CHECK(after["preloaded"] == "0");
   CHECK(proxy.proc().output().find("fakelib.py changed since it was preloaded") != std::string::npos);
@@ -265,13 +260,8 @@ TEST_CASE("a preloader that dies while importing is reported once, and runs star
   REQUIRE(first.count("pid") == 1);
   REQUIRE(proxy.proc().wait_for_output("the preloaded interpreter ended before it was used", 30s));
   write_all(s.project / "app.py", read_all(s.project / "app.py") + "# edit 1\n");
-  std::map<std::string, std::string> after;
-  REQUIRE(wait_until(
-      [&] {
-        after = fields(http_get(proxy.port(), "/", {}, 10s).body);
-        return !after["pid"].empty() && after["pid"] != first.at("pid");
-      },
-      30s, 20ms));
+  auto after = fields_when(proxy, "/", [&](fields_t& f) { return !f["pid"].empty() && f["pid"] != first.at("pid"); });
+  REQUIRE((!after["pid"].empty() && after["pid"] != first.at("pid")));
   CHECK(after["preloaded"] == "0");
   const auto out = proxy.proc().output();
   std::size_t said = 0;
@@ -303,13 +293,8 @@ TEST_CASE("a preloaded run takes the socket handed over with --fd, and LISTEN_PI
   REQUIRE_FALSE(spare.empty());
   REQUIRE(wait_until([&] { return fs::exists(s.state / ("imported." + spare)); }, 20s));
   write_all(s.project / "app.py", read_all(s.project / "app.py") + "# edit 1\n");
-  std::map<std::string, std::string> after;
-  REQUIRE(wait_until(
-      [&] {
-        after = fields(http_get(proxy.port(), "/", {}, 10s).body);
-        return after["pid"] == spare;
-      },
-      30s, 20ms));
+  auto after = fields_when(proxy, "/", [&](fields_t& f) { return f["pid"] == spare; });
+  REQUIRE((after["pid"] == spare));
   CHECK(after["preloaded"] == "1");
 }
 
