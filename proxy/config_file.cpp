@@ -1,11 +1,14 @@
-// liveproxy.json: a syntax check that can say where, simdjson's On Demand parser for the values and their
-// positions, then one check per key, all on a copy of the config that is assigned only when the whole file is good.
+// liveproxy.json: parsed by json_document (the one judge of what is JSON, with places), then one check per key,
+// all on a copy of the config that is assigned only when the whole file is good.
 #include "proxy/config_file.hpp"
 
 #include "proxy/edit_distance.hpp"
+#include "proxy/settings/json_document.hpp"
 #include "proxy/utf8.hpp"
 
-#include <simdjson.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -13,7 +16,6 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <system_error>
 
@@ -62,384 +64,6 @@ constexpr std::array<std::string_view, 30> keys{{
 }};
 
 // ---------------------------------------------------------------------------------------------------------
-// Positions.
-
-struct position {
-  std::size_t line = 1;
-  std::size_t column = 1;
-};
-
-/// Line and column (from 1) of a byte offset; a column counts characters (UTF-8 continuation bytes are not
-/// counted), as editors show them.
-position position_of(std::string_view text, std::size_t offset) {
-  position p;
-  offset = std::min(offset, text.size());
-  for (std::size_t i = 0; i < offset; ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c == '\n') {
-      ++p.line;
-      p.column = 1;
-    } else if ((c & 0xC0) != 0x80) {
-      ++p.column;
-    }
-  }
-  return p;
-}
-
-std::string position_text(std::string_view text, std::size_t offset) {
-  const auto p = position_of(text, offset);
-  return std::to_string(p.line) + ":" + std::to_string(p.column);
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Syntax: simdjson says whether a document is valid but not where it is not, so a small checker of the JSON
-// grammar finds the first mistake and names it in the user's terms (trailing comma, comment, quotes).
-
-struct syntax_error {
-  std::size_t offset;
-  std::string what;
-};
-
-class syntax_checker {
- public:
-  explicit syntax_checker(std::string_view text) : s_(text) {}
-
-  std::optional<syntax_error> check() {
-    skip_space();
-    if (pos_ == s_.size()) return syntax_error{0, "the file is empty: expected a JSON object { ... }"};
-    if (!value(0)) return error_;
-    skip_space();
-    if (pos_ != s_.size()) {
-      fail(pos_, "unexpected " + token_here() + " after the end of the JSON value" + hint_here());
-      return error_;
-    }
-    return std::nullopt;
-  }
-
- private:
-  static constexpr int max_depth = 256;
-
-  bool fail(std::size_t offset, std::string what) {
-    error_ = syntax_error{offset, std::move(what)};
-    return false;
-  }
-  void skip_space() {
-    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) ++pos_;
-  }
-  static bool word_char(char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == '+' || c == '$';
-  }
-  /// The text at pos_ for a message: a word, or one character.
-  std::string token_here() const {
-    if (pos_ >= s_.size()) return "the end of the file";
-    std::size_t end = pos_;
-    while (end < s_.size() && word_char(s_[end])) ++end;
-    if (end > pos_) return std::string(s_.substr(pos_, std::min<std::size_t>(end - pos_, 40)));
-    const std::size_t n = std::max<std::size_t>(1, utf8_length(s_, pos_));
-    const char quote = s_[pos_] == '\'' ? '"' : '\'';
-    return quote + std::string(s_.substr(pos_, n)) + quote;
-  }
-  /// Why the text at pos_ is a likely mistake, for what people carry over from JavaScript and YAML.
-  std::string hint_here() const {
-    if (pos_ >= s_.size()) return "";
-    if (s_[pos_] == '/') return " (JSON has no comments)";
-    if (s_[pos_] == '\'') return " (JSON strings use double quotes)";
-    return "";
-  }
-  bool unclosed(std::size_t open) {
-    return fail(open, std::string("this '") + s_[open] + "' is never closed (the file ends first)");
-  }
-
-  bool value(int depth) {
-    if (depth > max_depth) return fail(pos_, "nested too deeply");
-    switch (s_[pos_]) {
-      case '{':
-        return object(depth);
-      case '[':
-        return array(depth);
-      case '"':
-        return string();
-      case '-':
-      case '0':
-      case '1':
-      case '2':
-      case '3':
-      case '4':
-      case '5':
-      case '6':
-      case '7':
-      case '8':
-      case '9':
-        return number();
-      default:
-        return literal();
-    }
-  }
-
-  bool object(int depth) {
-    const std::size_t open = pos_++;
-    skip_space();
-    if (pos_ < s_.size() && s_[pos_] == '}') return ++pos_, true;
-    std::optional<std::size_t> comma;
-    for (;;) {
-      skip_space();
-      if (pos_ == s_.size()) return unclosed(open);
-      if (s_[pos_] != '"') {
-        if (s_[pos_] == '}' && comma) return fail(*comma, "a comma before '}' (JSON allows no trailing comma)");
-        return fail(pos_, "expected a key in double quotes, got " + token_here() + hint_here());
-      }
-      if (!string()) return false;
-      skip_space();
-      if (pos_ == s_.size()) return unclosed(open);
-      if (s_[pos_] != ':') return fail(pos_, "expected ':' after the key, got " + token_here() + hint_here());
-      ++pos_;
-      skip_space();
-      if (pos_ == s_.size()) return unclosed(open);
-      if (s_[pos_] == ',' || s_[pos_] == '}') return fail(pos_, "expected a value after ':', got " + token_here());
-      if (!value(depth + 1)) return false;
-      skip_space();
-      if (pos_ == s_.size()) return unclosed(open);
-      if (s_[pos_] == '}') return ++pos_, true;
-      if (s_[pos_] == '"') return fail(pos_, "missing ',' before this key");
-      if (s_[pos_] != ',') return fail(pos_, "expected ',' or '}' after the value, got " + token_here() + hint_here());
-      comma = pos_++;
-    }
-  }
-
-  bool array(int depth) {
-    const std::size_t open = pos_++;
-    skip_space();
-    if (pos_ < s_.size() && s_[pos_] == ']') return ++pos_, true;
-    std::optional<std::size_t> comma;
-    for (;;) {
-      skip_space();
-      if (pos_ == s_.size()) return unclosed(open);
-      if (s_[pos_] == ']' && comma) return fail(*comma, "a comma before ']' (JSON allows no trailing comma)");
-      if (s_[pos_] == ',') return fail(pos_, "expected a value, got ','");
-      if (!value(depth + 1)) return false;
-      skip_space();
-      if (pos_ == s_.size()) return unclosed(open);
-      if (s_[pos_] == ']') return ++pos_, true;
-      if (s_[pos_] != '\0' && std::strchr("\"{[-0123456789tfn", s_[pos_]) != nullptr)
-        return fail(pos_, "missing ',' before this value");
-      if (s_[pos_] != ',') return fail(pos_, "expected ',' or ']' after the value, got " + token_here() + hint_here());
-      comma = pos_++;
-    }
-  }
-
-  bool string() {
-    const std::size_t open = pos_++;
-    for (;;) {
-      if (pos_ == s_.size()) return fail(open, "this string is never closed (the file ends first)");
-      const auto c = static_cast<unsigned char>(s_[pos_]);
-      if (c == '"') return ++pos_, true;
-      if (c == '\n' || c == '\r') return fail(open, "this string is not closed on its line (missing '\"')");
-      if (c < 0x20) return fail(pos_, "a control character in a string: write it as an escape such as \\t");
-      if (c == '\\') {
-        const char e = pos_ + 1 < s_.size() ? s_[pos_ + 1] : '\0';
-        if (std::strchr("\"\\/bfnrt", e) != nullptr && e != '\0') {
-          pos_ += 2;
-        } else if (e == 'u') {
-          for (std::size_t k = pos_ + 2; k < pos_ + 6; ++k)
-            if (k >= s_.size() || !std::isxdigit(static_cast<unsigned char>(s_[k])))
-              return fail(pos_, "\\u needs four hexadecimal digits");
-          pos_ += 6;
-        } else {
-          return fail(pos_, std::string("invalid escape \\") + (e >= 0x20 ? std::string(1, e) : std::string()) +
-                                " (JSON knows \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)");
-        }
-        continue;
-      }
-      const std::size_t n = utf8_length(s_, pos_);
-      if (n == 0) return fail(pos_, "invalid UTF-8 in a string (the file must be UTF-8)");
-      pos_ += n;
-    }
-  }
-
-  bool number() {
-    const std::size_t start = pos_;
-    auto digits = [&] {
-      const std::size_t from = pos_;
-      while (pos_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[pos_]))) ++pos_;
-      return pos_ > from;
-    };
-    auto bad = [&](std::string_view why) {
-      std::size_t end = start;
-      while (end < s_.size() && word_char(s_[end])) ++end;
-      return fail(start, "invalid number " + std::string(s_.substr(start, std::min<std::size_t>(end - start, 40))) +
-                             std::string(why));
-    };
-    if (s_[pos_] == '-') ++pos_;
-    if (pos_ < s_.size() && s_[pos_] == '0') {
-      ++pos_;
-      if (pos_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[pos_]))) return bad(" (no leading zeros)");
-    } else if (!digits()) {
-      return bad("");
-    }
-    if (pos_ < s_.size() && s_[pos_] == '.') {
-      ++pos_;
-      if (!digits()) return bad("");
-    }
-    if (pos_ < s_.size() && (s_[pos_] == 'e' || s_[pos_] == 'E')) {
-      ++pos_;
-      if (pos_ < s_.size() && (s_[pos_] == '+' || s_[pos_] == '-')) ++pos_;
-      if (!digits()) return bad("");
-    }
-    if (pos_ < s_.size() && word_char(s_[pos_])) return bad("");
-    return true;
-  }
-
-  bool literal() {
-    const std::size_t start = pos_;
-    while (pos_ < s_.size() && word_char(s_[pos_])) ++pos_;
-    const std::string_view word = s_.substr(start, pos_ - start);
-    if (word == "true" || word == "false" || word == "null") return true;
-    pos_ = start;
-    std::string lower(word);
-    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    std::string hint = hint_here();
-    if (lower == "true" || lower == "false" || lower == "null")
-      hint = " (true, false and null are written in lower case)";
-    else if (!word.empty())
-      hint = " (a string needs double quotes)";
-    return fail(start, "expected a value, got " + token_here() + hint);
-  }
-
-  std::string_view s_;
-  std::size_t pos_ = 0;
-  syntax_error error_{0, ""};
-};
-
-// ---------------------------------------------------------------------------------------------------------
-// The document as a small tree that keeps where each key and value starts, read with simdjson On Demand.
-
-struct json_member;
-
-struct json_node {
-  enum class kind { null, boolean, number, string, array, object };
-  kind type = kind::null;
-  std::size_t offset = 0;
-  std::string raw;  ///< a scalar as written, for messages
-  bool boolean = false;
-  double number = 0;
-  bool integral = false;  ///< written without fraction or exponent
-  std::string text;
-  std::vector<json_node> items;
-  std::vector<json_member> members;
-};
-
-struct json_member {
-  std::string key;
-  std::size_t key_offset = 0;
-  json_node value;
-};
-
-class tree_builder {
- public:
-  explicit tree_builder(const simdjson::padded_string& text) : base_(text.data()), end_(text.data() + text.size()) {}
-
-  /// Fills node from v; on failure error_offset() is where simdjson stopped.
-  simdjson::error_code build(simdjson::ondemand::value v, json_node& node) {
-    const std::string_view token = v.raw_json_token();
-    node.offset = mark(token.data());
-    simdjson::ondemand::json_type type;
-    if (const auto err = v.type().get(type)) return err;
-    switch (type) {
-      case simdjson::ondemand::json_type::object: {
-        node.type = json_node::kind::object;
-        simdjson::ondemand::object object;
-        if (const auto err = v.get_object().get(object)) return err;
-        return members(object, node);
-      }
-      case simdjson::ondemand::json_type::array: {
-        node.type = json_node::kind::array;
-        simdjson::ondemand::array array;
-        if (const auto err = v.get_array().get(array)) return err;
-        for (auto item : array) {
-          simdjson::ondemand::value element;
-          if (const auto err = item.get(element)) return fail_here(err, v);
-          node.items.emplace_back();
-          if (const auto err = build(element, node.items.back())) return err;
-        }
-        return simdjson::SUCCESS;
-      }
-      case simdjson::ondemand::json_type::number: {
-        node.type = json_node::kind::number;
-        node.raw = trimmed(token);
-        node.integral = node.raw.find_first_of(".eE") == std::string::npos;
-        return v.get_double().get(node.number);
-      }
-      case simdjson::ondemand::json_type::string: {
-        node.type = json_node::kind::string;
-        node.raw = trimmed(token);
-        std::string_view s;
-        if (const auto err = v.get_string().get(s)) return err;
-        // The parser's string buffer is reused: copy out.
-        node.text.assign(s);
-        return simdjson::SUCCESS;
-      }
-      case simdjson::ondemand::json_type::boolean: {
-        node.type = json_node::kind::boolean;
-        node.raw = trimmed(token);
-        return v.get_bool().get(node.boolean);
-      }
-      case simdjson::ondemand::json_type::null: {
-        node.type = json_node::kind::null;
-        node.raw = trimmed(token);
-        bool is_null = false;
-        if (const auto err = v.is_null().get(is_null)) return err;
-        return is_null ? simdjson::SUCCESS : simdjson::INCORRECT_TYPE;
-      }
-    }
-    return simdjson::INCORRECT_TYPE;
-  }
-
-  simdjson::error_code members(simdjson::ondemand::object& object, json_node& node) {
-    for (auto field_result : object) {
-      if (const auto err = field_result.error()) return err;
-      simdjson::ondemand::field& field = field_result.value_unsafe();
-      json_member member;
-      // raw() is just past the opening quote.
-      member.key_offset = mark(field.key().raw()) - 1;
-      error_offset_ = member.key_offset;
-      std::string_view key;
-      if (const auto err = field.unescaped_key().get(key)) return err;
-      member.key.assign(key);
-      if (const auto err = build(field.value(), member.value)) {
-        if (error_offset_ == member.key_offset) error_offset_ = member.value.offset;
-        return err;
-      }
-      node.members.push_back(std::move(member));
-    }
-    return simdjson::SUCCESS;
-  }
-
-  std::size_t error_offset() const { return error_offset_; }
-
- private:
-  /// Notes p as where simdjson is, for error_offset(); returns its offset in the text.
-  std::size_t mark(const char* p) {
-    error_offset_ = p >= base_ && p <= end_ ? static_cast<std::size_t>(p - base_) : 0;
-    return error_offset_;
-  }
-  simdjson::error_code fail_here(simdjson::error_code err, simdjson::ondemand::value& v) {
-    const char* where = nullptr;
-    if (!v.current_location().get(where)) mark(where);
-    return err;
-  }
-  static std::string trimmed(std::string_view token) {
-    while (!token.empty() &&
-           (token.back() == ' ' || token.back() == '\t' || token.back() == '\n' || token.back() == '\r'))
-      token.remove_suffix(1);
-    return std::string(token);
-  }
-
-  const char* base_;
-  const char* end_;
-  std::size_t error_offset_ = 0;
-};
-
-// ---------------------------------------------------------------------------------------------------------
 // Suggestions.
 
 /// The closest of candidates to word, if it is close: two edits at most, fewer than the word's length. The
@@ -483,80 +107,81 @@ class file_reader {
   file_reader(const std::filesystem::path& file, std::string_view text)
       : file_(file), text_(text), base_dir_(std::filesystem::absolute(file).parent_path()) {}
 
+  /// The message is made printable here, once: it quotes keys and values ("\u001b[2J" unescaped is an ESC).
   [[noreturn]] void fail(std::size_t offset, const std::string& what) const {
-    throw config_error(file_.string() + ":" + position_text(text_, offset) + ": " + what);
+    throw config_error(printable(file_.string() + ":" + json::position_text(text_, offset) + ": " + what));
   }
 
-  void apply(const json_node& root, config& cfg) {
-    if (root.type != json_node::kind::object)
+  void apply(const json::node& root, config& cfg) {
+    if (root.type != json::node::kind::object)
       fail(root.offset, "the file must hold a JSON object { \"key\": value, ... }, not " + shown(root));
     for (const auto& m : root.members) {
       if (const auto [it, fresh] = seen_.emplace(m.key, m.key_offset); !fresh)
-        fail(m.key_offset, in_quotes(m.key) + " is given twice (first at " + position_text(text_, it->second) + ")");
+        fail(m.key_offset, in_quotes(m.key) + " is given twice (first at " + json::position_text(text_, it->second) + ")");
       apply_key(m, cfg);
     }
     check_combinations(cfg);
   }
 
  private:
-  static std::string shown(const json_node& n) {
+  static std::string shown(const json::node& n) {
     switch (n.type) {
-      case json_node::kind::array:
+      case json::node::kind::array:
         return "an array";
-      case json_node::kind::object:
+      case json::node::kind::object:
         return "an object";
       default:
         return n.raw.size() > 60 ? n.raw.substr(0, 57) + "..." : n.raw;
     }
   }
-  static std::string got(const json_node& n) { return " (got " + shown(n) + ")"; }
+  static std::string got(const json::node& n) { return " (got " + shown(n) + ")"; }
 
-  const std::string& string_of(const json_node& n, const std::string& name, std::string_view what) const {
-    if (n.type != json_node::kind::string) fail(n.offset, in_quotes(name) + " must be " + std::string(what) + got(n));
+  const std::string& string_of(const json::node& n, const std::string& name, std::string_view what) const {
+    if (n.type != json::node::kind::string) fail(n.offset, in_quotes(name) + " must be " + std::string(what) + got(n));
     if (n.text.find('\0') != std::string::npos) fail(n.offset, in_quotes(name) + " contains a NUL character (\\u0000)");
     return n.text;
   }
-  const std::string& nonempty_string_of(const json_node& n, const std::string& name, std::string_view what) const {
+  const std::string& nonempty_string_of(const json::node& n, const std::string& name, std::string_view what) const {
     const auto& s = string_of(n, name, what);
     if (s.empty()) fail(n.offset, in_quotes(name) + " must be " + std::string(what) + ", not empty");
     return s;
   }
-  bool bool_of(const json_node& n, const std::string& name) const {
-    if (n.type != json_node::kind::boolean) fail(n.offset, in_quotes(name) + " must be true or false" + got(n));
+  bool bool_of(const json::node& n, const std::string& name) const {
+    if (n.type != json::node::kind::boolean) fail(n.offset, in_quotes(name) + " must be true or false" + got(n));
     return n.boolean;
   }
-  long whole_number(const json_node& n, const std::string& name, std::string_view unit, long lo, long hi) const {
-    if (n.type != json_node::kind::number || !n.integral || n.number < static_cast<double>(lo) ||
+  long whole_number(const json::node& n, const std::string& name, std::string_view unit, long lo, long hi) const {
+    if (n.type != json::node::kind::number || !n.integral || n.number < static_cast<double>(lo) ||
         n.number > static_cast<double>(hi))
       fail(n.offset, in_quotes(name) + " must be a whole number" + std::string(unit) + " from " + std::to_string(lo) +
                          " to " + std::to_string(hi) + got(n));
     return static_cast<long>(n.number);
   }
-  std::chrono::milliseconds milliseconds(const json_node& n, const std::string& name, long hi) const {
+  std::chrono::milliseconds milliseconds(const json::node& n, const std::string& name, long hi) const {
     return std::chrono::milliseconds(whole_number(n, name, " of milliseconds", 0, hi));
   }
-  std::chrono::milliseconds seconds(const json_node& n, const std::string& name) const {
-    if (n.type != json_node::kind::number) fail(n.offset, in_quotes(name) + " must be a number of seconds" + got(n));
+  std::chrono::milliseconds seconds(const json::node& n, const std::string& name) const {
+    if (n.type != json::node::kind::number) fail(n.offset, in_quotes(name) + " must be a number of seconds" + got(n));
     if (!(n.number >= 0.001 && n.number <= 86400))
       fail(n.offset, in_quotes(name) + " must be a number of seconds from 0.001 to 86400" + got(n));
     return std::chrono::milliseconds(std::llround(n.number * 1000));
   }
   template <std::size_t N>
-  std::string_view choice(const json_node& n, const std::string& name,
+  std::string_view choice(const json::node& n, const std::string& name,
                           const std::array<std::string_view, N>& names) const {
-    if (n.type == json_node::kind::string)
+    if (n.type == json::node::kind::string)
       for (const auto c : names)
         if (n.text == c) return c;
     std::string what = in_quotes(name) + " must be " + one_of(names) + got(n);
-    if (n.type == json_node::kind::string)
+    if (n.type == json::node::kind::string)
       if (const auto near = closest(n.text, names)) what += ": did you mean " + in_quotes(*near) + "?";
     fail(n.offset, what);
   }
-  const std::vector<json_node>& array_of(const json_node& n, const std::string& name, std::string_view what) const {
-    if (n.type != json_node::kind::array) fail(n.offset, in_quotes(name) + " must be " + std::string(what) + got(n));
+  const std::vector<json::node>& array_of(const json::node& n, const std::string& name, std::string_view what) const {
+    if (n.type != json::node::kind::array) fail(n.offset, in_quotes(name) + " must be " + std::string(what) + got(n));
     return n.items;
   }
-  std::vector<std::string> strings_of(const json_node& n, const std::string& name, std::string_view what,
+  std::vector<std::string> strings_of(const json::node& n, const std::string& name, std::string_view what,
                                       std::string_view item_what) const {
     std::vector<std::string> out;
     const auto& items = array_of(n, name, what);
@@ -565,7 +190,7 @@ class file_reader {
     return out;
   }
   /// A directory named relative to the file's own directory, made canonical.
-  std::filesystem::path directory(const json_node& n, const std::string& name) const {
+  std::filesystem::path directory(const json::node& n, const std::string& name) const {
     const std::filesystem::path given = nonempty_string_of(n, name, "a directory (a string)");
     const auto full = given.is_absolute() ? given : base_dir_ / given;
     std::error_code ec;
@@ -588,13 +213,13 @@ class file_reader {
     return what;
   }
 
-  void apply_key(const json_member& m, config& cfg) {
+  void apply_key(const json::member& m, config& cfg) {
     const std::string& key = m.key;
-    const json_node& v = m.value;
+    const json::node& v = m.value;
     if (key == "$schema") {
       string_of(v, key, "a string (the schema's location, for editors)");
     } else if (key == "command") {
-      if (v.type == json_node::kind::string) {
+      if (v.type == json::node::kind::string) {
         const auto& line = string_of(v, key, "");
         if (line.find_first_not_of(" \t\n") == std::string::npos)
           fail(v.offset, "\"command\" is empty: name the program to run");
@@ -707,18 +332,18 @@ class file_reader {
     }
   }
 
-  std::vector<watcher::classifier::rule> rules(const json_node& v) const {
+  std::vector<watcher::classifier::rule> rules(const json::node& v) const {
     std::vector<watcher::classifier::rule> out;
     const auto& items = array_of(v, "rules", "an array of {\"glob\": \"...\", \"action\": \"...\"}, first match wins");
     for (std::size_t i = 0; i < items.size(); ++i) {
       const auto name = "rules[" + std::to_string(i) + "]";
       const auto& item = items[i];
-      if (item.type != json_node::kind::object)
+      if (item.type != json::node::kind::object)
         fail(item.offset, in_quotes(name) + " must be an object {\"glob\": \"...\", \"action\": \"...\"}" + got(item));
-      const json_node* glob = nullptr;
-      const json_node* act = nullptr;
+      const json::node* glob = nullptr;
+      const json::node* act = nullptr;
       for (const auto& m : item.members) {
-        const json_node** slot = m.key == "glob" ? &glob : m.key == "action" ? &act : nullptr;
+        const json::node** slot = m.key == "glob" ? &glob : m.key == "action" ? &act : nullptr;
         if (!slot) fail(m.key_offset, unknown_key(m.key, rule_keys, " in " + in_quotes(name)));
         if (*slot) fail(m.key_offset, in_quotes(name + "." + m.key) + " is given twice");
         *slot = &m.value;
@@ -736,8 +361,8 @@ class file_reader {
     return out;
   }
 
-  std::vector<std::string> environment(const json_node& v) const {
-    if (v.type != json_node::kind::object)
+  std::vector<std::string> environment(const json::node& v) const {
+    if (v.type != json::node::kind::object)
       fail(v.offset, "\"env\" must be an object of variables, such as {\"DEBUG\": \"1\"}" + got(v));
     std::vector<std::string> out;
     std::map<std::string, std::size_t> seen;
@@ -746,8 +371,8 @@ class file_reader {
         fail(m.key_offset, "\"env\": " + in_quotes(m.key) + " is not a variable name");
       if (const auto [it, fresh] = seen.emplace(m.key, m.key_offset); !fresh)
         fail(m.key_offset,
-             in_quotes("env." + m.key) + " is given twice (first at " + position_text(text_, it->second) + ")");
-      if (m.value.type == json_node::kind::number || m.value.type == json_node::kind::boolean)
+             in_quotes("env." + m.key) + " is given twice (first at " + json::position_text(text_, it->second) + ")");
+      if (m.value.type == json::node::kind::number || m.value.type == json::node::kind::boolean)
         fail(m.value.offset,
              in_quotes("env." + m.key) + " must be a string" + got(m.value) + ": write \"" + m.value.raw + "\"");
       out.push_back(m.key + "=" + string_of(m.value, "env." + m.key, "a string"));
@@ -756,7 +381,7 @@ class file_reader {
   }
 
   /// A true/false setting that belongs to one mode; remembered to check it against the file's mode.
-  bool flag(const json_member& m, std::string_view its_mode) {
+  bool flag(const json::member& m, std::string_view its_mode) {
     const bool on = bool_of(m.value, m.key);
     if (on) mode_flags_.push_back({m.key, its_mode, m.key_offset});
     return on;
@@ -768,7 +393,7 @@ class file_reader {
       const auto& [first, first_at] = modes_[0];
       const auto& [second, second_at] = modes_[1];
       const bool serve = first == "serve" || second == "serve";
-      fail(second_at, in_quotes(second) + " and " + in_quotes(first) + " (at " + position_text(text_, first_at) +
+      fail(second_at, in_quotes(second) + " and " + in_quotes(first) + " (at " + json::position_text(text_, first_at) +
                           ") exclude each other: " +
                           (serve ? "\"serve\" serves a folder without an app"
                                  : "liveproxy either runs the app or proxies one you started"));
@@ -777,10 +402,10 @@ class file_reader {
       for (const auto& f : mode_flags_)
         if (f.mode != modes_[0].first)
           fail(f.offset, in_quotes(f.key) + " goes with " + in_quotes(f.mode) + ", and this file has " +
-                             in_quotes(modes_[0].first) + " (at " + position_text(text_, modes_[0].second) + ")");
+                             in_quotes(modes_[0].first) + " (at " + json::position_text(text_, modes_[0].second) + ")");
     if (poll_ms_ && backend_ && *backend_ != "poll")
       fail(poll_ms_offset_, "\"poll_ms\" goes with \"backend\": \"poll\", and the backend here is " +
-                                in_quotes(*backend_) + " (at " + position_text(text_, backend_offset_) + ")");
+                                in_quotes(*backend_) + " (at " + json::position_text(text_, backend_offset_) + ")");
     if (backend_ || poll_ms_) {
       const auto chosen = backend_.value_or("poll");
       cfg.use_watchman = chosen == "watchman";
@@ -809,20 +434,40 @@ class file_reader {
   std::size_t poll_ms_offset_ = 0;
 };
 
+/// The file's bytes. Only a regular file is read, and never by waiting: a FIFO or a device by that name would
+/// block liveproxy's one thread (opened non-blocking, it is refused by its type before any read).
 std::string read_whole_file(const std::filesystem::path& file) {
-  const auto cannot = [&](const std::string& why) { return config_error(file.string() + ": cannot read: " + why); };
-  std::error_code ec;
-  if (std::filesystem::is_directory(file, ec)) throw cannot("it is a directory");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw cannot(std::strerror(errno));
+  const auto cannot = [&](const std::string& why) {
+    return config_error(printable(file.string()) + ": cannot read: " + why);
+  };
+  const int fd = ::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) throw cannot(std::strerror(errno));
+  struct closer {
+    int fd;
+    ~closer() { ::close(fd); }
+  } guard{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw cannot(std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) throw cannot("it is a directory");
+  if (!S_ISREG(st.st_mode))
+    throw cannot(std::string("it is not a regular file but ") +
+                 (S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISSOCK(st.st_mode) ? "a socket" : "a device") +
+                 ": liveproxy reads its settings from a file only");
+  const auto too_large = [&] {
+    return config_error(printable(file.string()) + ": larger than 1 MiB: not a liveproxy configuration file");
+  };
+  if (static_cast<std::uintmax_t>(st.st_size) > max_file_size) throw too_large();
   std::string text;
   char buf[8192];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    text.append(buf, static_cast<std::size_t>(in.gcount()));
-    if (text.size() > max_file_size)
-      throw config_error(file.string() + ": larger than 1 MiB: not a liveproxy configuration file");
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw cannot(std::strerror(errno));
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+    // The size can grow while it is read (an editor writing it now).
+    if (text.size() > max_file_size) throw too_large();
   }
-  if (in.bad()) throw cannot(std::strerror(errno));
   return text;
 }
 
@@ -840,37 +485,12 @@ void apply_config_file(config& cfg, const std::filesystem::path& file) {
   std::string text = read_whole_file(file);
   // A byte order mark some editors write: not part of the JSON, and invisible in the editor's columns.
   if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);
-  if (auto err = syntax_checker(text).check())
-    throw config_error(file.string() + ":" + position_text(text, err->offset) + ": invalid JSON: " + err->what);
-
-  const simdjson::padded_string padded(text);
-  simdjson::ondemand::parser parser;
-  simdjson::ondemand::document doc;
-  json_node root;
-  tree_builder builder(padded);
-  auto simdjson_failed = [&](simdjson::error_code err, std::size_t offset) {
-    return config_error(file.string() + ":" + position_text(text, offset) +
-                        ": invalid JSON: " + simdjson::error_message(err));
-  };
-  if (const auto err = parser.iterate(padded).get(doc)) throw simdjson_failed(err, 0);
-  simdjson::ondemand::json_type type;
-  if (const auto err = doc.type().get(type)) throw simdjson_failed(err, 0);
-  if (type == simdjson::ondemand::json_type::object) {
-    root.type = json_node::kind::object;
-    root.offset = text.find_first_not_of(" \t\r\n");
-    simdjson::ondemand::object object;
-    if (const auto err = doc.get_object().get(object)) throw simdjson_failed(err, root.offset);
-    if (const auto err = builder.members(object, root)) throw simdjson_failed(err, builder.error_offset());
-  } else {
-    // Valid JSON but not an object: the message needs only where it is and what it looks like.
-    root.offset = text.find_first_not_of(" \t\r\n");
-    root.type = type == simdjson::ondemand::json_type::array ? json_node::kind::array : json_node::kind::string;
-    const auto end = text.find_last_not_of(" \t\r\n");
-    root.raw = text.substr(root.offset, end - root.offset + 1);
-  }
-
+  auto parsed = json::parse(text);
+  if (parsed.error)
+    throw config_error(printable(file.string()) + ":" + json::position_text(text, parsed.error->offset) +
+                       ": invalid JSON: " + parsed.error->what);
   config next = cfg;
-  file_reader(file, text).apply(root, next);
+  file_reader(file, text).apply(*parsed.root, next);
   cfg = std::move(next);
 }
 

@@ -18,6 +18,6 @@ step bash tests/scripts/build.sh
 step ctest --test-dir build --output-on-failure -j2 --timeout 300
 if [[ "${1:-}" != "--quick" ]]; then
   step bash tests/scripts/sanitize.sh
-  step bash tests/fuzz/run.sh --runs 200000 --max-seconds 120 --seed 1
+  step bash tests/fuzz/run.sh --exact
 fi
 echo "run-all: everything took $SECONDS s"

@@ -1,7 +1,10 @@
 // liveproxy.json (proxy/config_file.cpp): any file is applied or refused with a config_error (never another
-// exception), a refused file leaves the config as it was, the place an error names is inside the file, and the
-// hand-written syntax check agrees with simdjson on what is JSON. Input: the file's text.
+// exception), a refused file leaves the config as it was, the place an error names is inside the file, and
+// "invalid JSON" is said exactly when json::parse (the one judge of what is JSON) refuses the text, at the place it
+// names. simdjson, an independent parser, checks the judge: what simdjson reads, json::parse reads too (simdjson
+// refuses some JSON the grammar allows: numbers beyond a double, half a surrogate pair). Input: the file's text.
 #include "proxy/config_file.hpp"
+#include "proxy/settings/json_document.hpp"
 
 #include "fuzz/fuzz_input.hpp"
 
@@ -110,17 +113,30 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     liveproxy::fuzz::violated("only config_error leaves apply_config_file", __FILE__, __LINE__);
   }
 
+  const auto parsed = liveproxy::json::parse(text);
+  FUZZ_CHECK(parsed.root.has_value() != parsed.error.has_value());
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
-  const bool json = parser.parse(simdjson::padded_string(text)).get(doc) == simdjson::SUCCESS;
+  const bool simdjson_reads = parser.parse(simdjson::padded_string(text)).get(doc) == simdjson::SUCCESS;
+  if (simdjson_reads && !parsed.root) FUZZ_CHECK(parsed.error->what == "nested too deeply");
   if (error.empty()) {
-    FUZZ_CHECK(json);
+    FUZZ_CHECK(parsed.root);
     return 0;
   }
   // A refused file changes nothing.
   FUZZ_CHECK(liveproxy::changed_settings(before, cfg).empty());
+  // The message goes to a terminal: no control character of the file's reaches it (C0, DEL, C1).
+  for (std::size_t i = 0; i < error.size(); ++i) {
+    const auto c = static_cast<unsigned char>(error[i]);
+    FUZZ_CHECK(c >= 0x20 && c != 0x7F);
+    if (c == 0xC2 && i + 1 < error.size()) FUZZ_CHECK(static_cast<unsigned char>(error[i + 1]) > 0x9F);
+  }
   const auto what = checked_what(error, file.string(), text);
-  // Text simdjson reads is not "invalid JSON" (bar nesting beyond our limit).
-  if (json && what.find("nested too deeply") == std::string_view::npos) FUZZ_CHECK(!what.starts_with("invalid JSON"));
+  if (parsed.error) {
+    FUZZ_CHECK(error == file.string() + ":" + liveproxy::json::position_text(text, parsed.error->offset) +
+                            ": invalid JSON: " + parsed.error->what);
+  } else {
+    FUZZ_CHECK(!what.starts_with("invalid JSON"));
+  }
   return 0;
 }
