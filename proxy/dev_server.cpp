@@ -4,11 +4,11 @@
 #include "proxy/app/exit_status.hpp"
 #include "proxy/app/listening_sockets.hpp"
 #include "proxy/app/project_presets.hpp"
-#include "proxy/config_file.hpp"
+#include "proxy/settings/config_file.hpp"
 #include "proxy/http/local_addresses.hpp"
 #include "proxy/app/traceback_files.hpp"
 #include "proxy/browser/event_json.hpp"
-#include "proxy/log.hpp"
+#include "proxy/base/log.hpp"
 #include "proxy/status/report_text.hpp"
 
 #include <algorithm>

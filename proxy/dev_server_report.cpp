@@ -3,7 +3,7 @@
 #include "proxy/app/open_browser.hpp"
 #include "proxy/dev_server.hpp"
 #include "proxy/http/local_addresses.hpp"
-#include "proxy/log.hpp"
+#include "proxy/base/log.hpp"
 #include "proxy/status/report_text.hpp"
 
 namespace liveproxy {

@@ -2,8 +2,8 @@
 #include "proxy/init_command.hpp"
 
 #include "proxy/app/project_presets.hpp"
-#include "proxy/browser/assets.hpp"
-#include "proxy/log.hpp"
+#include "proxy/base/assets.hpp"
+#include "proxy/base/log.hpp"
 
 #include <fstream>
 #include <string>

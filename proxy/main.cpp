@@ -1,8 +1,9 @@
 // liveproxy entry point: parse the command line, run the loop, stop the app on Ctrl-C, exit with how it ended.
-#include "proxy/config.hpp"
+#include "proxy/app/project_presets.hpp"
+#include "proxy/settings/config.hpp"
 #include "proxy/dev_server.hpp"
 #include "proxy/init_command.hpp"
-#include "proxy/log.hpp"
+#include "proxy/base/log.hpp"
 
 #include <csignal>
 #include <filesystem>

@@ -1,7 +1,7 @@
 // Detection reads a few well-known files; only the interpreter choice runs anything.
 #include "proxy/app/project_presets.hpp"
 
-#include "proxy/edit_distance.hpp"
+#include "proxy/base/edit_distance.hpp"
 
 #include <simdjson.h>
 
@@ -280,6 +280,22 @@ std::string unrecognised_project_message(const fs::path& dir) {
          "  liveproxy -- ./server --port {port}      ({port} is replaced by the app's port)\n"
          "  liveproxy --upstream http://127.0.0.1:8000   (an app you start yourself)\n"
          "  liveproxy --serve DIR                    (a folder of HTML and CSS)";
+}
+
+void apply_preset(config& cfg, const project_preset& p) {
+  cfg.detect_project = false;
+  if (p.serve) {
+    std::error_code ec;
+    const auto canon = std::filesystem::canonical(*p.serve, ec);
+    cfg.serve_dir = ec ? *p.serve : canon;
+  } else {
+    cfg.app_command = p.command;
+    cfg.js_runs_on_server = runs_server_javascript(cfg.app_command);
+  }
+  // The user's own rules and environment (command line, file) stay first and win.
+  cfg.rules.insert(cfg.rules.end(), p.rules.begin(), p.rules.end());
+  cfg.env.insert(cfg.env.begin(), p.env.begin(), p.env.end());
+  if (!cfg.preload) cfg.preload = p.preload;
 }
 
 }  // namespace liveproxy

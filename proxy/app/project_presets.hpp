@@ -2,6 +2,7 @@
 // static folder), with the interpreter a developer would expect.
 #pragma once
 
+#include "proxy/settings/config.hpp"
 #include "watcher/classifier.hpp"
 
 #include <filesystem>
@@ -48,5 +49,8 @@ std::string closest_program(const std::string& name);
 
 /// The full path of `program` as PATH finds it (or itself if it has a '/' and is executable); empty if not found.
 std::string find_program(const std::string& program);
+
+/// Takes what a detected project says to run (the user's own rules stay ahead of the preset's).
+void apply_preset(config& cfg, const project_preset& p);
 
 }  // namespace liveproxy

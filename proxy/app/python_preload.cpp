@@ -2,7 +2,7 @@
 #include "proxy/app/python_preload.hpp"
 
 #include "proxy/app/project_presets.hpp"
-#include "proxy/browser/assets.hpp"
+#include "proxy/base/assets.hpp"
 
 #include <cstdlib>
 #include <fstream>

@@ -1,7 +1,7 @@
 // Commands typed into liveproxy's terminal: `rs` + Enter restarts the app (nodemon's convention).
 #pragma once
 
-#include "proxy/net.hpp"
+#include "proxy/base/net.hpp"
 
 #include <functional>
 #include <string>

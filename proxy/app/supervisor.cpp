@@ -2,8 +2,8 @@
 #include "proxy/app/supervisor.hpp"
 
 #include "proxy/app/process_guard.hpp"
-#include "proxy/limits.hpp"
-#include "proxy/log.hpp"
+#include "proxy/base/limits.hpp"
+#include "proxy/base/log.hpp"
 
 #include <array>
 #include <cerrno>

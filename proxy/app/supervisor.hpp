@@ -3,7 +3,7 @@
 #pragma once
 
 #include "proxy/app/output_log.hpp"
-#include "proxy/net.hpp"
+#include "proxy/base/net.hpp"
 
 #include <chrono>
 #include <cstdint>

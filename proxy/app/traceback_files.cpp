@@ -1,7 +1,7 @@
 // Traceback parsing is plain string scanning: output can be large and regexes here would be slow and fragile.
 #include "proxy/app/traceback_files.hpp"
 
-#include "proxy/browser/error_page.hpp"
+#include "proxy/base/terminal_text.hpp"
 
 #include <algorithm>
 #include <charconv>

@@ -4,7 +4,7 @@
 // reloader keeps the socket and hands it to each new process); then for the app to answer a request again.
 #pragma once
 
-#include "proxy/net.hpp"
+#include "proxy/base/net.hpp"
 
 #include <chrono>
 #include <cstdint>

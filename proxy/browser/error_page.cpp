@@ -1,7 +1,8 @@
 // Error pages: the template lives in assets/error.html; here we only escape and fill it.
 #include "proxy/browser/error_page.hpp"
 
-#include "proxy/browser/assets.hpp"
+#include "proxy/base/assets.hpp"
+#include "proxy/base/terminal_text.hpp"
 
 #include <charconv>
 
@@ -11,25 +12,6 @@ namespace {
 void replace_all(std::string& s, std::string_view from, std::string_view to) {
   for (auto pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size()))
     s.replace(pos, from.size(), to);
-}
-
-/// Length of the escape sequence starting at line[i] == ESC (CSI, OSC, or a two-byte escape).
-std::size_t escape_length(std::string_view line, std::size_t i) {
-  if (i + 1 >= line.size()) return 1;
-  if (line[i + 1] == '[') {
-    // CSI: parameters and intermediates, then one final byte in @..~
-    std::size_t j = i + 2;
-    while (j < line.size() && !(line[j] >= '@' && line[j] <= '~')) ++j;
-    return std::min(j + 1, line.size()) - i;
-  }
-  if (line[i + 1] == ']') {
-    // OSC (window titles, hyperlinks): ends with BEL or ESC backslash.
-    std::size_t j = i + 2;
-    while (j < line.size() && line[j] != '\a' && !(line[j] == '\x1b' && j + 1 < line.size() && line[j + 1] == '\\')) ++j;
-    if (j >= line.size()) return line.size() - i;
-    return (line[j] == '\a' ? j + 1 : j + 2) - i;
-  }
-  return 2;
 }
 
 /// The current SGR state, as the classes of one span.
@@ -113,19 +95,6 @@ void apply_sgr(std::string_view params, sgr_state& st) {
 
 }  // namespace
 
-std::string strip_ansi(std::string_view line) {
-  std::string out;
-  out.reserve(line.size());
-  for (std::size_t i = 0; i < line.size();) {
-    if (line[i] == '\x1b') {
-      i += escape_length(line, i);
-      continue;
-    }
-    out.push_back(line[i++]);
-  }
-  return out;
-}
-
 std::string html_escape(std::string_view text) {
   std::string out;
   out.reserve(text.size() + text.size() / 8);
@@ -155,7 +124,7 @@ std::string ansi_to_html(std::string_view line) {
       continue;
     }
     flush_text(i);
-    const auto len = escape_length(line, i);
+    const auto len = ansi_escape_length(line, i);
     const auto seq = line.substr(i, len);
     i += len;
     text_start = i;

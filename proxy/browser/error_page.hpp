@@ -23,8 +23,6 @@ struct error_info {
   unsigned retry_after = 0;
 };
 
-/// Removes ANSI escape sequences (colours, cursor moves, OSC titles and links) from a line.
-std::string strip_ansi(std::string_view line);
 /// Escapes &, <, >, " and ' for HTML text and attributes.
 std::string html_escape(std::string_view text);
 /// HTML-escapes a line and turns its SGR colour codes (bold, dim, italic, underline, the 16 colours,

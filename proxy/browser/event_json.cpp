@@ -1,7 +1,7 @@
 // JSON encoding of hub messages. Written by hand: they are tiny and fixed, simdjson only parses.
 #include "proxy/browser/event_json.hpp"
 
-#include "proxy/utf8.hpp"
+#include "proxy/base/utf8.hpp"
 
 namespace liveproxy::event_json {
 

@@ -3,7 +3,7 @@
 
 #include "proxy/browser/livereload_protocol.hpp"
 #include "proxy/browser/reload_hub.hpp"
-#include "proxy/limits.hpp"
+#include "proxy/base/limits.hpp"
 
 namespace liveproxy {
 

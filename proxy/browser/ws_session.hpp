@@ -1,8 +1,8 @@
 // One browser tab's reload WebSocket: a bounded send queue drained by a single writer.
 #pragma once
 
-#include "proxy/limits.hpp"
-#include "proxy/net.hpp"
+#include "proxy/base/limits.hpp"
+#include "proxy/base/net.hpp"
 
 #include <deque>
 #include <memory>

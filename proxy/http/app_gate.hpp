@@ -1,7 +1,7 @@
 // Holds requests while the app is not ready, and releases them in arrival order when it is.
 #pragma once
 
-#include "proxy/net.hpp"
+#include "proxy/base/net.hpp"
 
 #include <chrono>
 #include <list>

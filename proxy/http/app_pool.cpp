@@ -1,7 +1,7 @@
 // Upstream pool: LIFO reuse (the warmest socket first), a cheap liveness peek before reuse.
 #include "proxy/http/app_pool.hpp"
 
-#include "proxy/limits.hpp"
+#include "proxy/base/limits.hpp"
 
 #include <sys/socket.h>
 

@@ -1,8 +1,8 @@
 // Keep-alive connections to the app, reused across browser requests and dropped on restart.
 #pragma once
 
-#include "proxy/limits.hpp"
-#include "proxy/net.hpp"
+#include "proxy/base/limits.hpp"
+#include "proxy/base/net.hpp"
 
 #include <boost/asio/ssl.hpp>
 

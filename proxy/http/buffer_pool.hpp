@@ -3,8 +3,8 @@
 #pragma once
 
 #include "proxy/http/splice_relay.hpp"
-#include "proxy/limits.hpp"
-#include "proxy/net.hpp"
+#include "proxy/base/limits.hpp"
+#include "proxy/base/net.hpp"
 
 #include <memory>
 #include <vector>

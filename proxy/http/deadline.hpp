@@ -2,7 +2,7 @@
 // The same watchdog notices a browser that leaves while its request waits on the app.
 #pragma once
 
-#include "proxy/net.hpp"
+#include "proxy/base/net.hpp"
 
 #include <chrono>
 

@@ -1,7 +1,7 @@
 // HTTP/1.1 reads and header writes on plain sockets: Beast's parser, without a composed operation per read.
 #pragma once
 
-#include "proxy/net.hpp"
+#include "proxy/base/net.hpp"
 
 #include <boost/beast/http/buffer_body.hpp>
 

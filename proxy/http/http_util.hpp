@@ -1,7 +1,7 @@
 // Header rewriting shared by the request and response paths.
 #pragma once
 
-#include "proxy/net.hpp"
+#include "proxy/base/net.hpp"
 
 #include <string_view>
 

@@ -2,7 +2,7 @@
 // its own PORT) would take the browser past liveproxy: rewritten to the origin the browser used.
 #pragma once
 
-#include "proxy/net.hpp"
+#include "proxy/base/net.hpp"
 
 #include <cstdint>
 #include <optional>

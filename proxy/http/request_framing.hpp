@@ -2,7 +2,7 @@
 // the app gets: written by liveproxy, never the client's copied over (the client's could be read differently).
 #pragma once
 
-#include "proxy/net.hpp"
+#include "proxy/base/net.hpp"
 
 #include <cstdint>
 #include <optional>

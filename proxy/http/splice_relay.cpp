@@ -1,7 +1,7 @@
 // splice(2) loop: app socket -> pipe -> browser socket, waiting on whichever side is not ready.
 #include "proxy/http/splice_relay.hpp"
 
-#include "proxy/limits.hpp"
+#include "proxy/base/limits.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,7 +1,7 @@
 // Two copy loops and an idle watchdog joined with ||: when one ends, the others are cancelled and both close.
 #include "proxy/http/tunnel.hpp"
 
-#include "proxy/limits.hpp"
+#include "proxy/base/limits.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "proxy/http/app_pool.hpp"
-#include "proxy/net.hpp"
+#include "proxy/base/net.hpp"
 
 namespace liveproxy {
 

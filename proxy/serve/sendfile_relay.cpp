@@ -1,7 +1,7 @@
 // sendfile(2) loop: file -> browser socket, waiting for the socket whenever its buffer is full.
 #include "proxy/serve/sendfile_relay.hpp"
 
-#include "proxy/limits.hpp"
+#include "proxy/base/limits.hpp"
 
 #include <sys/sendfile.h>
 

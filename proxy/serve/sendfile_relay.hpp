@@ -2,7 +2,7 @@
 #pragma once
 
 #include "proxy/http/deadline.hpp"
-#include "proxy/net.hpp"
+#include "proxy/base/net.hpp"
 
 #include <cstdint>
 

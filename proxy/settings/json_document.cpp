@@ -3,7 +3,7 @@
 // checker said "valid" and a second parser then refused a number the grammar allows.
 #include "proxy/settings/json_document.hpp"
 
-#include "proxy/utf8.hpp"
+#include "proxy/base/utf8.hpp"
 
 #include <algorithm>
 #include <cctype>

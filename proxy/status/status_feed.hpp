@@ -2,7 +2,7 @@
 // after something changed, coalesced, and only while a page is open.
 #pragma once
 
-#include "proxy/net.hpp"
+#include "proxy/base/net.hpp"
 #include "proxy/status/status_board.hpp"
 
 #include <chrono>

@@ -1,9 +1,9 @@
-// liveproxy.json (proxy/config_file.cpp): any file is applied or refused with a config_error (never another
+// liveproxy.json (proxy/settings/config_file.cpp): any file is applied or refused with a config_error (never another
 // exception), a refused file leaves the config as it was, the place an error names is inside the file, and
 // "invalid JSON" is said exactly when json::parse (the one judge of what is JSON) refuses the text, at the place it
 // names. simdjson, an independent parser, checks the judge: what simdjson reads, json::parse reads too (simdjson
 // refuses some JSON the grammar allows: numbers beyond a double, half a surrogate pair). Input: the file's text.
-#include "proxy/config_file.hpp"
+#include "proxy/settings/config_file.hpp"
 #include "proxy/settings/json_document.hpp"
 
 #include "fuzz/fuzz_input.hpp"

@@ -1,6 +1,6 @@
 // liveproxy.json: every key, every kind of mistake with its exact place, the schema kept in step with the reader,
 // and what a changed file means while liveproxy runs.
-#include "proxy/config_file.hpp"
+#include "proxy/settings/config_file.hpp"
 
 #include <simdjson.h>
 #include <sys/stat.h>
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "proxy/browser/assets.hpp"
+#include "proxy/base/assets.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace liveproxy;

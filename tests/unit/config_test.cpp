@@ -1,5 +1,6 @@
 // The command line is the contract every integration test is written against.
-#include "proxy/config.hpp"
+#include "proxy/settings/config.hpp"
+#include "proxy/app/project_presets.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,6 +1,6 @@
 // Finding who holds a listening socket, on a real socket of this process.
 #include "proxy/app/listening_sockets.hpp"
-#include "proxy/net.hpp"
+#include "proxy/base/net.hpp"
 
 #include <catch2/catch.hpp>
 

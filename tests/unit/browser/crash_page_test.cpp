@@ -1,5 +1,6 @@
 // Crash output for the error page: traceback files, ANSI colours to HTML, escaping, the rendered page.
 #include "proxy/app/traceback_files.hpp"
+#include "proxy/base/terminal_text.hpp"
 #include "proxy/browser/error_page.hpp"
 
 #include <catch2/catch.hpp>

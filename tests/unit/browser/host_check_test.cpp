@@ -1,6 +1,6 @@
 // Which Hosts may use our endpoints: loopback always, allowed names and patterns, nothing malformed.
 #include "proxy/browser/host_check.hpp"
-#include "proxy/config.hpp"
+#include "proxy/settings/config.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <string>
 
-#include "proxy/utf8.hpp"
+#include "proxy/base/terminal_text.hpp"
 
 using namespace liveproxy;
 

@@ -1,10 +1,10 @@
 // Accept loop: one coroutine per connection; at the connection limit accepting waits for a close, and a
 // failed accept (EMFILE) pauses instead of spinning, saying so at most once per interval.
-#include "proxy/http/listener.hpp"
+#include "proxy/front/listener.hpp"
 
-#include "proxy/http/http_session.hpp"
-#include "proxy/limits.hpp"
-#include "proxy/log.hpp"
+#include "proxy/front/http_session.hpp"
+#include "proxy/base/limits.hpp"
+#include "proxy/base/log.hpp"
 
 namespace liveproxy {
 

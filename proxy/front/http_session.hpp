@@ -1,8 +1,8 @@
 // One browser connection: read requests, answer our own endpoints, forward the rest to the app.
 #pragma once
 
-#include "proxy/net.hpp"
-#include "proxy/proxy_context.hpp"
+#include "proxy/base/net.hpp"
+#include "proxy/front/proxy_context.hpp"
 
 namespace liveproxy {
 

@@ -1,8 +1,8 @@
 // The front socket: accepts browser connections and starts a session for each, up to a limit.
 #pragma once
 
-#include "proxy/net.hpp"
-#include "proxy/proxy_context.hpp"
+#include "proxy/base/net.hpp"
+#include "proxy/front/proxy_context.hpp"
 
 #include <cstddef>
 #include <memory>

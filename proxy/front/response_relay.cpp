@@ -1,5 +1,5 @@
 // Response relays: one coroutine per way of sending, chosen before any byte goes out.
-#include "proxy/http/response_relay.hpp"
+#include "proxy/front/response_relay.hpp"
 
 #include "proxy/browser/content_decoder.hpp"
 #include "proxy/browser/csp_policy.hpp"
@@ -7,7 +7,7 @@
 #include "proxy/http/http_util.hpp"
 #include "proxy/http/location_rewrite.hpp"
 #include "proxy/http/request_framing.hpp"
-#include "proxy/limits.hpp"
+#include "proxy/base/limits.hpp"
 
 #include <array>
 

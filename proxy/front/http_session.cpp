@@ -1,15 +1,15 @@
 // The browser side of the proxy: request loop, hold while the app restarts, streamed relay with injection.
-#include "proxy/http/http_session.hpp"
+#include "proxy/front/http_session.hpp"
 
 #include "proxy/browser/livereload_protocol.hpp"
-#include "proxy/browser/own_endpoints.hpp"
-#include "proxy/http/client_connection.hpp"
+#include "proxy/front/own_endpoints.hpp"
+#include "proxy/front/client_connection.hpp"
 #include "proxy/http/http_util.hpp"
 #include "proxy/http/request_framing.hpp"
-#include "proxy/http/response_relay.hpp"
+#include "proxy/front/response_relay.hpp"
 #include "proxy/http/tunnel.hpp"
-#include "proxy/limits.hpp"
-#include "proxy/serve/static_handler.hpp"
+#include "proxy/base/limits.hpp"
+#include "proxy/front/static_handler.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 

@@ -1,5 +1,5 @@
 // Terminal output, written with one write(2) per line so it never interleaves with app output.
-#include "proxy/log.hpp"
+#include "proxy/base/log.hpp"
 
 #include <unistd.h>
 

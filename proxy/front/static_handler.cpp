@@ -1,6 +1,6 @@
 // One request: resolve the path, open and fstat the file, decide 200/206/304/416, then one write of the header
 // (with the page, or the start of a small file) and sendfile for the rest.
-#include "proxy/serve/static_handler.hpp"
+#include "proxy/front/static_handler.hpp"
 
 #include "proxy/browser/error_page.hpp"
 #include "proxy/browser/html_injector.hpp"

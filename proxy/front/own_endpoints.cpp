@@ -1,13 +1,13 @@
 // Our endpoints answer from memory (embedded assets, the status snapshot); none of them reaches the app.
-#include "proxy/browser/own_endpoints.hpp"
+#include "proxy/front/own_endpoints.hpp"
 
-#include "proxy/browser/assets.hpp"
+#include "proxy/base/assets.hpp"
 #include "proxy/browser/host_check.hpp"
 #include "proxy/browser/livereload_protocol.hpp"
 #include "proxy/browser/reload_hub.hpp"
 #include "proxy/browser/ws_session.hpp"
 #include "proxy/http/http_util.hpp"
-#include "proxy/limits.hpp"
+#include "proxy/base/limits.hpp"
 
 namespace liveproxy {
 namespace {

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "proxy/config.hpp"
+#include "proxy/settings/config.hpp"
 
 namespace liveproxy {
 

@@ -1,5 +1,5 @@
 // UTF-8 by RFC 3629: the shortest form only, no surrogates, nothing above U+10FFFF.
-#include "proxy/utf8.hpp"
+#include "proxy/base/utf8.hpp"
 
 namespace liveproxy {
 
@@ -20,32 +20,6 @@ std::size_t utf8_length(std::string_view s, std::size_t i) {
     return cont(i + 1) && cont(i + 2) && cont(i + 3) ? 4 : 0;
   }
   return 0;
-}
-
-std::string printable(std::string_view text) {
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(text.size());
-  auto escape = [&](unsigned char b) {
-    out += "\\x";
-    out += hex[b >> 4];
-    out += hex[b & 15];
-  };
-  for (std::size_t i = 0; i < text.size();) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    const std::size_t n = utf8_length(text, i);
-    if (n == 0 || c < 0x20 || c == 0x7F) {
-      escape(c);
-      ++i;
-    } else if (n == 2 && c == 0xC2 && static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
-      escape(static_cast<unsigned char>(text[i + 1]));  // a C1 control, shown by its code point
-      i += 2;
-    } else {
-      out.append(text.substr(i, n));
-      i += n;
-    }
-  }
-  return out;
 }
 
 }  // namespace liveproxy

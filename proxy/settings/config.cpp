@@ -1,11 +1,11 @@
 // Command-line parsing. Hand-written: the grammar is small and the errors must name the option.
-#include "proxy/config.hpp"
+#include "proxy/settings/config.hpp"
 
-#include "proxy/config_file.hpp"
-#include "proxy/edit_distance.hpp"
+#include "proxy/settings/config_file.hpp"
+#include "proxy/base/edit_distance.hpp"
 
-#include "proxy/limits.hpp"
-#include "proxy/net.hpp"
+#include "proxy/base/limits.hpp"
+#include "proxy/base/net.hpp"
 
 #include <sys/resource.h>
 
@@ -488,22 +488,6 @@ config parse_command_line(int argc, const char* const* argv) {
     dir = canon;
   }
   return cfg;
-}
-
-void apply_preset(config& cfg, const project_preset& p) {
-  cfg.detect_project = false;
-  if (p.serve) {
-    std::error_code ec;
-    const auto canon = std::filesystem::canonical(*p.serve, ec);
-    cfg.serve_dir = ec ? *p.serve : canon;
-  } else {
-    cfg.app_command = p.command;
-    cfg.js_runs_on_server = runs_server_javascript(cfg.app_command);
-  }
-  // The user's own rules and environment (command line, file) stay first and win.
-  cfg.rules.insert(cfg.rules.end(), p.rules.begin(), p.rules.end());
-  cfg.env.insert(cfg.env.begin(), p.env.begin(), p.env.end());
-  if (!cfg.preload) cfg.preload = p.preload;
 }
 
 std::string shell_quote(const std::vector<std::string>& argv) {

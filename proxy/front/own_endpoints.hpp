@@ -3,7 +3,7 @@
 // also check Origin.
 #pragma once
 
-#include "proxy/http/client_connection.hpp"
+#include "proxy/front/client_connection.hpp"
 
 namespace liveproxy {
 

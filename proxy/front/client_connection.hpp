@@ -5,8 +5,8 @@
 #include "proxy/http/deadline.hpp"
 #include "proxy/http/http_io.hpp"
 #include "proxy/http/splice_relay.hpp"
-#include "proxy/limits.hpp"
-#include "proxy/proxy_context.hpp"
+#include "proxy/base/limits.hpp"
+#include "proxy/front/proxy_context.hpp"
 
 #include <array>
 #include <memory>

@@ -1,5 +1,5 @@
 // Optimal string alignment distance: Levenshtein plus swaps of neighbours, the commonest typo.
-#include "proxy/edit_distance.hpp"
+#include "proxy/base/edit_distance.hpp"
 
 #include <algorithm>
 #include <vector>

@@ -2,7 +2,7 @@
 // requests), pages with our script, large files by sendfile(2).
 #pragma once
 
-#include "proxy/http/client_connection.hpp"
+#include "proxy/front/client_connection.hpp"
 
 namespace liveproxy {
 

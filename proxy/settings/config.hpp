@@ -1,10 +1,9 @@
 // Run-time configuration: what the command line (and later liveproxy.json) says.
 #pragma once
 
-#include "proxy/app/project_presets.hpp"
 #include "proxy/http/upstream_url.hpp"
-#include "proxy/limits.hpp"
-#include "proxy/log.hpp"
+#include "proxy/base/limits.hpp"
+#include "proxy/base/log.hpp"
 #include "watcher/classifier.hpp"
 #include "watcher/debouncer.hpp"
 
@@ -118,9 +117,6 @@ config parse_command_line(int argc, const char* const* argv);
 /// command after `env`, its flags and VAR=value assignments) is one of node, nodejs, deno, bun, tsx,
 /// ts-node, nodemon, npm, npx, yarn, pnpm. A shell wrapper (sh -c "node ...") is not looked into.
 bool runs_server_javascript(const std::vector<std::string>& app_command);
-
-/// Takes what a detected project says to run (the user's own rules stay ahead of the preset's).
-void apply_preset(config& cfg, const project_preset& p);
 
 /// The command line as a shell would need it typed (single quotes where needed).
 std::string shell_quote(const std::vector<std::string>& argv);

@@ -1,7 +1,7 @@
 // The app's response back to the browser: passed through (spliced when large), re-framed, or injected.
 #pragma once
 
-#include "proxy/http/client_connection.hpp"
+#include "proxy/front/client_connection.hpp"
 
 #include <string_view>
 

@@ -8,7 +8,7 @@
 #include "proxy/http/app_pool.hpp"
 #include "proxy/http/buffer_pool.hpp"
 #include "proxy/http/location_rewrite.hpp"
-#include "proxy/limits.hpp"
+#include "proxy/base/limits.hpp"
 #include "proxy/serve/file_cache.hpp"
 #include "proxy/serve/static_path.hpp"
 

@@ -1,10 +1,10 @@
 // liveproxy.json: parsed by json_document (the one judge of what is JSON, with places), then one check per key,
 // all on a copy of the config that is assigned only when the whole file is good.
-#include "proxy/config_file.hpp"
+#include "proxy/settings/config_file.hpp"
 
-#include "proxy/edit_distance.hpp"
+#include "proxy/base/edit_distance.hpp"
+#include "proxy/base/terminal_text.hpp"
 #include "proxy/settings/json_document.hpp"
-#include "proxy/utf8.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -19,7 +19,7 @@
 #include <map>
 #include <system_error>
 
-#include "proxy/net.hpp"
+#include "proxy/base/net.hpp"
 
 namespace liveproxy {
 namespace {
