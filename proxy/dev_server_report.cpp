@@ -1,10 +1,12 @@
 // What dev_server tells the user: one line per action on the terminal, the same on the status page, the
-// URL to open once the app answers. The decisions stay in dev_server.cpp; this file only says them.
+// URL to open once the app answers. The decisions are restart_policy's; this file only says them.
 #include "proxy/app/open_browser.hpp"
+#include "proxy/base/log.hpp"
 #include "proxy/dev_server.hpp"
 #include "proxy/http/local_addresses.hpp"
-#include "proxy/base/log.hpp"
 #include "proxy/status/report_text.hpp"
+
+#include <algorithm>
 
 namespace liveproxy {
 namespace {
@@ -23,41 +25,126 @@ constexpr auto watch_summary_max_age = std::chrono::seconds(2);
 
 std::string dev_server::tabs_text(std::size_t n) const { return " (" + count_of(n, "tab") + ")"; }
 
-std::string dev_server::command_text() const {
-  std::string text;
-  if (supervisor_)
-    for (const auto& a : supervisor_->command()) text += (text.empty() ? "" : " ") + a;
-  return text;
+namespace {
+
+long long count_ms(std::chrono::milliseconds d) { return static_cast<long long>(d.count()); }
+
+std::string seconds_text(std::chrono::milliseconds d) {
+  std::string s = std::to_string(d.count() / 1000.0);
+  s.erase(s.find_last_not_of('0') + 1);
+  if (s.back() == '.') s.pop_back();
+  return s + " s";
 }
 
-void dev_server::act(const std::string& what, std::string action, std::string outcome) {
-  log::action(what + std::string(arrow) + outcome);
-  status_.board().begin(what, std::move(action), std::move(outcome));
-  status_.changed();
-  note_tabs();
+}  // namespace
+
+void dev_server::report(const policy_command& c, std::size_t tabs_reloaded, std::size_t held_released) {
+  using kind = policy_command::kind;
+  using outcome = policy_command::outcome;
+  auto& board = status_.board();
+  switch (c.what) {
+    case kind::app_ready: {
+      if (source_->kind() == app_kind::upstream) {
+        if (c.run == 1 || !c.quiet) log::info(source_->target_text() + " answers" + (c.run > 1 ? " again" : ""));
+        board.app_state("running");
+      } else {
+        const std::string line = "app ready on port " + std::to_string(source_->target().endpoints.front().port()) +
+                                 " in " + std::to_string(count_ms(c.app_took)) + " ms (run " + std::to_string(c.run) +
+                                 (cfg_.socket_handoff ? ", socket handed over" : "") + ")";
+        if (c.quiet) log::detail(line);
+        else log::info(line);
+        board.app_ready(c.app_took);
+      }
+      status_.changed();
+      announce();
+      break;
+    }
+    case kind::app_failed:
+      board.app_exited(c.detail);
+      status_.changed();
+      // Saving the file the crash names starts the app again, even outside the watched directories.
+      watch_more(source_->crash_files());
+      break;
+    case kind::crash_restart:
+      log::warn(c.text + "; restarting it in " + seconds_text(c.took) + " (--restart-on-crash), or at the next change");
+      break;
+    case kind::crash_wait:
+      log::warn(c.text + "; waiting for a file change to start it again (or type rs)");
+      break;
+    case kind::early_start:
+      log::detail("code changed: restarting now; requests wait until the changes settle");
+      break;
+    case kind::deferred:
+      log::detail(c.text + ": the tabs reload once the app is up");
+      break;
+    case kind::begin_action:
+      log::detail(c.text + std::string(arrow) + c.action + "\xe2\x80\xa6");
+      board.begin(c.text, c.action);
+      status_.changed();
+      break;
+    case kind::act: {
+      if (c.action == "page reload") maybe_flask_hint();
+      const std::size_t tabs = hub_.size();
+      const std::string outcome_text = c.action + tabs_text(tabs);
+      log::action(c.text + std::string(arrow) + outcome_text);
+      board.begin(c.text, c.action, outcome_text);
+      status_.changed();
+      note_tabs();
+      break;
+    }
+    case kind::finish_action: {
+      std::string text;
+      switch (c.result) {
+        case outcome::restarted:
+          text = "restarted in " + std::to_string(count_ms(c.took)) + " ms (app start " +
+                 std::to_string(count_ms(c.app_took)) + " ms" + (source_->run_was_preloaded() ? ", preloaded)" : ")") +
+                 ", " + count_of(tabs_reloaded, "tab") + " reloaded";
+          if (held_released != 0) text += ", " + count_of(held_released, "held request") + " released";
+          break;
+        case outcome::failed:
+          text = "failed: " + c.detail;
+          break;
+        case outcome::upstream_restarted:
+          text = "the app's reloader restarted it in " + std::to_string(count_ms(c.took)) + " ms, " +
+                 count_of(tabs_reloaded, "tab") + " reloaded";
+          break;
+        case outcome::upstream_stayed_up:
+          text = "no restart seen within " + seconds_text(cfg_.upstream_grace) + " (--upstream-grace): page reload" +
+                 tabs_text(hub_.size());
+          break;
+        case outcome::superseded:
+          text = "superseded by " + c.detail;
+          break;
+        case outcome::none:
+          break;
+      }
+      if (!c.quiet) log::action(c.text + std::string(arrow) + text);
+      board.finish(std::move(text));
+      status_.changed();
+      if (!c.quiet) note_tabs();
+      break;
+    }
+    default:
+      break;
+  }
 }
 
-void dev_server::begin_action(std::string what, std::string action) {
-  // A newer change supersedes one still under way (a second save during a restart): one line, the last.
-  if (pending_) status_.board().finish("superseded by " + what);
-  log::detail(what + std::string(arrow) + action + "…");
-  status_.board().begin(what, std::move(action));
-  status_.changed();
-  pending_ = pending_action{std::move(what), std::chrono::steady_clock::now()};
-}
-
-void dev_server::finish_action(std::string outcome, bool line) {
-  if (!pending_) return;
-  if (line) log::action(pending_->what + std::string(arrow) + outcome);
-  status_.board().finish(std::move(outcome));
-  status_.changed();
-  pending_.reset();
-  if (line) note_tabs();
+void dev_server::maybe_flask_hint() {
+  const auto* output = source_->output();
+  if (flask_hint_given_ || !output) return;
+  const auto& lines = output->lines();
+  if (std::any_of(lines.begin(), lines.end(),
+                  [](const std::string& l) { return l.find(" * Debug mode: off") != std::string::npos; })) {
+    flask_hint_given_ = true;
+    log::warn("if the page still shows the old template: Flask caches templates outside debug mode; run it "
+              "with --debug (flask --app APP run --debug --no-reload), or set "
+              "app.config[\"TEMPLATES_AUTO_RELOAD\"] = True");
+  }
 }
 
 void dev_server::announce() {
   if (announced_ || announcing_) return;
-  if (!supervisor_) return announce_now();
+  if (source_->kind() != app_kind::command) return announce_now();
   // Readiness is a TCP connect; the app's banner may still be in its pipe: wait until its output has been
   // quiet for 100 ms (at most half a second), then say the URL after it.
   announcing_ = true;

@@ -232,12 +232,15 @@ policy_commands restart_policy::exited(time_point now, const exit_info& e) {
 
 void restart_policy::on_exit(policy_commands& out, time_point now, const exit_info& e) {
   set_gate(out, gate_state::failed);
-  out.push_back({kind::app_failed, e.describe});
+  policy_command failed{kind::app_failed, e.describe};
+  failed.detail = e.how;
+  out.push_back(std::move(failed));
   // The crash line below says it; the status page gets the outcome.
   finish(out, now, outcome::failed, e.describe, {}, false);
   if (opts_.restart_on_crash) {
     const auto delay = backoff_.on_crash(e.uptime);
     crash_restart_at_ = now + delay;
+    crash_restart_delay_ = delay;
     policy_command c{kind::crash_restart, e.describe};
     c.took = delay;
     out.push_back(std::move(c));
@@ -251,7 +254,8 @@ void restart_policy::on_exit(policy_commands& out, time_point now, const exit_in
 
 policy_commands restart_policy::cannot_reach() {
   policy_commands out;
-  if (stopping_ || gate_ == gate_state::open || !running_) return out;
+  // Even with the gate open: with --fd a run counts as ready once started, and this says it accepts nothing.
+  if (stopping_ || !running_) return out;
   // Waiting requests get the explanation now rather than at the hold timeout; tabs show it, and reload when
   // the run answers after all.
   set_gate(out, gate_state::failed);

@@ -32,7 +32,7 @@ struct policy_command {
     reload_tabs,      ///< every tab reloads (or morphs) its page
     swap_css,         ///< every tab swaps this stylesheet (text: its path from the served root, with '/')
     app_ready,        ///< report: the run answers, `app_took` after it was started; `quiet` when an action says it
-    app_failed,       ///< report: the run ended (text: how) or cannot be reached; the error page is the answer now
+    app_failed,       ///< report: the run ended (text: the line, detail: how); the error page is the answer now
     begin_action,     ///< report: changes (text) are being acted on (action); the outcome comes with finish_action
     finish_action,    ///< report: the outcome (result) of the action begun for the changes (text); took: since
                       ///< the first change
@@ -97,9 +97,10 @@ class restart_policy {
 
   /// How a run ended.
   struct exit_info {
-    std::string describe;  ///< "exited with status 1 before it listened on port 8000"
+    std::string describe;  ///< "app exited with status 1 before it listened on port 8000"
     bool was_ready = false;
     clock::duration uptime{};
+    std::string how = {};  ///< "exited with status 1", for the status page
   };
 
   explicit restart_policy(options o);
@@ -148,8 +149,10 @@ class restart_policy {
   gate_state gate() const { return gate_; }
   /// A run is started and has not ended.
   bool running() const { return running_; }
-  /// When the crash restart is due, if one is.
-  std::optional<time_point> crash_restart_at() const { return crash_restart_at_; }
+  /// The delay before the crash restart that is due, if one is.
+  std::optional<std::chrono::milliseconds> crash_restart_delay() const {
+    return crash_restart_at_ ? std::optional(crash_restart_delay_) : std::nullopt;
+  }
   /// A speculative run is waiting for its burst to settle.
   bool speculating() const { return spec_.active; }
 
@@ -187,6 +190,7 @@ class restart_policy {
   bool stopping_ = false;
   restart_backoff backoff_;
   std::optional<time_point> crash_restart_at_;
+  std::chrono::milliseconds crash_restart_delay_{0};
   std::optional<pending_action> pending_;
   speculation spec_;
 };

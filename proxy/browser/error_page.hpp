@@ -1,24 +1,19 @@
 // The page a browser gets when the app cannot answer: what happened, the app's output, and our client.
 #pragma once
 
+#include "proxy/app/app_failure.hpp"
+
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace liveproxy {
 
-struct error_info {
+/// The error page's content: what the request saw, and (app_failure) what is known of the app.
+struct error_info : app_failure {
   unsigned status = 502;
-  std::string title;              ///< one line: "The app exited during start-up"
-  std::string message;            ///< a few sentences of explanation
-  std::string command;            ///< the app command line
-  std::vector<std::string> output;  ///< recent app output lines (may hold ANSI colour codes)
-  /// Set by the supervisor side when the app is known to be down (crash, never listened):
-  /// these then replace title and message, which describe only what the request saw.
-  std::string cause_title;
-  std::string cause;
-  /// Files named in the crash output, as "file:line" (they are watched too).
-  std::vector<std::string> files;
+  std::string title;    ///< one line: "The app exited during start-up"
+  std::string message;  ///< a few sentences of explanation
   /// Seconds for a Retry-After header (0: none).
   unsigned retry_after = 0;
 };

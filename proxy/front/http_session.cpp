@@ -40,7 +40,8 @@ awaitable<next_step> send_simple(client_connection& s, http::status status, std:
 }
 
 error_info app_error(client_connection& s, unsigned status, std::string title, std::string message) {
-  error_info info = s.ctx.app_failure();
+  error_info info;
+  static_cast<app_failure&>(info) = s.ctx.app_failure();
   info.status = status;
   info.title = std::move(title);
   info.message = std::move(message);
@@ -74,8 +75,11 @@ namespace {
 void set_in_flight(client_connection& s, bool on) {
   if (s.in_flight == on) return;
   s.in_flight = on;
-  if (on) ++s.ctx.responses_in_flight;
-  else --s.ctx.responses_in_flight;
+  if (on) {
+    ++s.ctx.responses_in_flight;
+  } else if (--s.ctx.responses_in_flight == 0 && s.ctx.on_drained) {
+    std::exchange(s.ctx.on_drained, nullptr)();
+  }
 }
 
 bool is_http_error(const error_code& ec) { return ec.category() == make_error_code(http::error::bad_target).category(); }

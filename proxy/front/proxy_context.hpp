@@ -32,7 +32,7 @@ struct proxy_context {
   /// The tag put into HTML pages.
   std::string script_tag;
   /// Describes why the app cannot answer right now (crash, never listened, ...).
-  std::function<error_info()> app_failure;
+  std::function<liveproxy::app_failure()> app_failure;
   /// Restarts the app (POST /__liveproxy/restart); empty: the endpoint is off.
   std::function<void()> restart_app;
   /// A connection to the app was refused (or timed out): for an upstream we do not run, the sign it is down.
@@ -50,6 +50,8 @@ struct proxy_context {
   std::string socket_token = {};
   /// Requests with the app now, sent or being answered (a restart lets them finish first).
   std::size_t responses_in_flight = 0;
+  /// Called once when responses_in_flight next drops to 0 (a restart waiting for them), then cleared.
+  std::function<void()> on_drained = {};
   /// Connects to a loopback app under way (at most limits::app_connects_at_once).
   std::size_t app_connects = 0;
   /// --max-held: requests held at once while the app is not ready.
