@@ -7,13 +7,11 @@ install(TARGETS liveproxy RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 # bash-completion loads completions on demand from this folder, by command name.
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/liveproxy-completion.bash
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME liveproxy)
-install(FILES ${CMAKE_CURRENT_LIST_DIR}/liveproxy.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${PROJECT_BINARY_DIR}/liveproxy.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
-# The liveproxy.json schema, once it exists: for editors to validate a config file against. assets/* is
-# globbed with CONFIGURE_DEPENDS, so the build that first sees the file re-runs this check.
-if(EXISTS ${PROJECT_SOURCE_DIR}/assets/liveproxy.schema.json)
-  install(FILES ${PROJECT_SOURCE_DIR}/assets/liveproxy.schema.json DESTINATION ${CMAKE_INSTALL_DATADIR}/liveproxy)
-endif()
+# The man page and the liveproxy.json schema are written from the settings table at build time
+# (cmake/settings_docs.cpp; see CMakeLists.txt).
+install(FILES ${PROJECT_BINARY_DIR}/liveproxy.schema.json DESTINATION ${CMAKE_INSTALL_DATADIR}/liveproxy)
 
 # The Debian package (Debian 12): `cpack -G DEB` in the build folder, or `cmake --build build --target package`.
 set(CPACK_GENERATOR DEB)

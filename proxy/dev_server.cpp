@@ -3,13 +3,10 @@
 
 #include "proxy/app/command_source.hpp"
 #include "proxy/app/listening_sockets.hpp"
-#include "proxy/app/project_presets.hpp"
 #include "proxy/app/upstream_source.hpp"
 #include "proxy/base/log.hpp"
 #include "proxy/browser/event_json.hpp"
-#include "proxy/http/local_addresses.hpp"
 #include "proxy/serve/folder_source.hpp"
-#include "proxy/settings/config_file.hpp"
 #include "proxy/status/report_text.hpp"
 
 #include <algorithm>
@@ -49,16 +46,6 @@ restart_policy::options policy_options(const config& cfg, app_kind kind) {
   o.restart_on_crash = cfg.restart_on_crash;
   o.drain_limit = std::chrono::duration_cast<std::chrono::milliseconds>(limits::restart_drain);
   return o;
-}
-
-std::vector<std::string> allowed_hosts(const config& cfg) {
-  // A non-loopback --host means the user wants other machines in: let that name in too.
-  std::vector<std::string> hosts;
-  if (cfg.host != "0.0.0.0" && cfg.host != "::") hosts.push_back(cfg.host);
-  // Every address: the machine's own addresses are the ones another device (a phone, the VM's host) uses.
-  else hosts = local_addresses(cfg.host == "::");
-  hosts.insert(hosts.end(), cfg.allowed_hosts.begin(), cfg.allowed_hosts.end());
-  return hosts;
 }
 
 watcher::options watch_options(const config& cfg) {
@@ -322,74 +309,6 @@ void dev_server::on_changes(const watcher::batch& in) {
   }
   if (rest.overflow) rest.strongest = watcher::action::restart;
   apply(policy_.settled(clock::now(), policy_changes(rest), config_restart));
-}
-
-bool dev_server::reload_config() {
-  std::vector<const char*> argv;
-  for (const auto& a : cfg_.command_line) argv.push_back(a.c_str());
-  config next;
-  try {
-    next = parse_command_line(static_cast<int>(argv.size()), argv.data());
-    if (next.detect_project) {
-      if (const auto preset = detect_project(std::filesystem::current_path())) apply_preset(next, *preset);
-      else throw config_error(unrecognised_project_message(std::filesystem::current_path()));
-    }
-  } catch (const std::exception& e) {
-    log::warn(std::string(e.what()) + " -- the previous settings stay in force");
-    return false;
-  }
-  const auto plan = plan_reload(cfg_, next);
-  if (plan.changed.empty()) return false;
-  log::info(cfg_.config_file->string() + " changed: " + describe(plan));
-  // What cannot change while running (front port and host, the mode) keeps its running value.
-  next.port = cfg_.port;
-  next.host = cfg_.host;
-  next.app_port = cfg_.app_port;
-  next.socket_handoff = cfg_.socket_handoff;
-  next.upstream = cfg_.upstream;
-  next.serve_dir = cfg_.serve_dir;
-  if (plan.apply_live) {
-    hosts_ = host_check(allowed_hosts(next));
-    ctx_.hold_timeout = next.hold_timeout;
-    ctx_.idle_timeout = next.idle_timeout;
-    ctx_.header_timeout = next.header_timeout;
-  }
-  if (plan.apply_live || plan.restart_app) source_->reconfigure(next);
-  const bool rebuild = plan.rebuild_watcher;
-  const bool restart = plan.restart_app && source_->kind() == app_kind::command && !next.app_command.empty();
-  cfg_ = std::move(next);
-  if (rebuild) {
-    // Not from inside the old watcher's callback: the next turn of the loop.
-    net::post(ex_, [this] {
-      if (stopping_) return;
-      watcher_ = make_watcher();
-      watcher_->start();
-      watch_extras();
-    });
-  }
-  return restart;
-}
-
-void dev_server::watch_extras() {
-  std::vector<std::filesystem::path> files(extra_watched_.begin(), extra_watched_.end());
-  if (!config_path_.empty()) files.push_back(config_path_);
-  watch_files(files);
-}
-
-void dev_server::watch_more(const std::vector<std::filesystem::path>& add) {
-  std::vector<std::filesystem::path> files;
-  for (const auto& p : add)
-    if (extra_watched_.insert(p).second) files.push_back(p);
-  watch_files(files);
-}
-
-void dev_server::watch_files(const std::vector<std::filesystem::path>& files) {
-  if (files.empty()) return;
-  try {
-    watcher_->watch_extra_files(files);
-  } catch (const std::exception& ex) {
-    log::warn(std::string("cannot watch ") + files.front().string() + ": " + ex.what());
-  }
 }
 
 app_failure dev_server::describe_failure() const {

@@ -62,6 +62,9 @@ class dev_server {
   void watch_more(const std::vector<std::filesystem::path>& files);
   void watch_files(const std::vector<std::filesystem::path>& files);
   app_failure describe_failure() const;
+  /// The Hosts besides loopback that may use our endpoints: --host's, the machine's addresses with 0.0.0.0, and
+  /// --allowed-host names.
+  static std::vector<std::string> allowed_hosts(const config& cfg);
 
   // What the user is told (dev_server_report.cpp).
   /// The first time the app answers: the URL to open (and the Network URLs, and --open), once the app's own

@@ -2,7 +2,7 @@
 #include "proxy/init_command.hpp"
 
 #include "proxy/app/project_presets.hpp"
-#include "proxy/base/assets.hpp"
+#include "proxy/settings/settings_docs.hpp"
 #include "proxy/base/log.hpp"
 
 #include <fstream>
@@ -63,7 +63,7 @@ int run_init(const std::filesystem::path& dir) {
               action_name(preset->rules[i].act) + "\"}";
   json += "],\n  \"hold_timeout\": 30\n}\n";
   std::ofstream(file) << json;
-  std::ofstream(dir / "liveproxy.schema.json") << assets::liveproxy_schema_json;
+  std::ofstream(dir / "liveproxy.schema.json") << settings_schema_json();
   log::info("wrote " + file.string() + (preset ? " for a " + preset->name + " project" : " (edit its command)") +
             ", and liveproxy.schema.json beside it for editors; run liveproxy to use it");
   return 0;

@@ -3,6 +3,7 @@
 #include "proxy/settings/config.hpp"
 #include "proxy/dev_server.hpp"
 #include "proxy/init_command.hpp"
+#include "proxy/settings/settings_docs.hpp"
 #include "proxy/base/log.hpp"
 
 #include <csignal>
@@ -25,6 +26,11 @@ int main(int argc, char** argv) {
   using namespace liveproxy;
   // `liveproxy init`: a subcommand, not an option (nothing else on the line).
   if (argc == 2 && std::string_view(argv[1]) == "init") return run_init(std::filesystem::current_path());
+  // `liveproxy schema`: the JSON Schema of liveproxy.json, for editors and scripts.
+  if (argc == 2 && std::string_view(argv[1]) == "schema") {
+    std::cout << settings_schema_json();
+    return 0;
+  }
   config cfg;
   try {
     cfg = parse_command_line(argc, argv);

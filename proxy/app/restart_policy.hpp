@@ -104,6 +104,11 @@ class restart_policy {
   };
 
   explicit restart_policy(options o);
+  /// liveproxy.json changed speculative restart or restart on crash (the kind stays).
+  void reconfigure(bool speculative, bool restart_on_crash) {
+    opts_.speculative = speculative;
+    opts_.restart_on_crash = restart_on_crash;
+  }
 
   /// liveproxy starts: the first run, or following the upstream, or serving the folder.
   policy_commands start();

@@ -45,6 +45,8 @@ class upstream_monitor {
   /// A request found the app refusing connections: follow it until it accepts again.
   void on_refused();
   void stop();
+  /// liveproxy.json changed the grace period; the next code change uses it.
+  void set_grace(std::chrono::milliseconds grace) { opts_.grace = grace; }
 
   /// Times the app came up (1 once it first answered): tabs compare it to know they missed a restart.
   std::uint64_t generation() const { return generation_; }

@@ -49,6 +49,11 @@ void upstream_source::stop(bool, std::function<void()> done) {
   net::post(ex_, std::move(done));  // nothing of ours to stop
 }
 
+void upstream_source::reconfigure(const config& next) {
+  grace_ = next.upstream_grace;
+  if (monitor_) monitor_->set_grace(grace_);
+}
+
 std::string upstream_source::describe() const { return target_.name + " (an app liveproxy does not start)"; }
 
 app_failure upstream_source::failure(bool, std::optional<std::chrono::milliseconds>) const {

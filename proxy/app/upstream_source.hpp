@@ -20,6 +20,7 @@ class upstream_source final : public app_source {
   void follow_restart() override { monitor_->after_change(); }
   void refused() override { monitor_->on_refused(); }
   void stop(bool now, std::function<void()> done) override;
+  void reconfigure(const config& next) override;
   std::uint64_t generation() const override { return monitor_->generation(); }
   app_failure failure(bool gate_failed, std::optional<std::chrono::milliseconds> restart_in) const override;
   std::string describe() const override;

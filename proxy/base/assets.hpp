@@ -10,8 +10,6 @@ extern const std::string_view error_html;  ///< assets/error.html
 extern const std::string_view status_html;  ///< assets/status.html: the status page at /__liveproxy/
 extern const std::string_view status_js;    ///< assets/status.js
 extern const std::string_view status_css;   ///< assets/status.css
-/// assets/liveproxy.schema.json: the JSON Schema of liveproxy.json, for editors.
-extern const std::string_view liveproxy_schema_json;
 /// assets/python_preload.py: the warm interpreter's script (--preload).
 extern const std::string_view python_preload_py;
 

@@ -4,6 +4,7 @@
 // names. simdjson, an independent parser, checks the judge: what simdjson reads, json::parse reads too (simdjson
 // refuses some JSON the grammar allows: numbers beyond a double, half a surrogate pair). Input: the file's text.
 #include "proxy/settings/config_file.hpp"
+#include "proxy/settings/reload_plan.hpp"
 #include "proxy/settings/json_document.hpp"
 
 #include "fuzz/fuzz_input.hpp"

@@ -1,6 +1,9 @@
 // liveproxy.json: every key, every kind of mistake with its exact place, the schema kept in step with the reader,
 // and what a changed file means while liveproxy runs.
 #include "proxy/settings/config_file.hpp"
+#include "proxy/settings/reload_plan.hpp"
+#include "proxy/settings/settings_docs.hpp"
+#include "proxy/settings/settings_table.hpp"
 
 #include <simdjson.h>
 #include <sys/stat.h>
@@ -12,7 +15,6 @@
 #include <string>
 #include <vector>
 
-#include "proxy/base/assets.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace liveproxy;
@@ -574,8 +576,7 @@ TEST_CASE("liveproxy.json is found in the directory it is looked for in", "[unit
 }
 
 TEST_CASE("the JSON Schema is valid JSON and names exactly the keys the reader takes", "[unit][config]") {
-  const std::string_view embedded = assets::liveproxy_schema_json;
-  CHECK(embedded == test::read_file(std::filesystem::path(LIVEPROXY_SOURCE_DIR) / "assets/liveproxy.schema.json"));
+  const std::string embedded = settings_schema_json();
   simdjson::dom::parser parser;
   simdjson::dom::element schema;
   REQUIRE_FALSE(parser.parse(simdjson::padded_string(embedded)).get(schema));
@@ -619,7 +620,7 @@ TEST_CASE("the JSON Schema is valid JSON and names exactly the keys the reader t
 TEST_CASE("the schema's enums and defaults are the reader's", "[unit][config]") {
   simdjson::dom::parser parser;
   simdjson::dom::element schema;
-  REQUIRE_FALSE(parser.parse(simdjson::padded_string(assets::liveproxy_schema_json)).get(schema));
+  REQUIRE_FALSE(parser.parse(simdjson::padded_string(settings_schema_json())).get(schema));
   temp_dir dir;
 
   simdjson::dom::array backends;
@@ -657,7 +658,7 @@ TEST_CASE("the schema's enums and defaults are the reader's", "[unit][config]") 
     CHECK(
         changed_settings(config{}, read_config(dir, "{\"" + key + "\": " + simdjson::to_string(value) + "}")).empty());
   }
-  CHECK(defaults == 18);
+  CHECK(defaults == 19);
 }
 
 TEST_CASE("which settings changed between two configurations", "[unit][config]") {
@@ -694,10 +695,14 @@ TEST_CASE("what a changed file takes to apply", "[unit][config]") {
   for (const auto key : {"watch", "ignore", "rules", "backend", "poll_ms", "settle_ms", "coalesce_ms"})
     CHECK(effect_of(key) == reload_effect::rebuild_watcher);
   for (const auto key : {"port", "host", "upstream", "serve"}) CHECK(effect_of(key) == reload_effect::relaunch);
-  for (const auto key :
-       {"hold_timeout", "start_timeout", "idle_timeout", "header_timeout", "max_connections", "restart_on_crash",
-        "upstream_insecure", "upstream_host", "upstream_grace_ms", "spa", "dotfiles"})
+  // What the running parts read again: applied without a restart of anything.
+  for (const auto key : {"hold_timeout", "start_timeout", "idle_timeout", "header_timeout", "max_held",
+                         "restart_on_crash", "speculative_restart", "upstream_grace_ms", "spa", "dotfiles",
+                         "allowed_hosts"})
     CHECK(effect_of(key) == reload_effect::apply_live);
+  // Set up once at start (the listener's limit, the upstream's TLS and Host): liveproxy says to restart it.
+  for (const auto key : {"max_connections", "upstream_insecure", "upstream_host"})
+    CHECK(effect_of(key) == reload_effect::relaunch);
 
   config before;
   before.app_command = {"python3", "app.py"};

@@ -1,0 +1,187 @@
+// The settings table's rows for timeouts and limits, the app (its environment, supervision, preloading, the
+// upstream and the served folder), the front's allowed hosts, and the command line's own options.
+#include "proxy/base/limits.hpp"
+#include "proxy/settings/setting_readers.hpp"
+
+namespace liveproxy::rows {
+namespace {
+
+std::string seconds_schema(long default_seconds, long example) {
+  return R"("type": "number", "minimum": 0.001, "maximum": 86400, "default": )" + std::to_string(default_seconds) +
+         R"(, "examples": [)" + std::to_string(example) + "]";
+}
+
+setting seconds_row(std::string key, std::string option, std::string help, std::string description,
+                    long default_seconds, long example, void (*from_option)(const setting&, config&, std::string_view),
+                    void (*from_json)(const setting&, config&, json_reader&, const json::member&),
+                    bool (*differs)(const config&, const config&)) {
+  return {std::move(key), std::move(option), "SECS", std::move(help), std::move(description),
+          seconds_schema(default_seconds, example), "", reload_effect::apply_live, from_option, from_json, differs};
+}
+
+}  // namespace
+
+void add_timeouts_and_limits(std::vector<setting>& t) {
+  t.push_back(seconds_row("hold_timeout", "--hold-timeout", "how long requests wait for the app to come up (default 30)",
+                          "Seconds requests wait for the app to come up (--hold-timeout).", 30, 60,
+                          option_secs<&config::hold_timeout>, json_secs<&config::hold_timeout>,
+                          differ<&config::hold_timeout>));
+  t.push_back(seconds_row("start_timeout", "--start-timeout",
+                          "how long a starting app may take to listen before requests\nget an error page saying so "
+                          "(default 20)",
+                          "Seconds a starting app may take to listen before requests get an error page saying so "
+                          "(--start-timeout).",
+                          20, 45, option_secs<&config::start_timeout>,
+                          json_secs<&config::start_timeout>, differ<&config::start_timeout>));
+  t.push_back(seconds_row("idle_timeout", "--idle-timeout",
+                          "close a browser connection idle this long between requests (default 120)",
+                          "Seconds a browser connection may stay idle between requests before it is closed "
+                          "(--idle-timeout).",
+                          120, 300, option_secs<&config::idle_timeout>,
+                          json_secs<&config::idle_timeout>, differ<&config::idle_timeout>));
+  t.push_back(seconds_row("header_timeout", "--header-timeout",
+                          "a request's header must arrive within this of its first byte (default 30)",
+                          "Seconds within which a request's whole header must arrive, from its first byte "
+                          "(--header-timeout).",
+                          30, 10, option_secs<&config::header_timeout>,
+                          json_secs<&config::header_timeout>, differ<&config::header_timeout>));
+  t.push_back({"max_connections", "--max-connections", "N",
+               "browser connections open at once; beyond that new ones wait (default " +
+                   std::to_string(limits::max_connections) + ",\nor half the open-file limit if lower)",
+               "Browser connections open at once; beyond that new ones wait in the kernel's backlog "
+               "(--max-connections). Default " +
+                   std::to_string(limits::max_connections) + ", or half the open-file limit if lower.",
+               R"("type": "integer", "minimum": 1, "maximum": 1000000, "examples": [1000])", "",
+               reload_effect::relaunch, option_count<&config::max_connections, 1, 1'000'000>,
+               json_count<&config::max_connections, 1, 1'000'000>, differ<&config::max_connections>});
+  t.push_back({"max_held", "--max-held", "N",
+               "requests held at once while the app (re)starts; more get 503 with\nRetry-After (default " +
+                   std::to_string(limits::max_held_requests) + ")",
+               "Requests held at once while the app (re)starts; more get 503 with Retry-After (--max-held).",
+               R"("type": "integer", "minimum": 1, "maximum": 1000000, "default": )" +
+                   std::to_string(limits::max_held_requests) + R"(, "examples": [200])",
+               "", reload_effect::apply_live, option_count<&config::max_held, 1, 1'000'000>,
+               json_count<&config::max_held, 1, 1'000'000>, differ<&config::max_held>});
+}
+
+void add_app(std::vector<setting>& t) {
+  t.push_back({"env", "--env", "NAME=VALUE", "extra environment for the app, repeatable",
+               "Extra environment for the app, after PORT (--env NAME=VALUE). Values are strings: write \"1\", not 1.",
+               R"("type": "object", "propertyNames": {"pattern": "^[^=]+$"}, "additionalProperties": {"type": "string"}, "examples": [{"DEBUG": "1", "DJANGO_SETTINGS_MODULE": "mysite.settings"}])",
+               "", reload_effect::restart_app,
+               [](const setting&, config& c, std::string_view v) {
+                 if (v.find('=') == std::string_view::npos || v.starts_with("="))
+                   throw config_error("--env " + std::string(v) + ": expected NAME=VALUE");
+                 c.env.emplace_back(v);
+               },
+               [](const setting&, config& c, json_reader& r, const json::member& m) { c.env = r.environment(m.value); },
+               differ<&config::env>});
+  t.push_back({"restart_on_crash", "--restart-on-crash", "",
+               "restart a crashed app by itself (backoff 0.5 s doubling to 30 s)\ninstead of waiting for the next "
+               "file change",
+               "With \"command\": restart a crashed app by itself (backoff 0.5 s doubling to 30 s) instead of "
+               "waiting for the next change (--restart-on-crash).",
+               R"("type": "boolean", "default": false, "examples": [true])", "command", reload_effect::apply_live,
+               set_flag<&config::restart_on_crash>, json_flag<&config::restart_on_crash>,
+               differ<&config::restart_on_crash>});
+  t.push_back({"fd", "--fd", "",
+               "hand the app its listening socket as fd 3 (e.g. gunicorn --bind fd://{fd});\nrequests queue in the "
+               "socket's backlog during restarts",
+               "With \"command\": liveproxy binds the app's port and hands the listening socket over as fd 3 ({fd} "
+               "in an argument; otherwise LISTEN_FDS=1 as systemd does), so requests queue in the backlog during "
+               "restarts (--fd).",
+               R"("type": "boolean", "default": false, "examples": [true])", "command", reload_effect::restart_app,
+               set_flag<&config::socket_handoff>, json_flag<&config::socket_handoff>, differ<&config::socket_handoff>});
+  t.push_back({"preload", "--preload", "",
+               "Python apps: while the app runs, a next interpreter imports the libraries\nthe app uses (not your "
+               "code) and waits; a restart takes it (on for the\nDjango and Flask projects liveproxy detects; "
+               "--no-preload turns it off)",
+               "With \"command\", a Python app: while the app runs, the next run's interpreter starts and imports "
+               "the libraries the app uses (never the project's code), then waits; a restart takes it instead of "
+               "starting Python from scratch (--preload). On by default for the Django and Flask projects liveproxy "
+               "detects.",
+               R"("type": "boolean", "examples": [false])", "command", reload_effect::restart_app,
+               [](const setting&, config& c, std::string_view) { c.preload = true; },
+               [](const setting&, config& c, json_reader& r, const json::member& m) {
+                 // true belongs with a command; false is as good as saying nothing anywhere.
+                 c.preload = r.mode_flag(m, "command");
+               },
+               differ<&config::preload>});
+  t.push_back({"", "--no-preload", "", "", "", "", "", reload_effect::restart_app,
+               [](const setting&, config& c, std::string_view) { c.preload = false; }});
+  t.push_back({"speculative_restart", "--no-speculative-restart", "",
+               "wait for the settle time before restarting (by default the app\nrestarts at the first code change; "
+               "requests and tabs still wait until\nthe changes have settled, and a start that more changes "
+               "overtake is\nreplaced, never seen)",
+               "Restart the app at the first code change instead of after settle_ms; requests and tabs still wait "
+               "until the changes have settled, and a start that later changes overtake is replaced (default true; "
+               "false: --no-speculative-restart).",
+               R"("type": "boolean", "default": true, "examples": [false])", "", reload_effect::apply_live,
+               [](const setting&, config& c, std::string_view) { c.speculative_restart = false; },
+               json_flag<&config::speculative_restart>, differ<&config::speculative_restart>});
+  t.push_back({"upstream_insecure", "--upstream-insecure", "",
+               "do not check an https upstream's certificate (self-signed local ones)",
+               "With \"upstream\": do not check an https upstream's certificate (self-signed local certificates) "
+               "(--upstream-insecure).",
+               R"("type": "boolean", "default": false, "examples": [true])", "upstream", reload_effect::relaunch,
+               set_flag<&config::upstream_insecure>, json_flag<&config::upstream_insecure>,
+               differ<&config::upstream_insecure>});
+  t.push_back({"upstream_host", "--upstream-host", "",
+               "send the upstream's own host:port as Host (default: the browser's Host)",
+               "With \"upstream\": send the upstream's own host:port as Host instead of the browser's "
+               "(--upstream-host).",
+               R"("type": "boolean", "default": false, "examples": [true])", "upstream", reload_effect::relaunch,
+               set_flag<&config::upstream_host>, json_flag<&config::upstream_host>, differ<&config::upstream_host>});
+  t.push_back({"upstream_grace_ms", "--upstream-grace", "MS",
+               "how long the app's reloader may take to go down after a change (default 1500)",
+               "With \"upstream\": after a code change, milliseconds the app's own reloader may take to go down "
+               "before liveproxy reloads the tabs anyway (--upstream-grace).",
+               R"("type": "integer", "minimum": 0, "maximum": 60000, "default": 1500, "examples": [3000])", "",
+               reload_effect::apply_live, option_ms<&config::upstream_grace, 0, 60'000>,
+               json_ms<&config::upstream_grace, 60'000>, differ<&config::upstream_grace>});
+  t.push_back({"spa", "--spa", "", "with --serve: unknown page paths get index.html (client-side routers)",
+               "With \"serve\": unknown page paths get index.html, for client-side routers (--spa).",
+               R"("type": "boolean", "default": false, "examples": [true])", "serve", reload_effect::apply_live,
+               set_flag<&config::spa>, json_flag<&config::spa>, differ<&config::spa>});
+  t.push_back({"dotfiles", "--dotfiles", "", "with --serve: serve names starting with '.' too (hidden otherwise)",
+               "With \"serve\": serve names starting with '.' too (.env, .git/ are hidden otherwise) (--dotfiles).",
+               R"("type": "boolean", "default": false, "examples": [true])", "serve", reload_effect::apply_live,
+               set_flag<&config::dotfiles>, json_flag<&config::dotfiles>, differ<&config::dotfiles>});
+}
+
+void add_front(std::vector<setting>& t) {
+  t.push_back({"allowed_hosts", "--allowed-host", "NAME",
+               "a Host besides localhost that may use liveproxy's endpoints and see error\ndetails (DNS-rebinding "
+               "protection); repeatable; *.example.test for subdomains",
+               "Hosts besides localhost and loopback addresses that may use liveproxy's endpoints and see error "
+               "details (--allowed-host): a name, an address, \"*.example.test\" for its subdomains, "
+               "\".example.test\" for the domain and its subdomains, \"*\" for any (the DNS-rebinding protection "
+               "off).",
+               R"("type": "array", "items": {"type": "string", "minLength": 1, "pattern": "^(\\*|(\\*\\.|\\.)?[A-Za-z0-9.:\\[\\]-]+)$"}, "examples": [["myapp.test", "*.example.test"]])",
+               "", reload_effect::apply_live,
+               [](const setting&, config& c, std::string_view v) {
+                 c.allowed_hosts.push_back(check_allowed_host(v, "--allowed-host"));
+               },
+               [](const setting&, config& c, json_reader& r, const json::member& m) {
+                 c.allowed_hosts = r.allowed_hosts(m.value, m.key);
+               },
+               differ<&config::allowed_hosts>});
+  // The command line's own options: no key in the file.
+  t.push_back({"", "--config", "FILE",
+               "settings file (default: ./liveproxy.json if there is one); options\ngiven here win over it; "
+               "`liveproxy init` writes a starting one",
+               "", "", "", reload_effect::apply_live,
+               [](const setting&, config&, std::string_view) {}});  // read before the other options
+  t.push_back({"", "--open", "", "open the page in the browser ($BROWSER, else xdg-open) once the app is ready", "",
+               "", "", reload_effect::apply_live, set_flag<&config::open_browser>});
+  t.push_back({"", "--quiet", "", "say only warnings, errors and the URL to open", "", "", "", reload_effect::apply_live,
+               [](const setting&, config& c, std::string_view) { c.verbosity = log::verbosity::quiet; }});
+  t.push_back({"", "--verbose", "", "say the details too (run numbers, PIDs, stop times, each step of a restart)", "",
+               "", "", reload_effect::apply_live,
+               [](const setting&, config& c, std::string_view) { c.verbosity = log::verbosity::verbose; }});
+  t.push_back({"", "--help", "", "this text", "", "", "", reload_effect::apply_live, set_flag<&config::show_help>});
+  t.push_back({"", "--version", "", "print the version", "", "", "", reload_effect::apply_live,
+               set_flag<&config::show_version>});
+}
+
+}  // namespace liveproxy::rows
