@@ -1,5 +1,6 @@
 // Backend choice and the run-time fallbacks: the only platform #if of the watcher.
 #include "watcher/backend_factory.hpp"
+#include "watcher/watcher.hpp"
 
 #include "watcher/poll_backend.hpp"
 #include "watcher/remote_fs.hpp"
@@ -16,8 +17,8 @@
 namespace liveproxy::watcher {
 namespace {
 
-// Used when asked for, and when the native backend is unavailable.
-constexpr std::chrono::milliseconds fallback_interval{500};
+// Used when the native backend is unavailable.
+constexpr std::chrono::milliseconds fallback_interval = default_poll_interval;
 
 #if defined(__linux__)
 constexpr const char* native_name = "inotify";

@@ -18,6 +18,10 @@
 
 namespace liveproxy::watcher {
 
+/// How often the polling backend scans: when polling is asked for without an interval (--poll,
+/// "backend": "poll"), and when inotify is unavailable.
+inline constexpr std::chrono::milliseconds default_poll_interval{500};
+
 /// How to watch. Defaults are what a web developer expects.
 struct options {
   std::vector<std::filesystem::path> roots;  ///< directories to watch recursively

@@ -1,5 +1,6 @@
 // CSP rewriting: parse policies -> directives -> source lists, adjust the effective script and connect lists.
 #include "proxy/browser/csp_policy.hpp"
+#include "proxy/base/text.hpp"
 
 #include <boost/beast/core/string.hpp>
 
@@ -48,8 +49,7 @@ std::vector<directive> parse_policy(std::string_view policy) {
       if (end > pos) {
         std::string token(part.substr(pos, end - pos));
         if (first) {
-          std::transform(token.begin(), token.end(), token.begin(), [](unsigned char c) { return std::tolower(c); });
-          d.name = std::move(token);
+          d.name = lower_ascii(token);
           first = false;
         } else {
           d.sources.push_back(std::move(token));

@@ -1,17 +1,12 @@
 // Host/Origin rules for our endpoints: loopback names always, anything else only when configured.
 #include "proxy/browser/host_check.hpp"
+#include "proxy/base/text.hpp"
 
 #include <algorithm>
 #include <cctype>
 
 namespace liveproxy {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 bool is_ipv4_loopback(std::string_view h) {
   // 127.a.b.c with four numeric parts.
@@ -29,12 +24,12 @@ bool is_ipv4_loopback(std::string_view h) {
 std::string host_without_port(std::string_view authority) {
   if (authority.starts_with("[")) {
     const auto close = authority.find(']');
-    return close == std::string_view::npos ? std::string() : lower(authority.substr(1, close - 1));
+    return close == std::string_view::npos ? std::string() : lower_ascii(authority.substr(1, close - 1));
   }
   const auto colon = authority.rfind(':');
   if (colon != std::string_view::npos) authority = authority.substr(0, colon);
   if (authority.ends_with(".")) authority.remove_suffix(1);  // "localhost." is localhost
-  return lower(authority);
+  return lower_ascii(authority);
 }
 
 bool is_loopback_name(std::string_view host) {
@@ -43,7 +38,7 @@ bool is_loopback_name(std::string_view host) {
 
 host_check::host_check(std::vector<std::string> extra_hosts) : extra_hosts_(std::move(extra_hosts)) {
   for (auto& h : extra_hosts_) {
-    h = lower(h);
+    h = lower_ascii(h);
     if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);  // an IPv6 address
     // "*." names no domain: without its dot it would read as "*", every name. It allows nothing.
     if (h == "*.") h.clear();
@@ -78,10 +73,10 @@ bool host_check::origin_allowed(std::string_view origin_header, std::string_view
   if (origin_header.empty()) return true;  // not a browser cross-origin request
   const auto scheme_end = origin_header.find("://");
   if (scheme_end == std::string_view::npos) return false;  // "null" and garbage
-  const auto scheme = lower(origin_header.substr(0, scheme_end));
+  const auto scheme = lower_ascii(origin_header.substr(0, scheme_end));
   if (scheme != "http" && scheme != "https") return false;
   const auto authority = origin_header.substr(scheme_end + 3);
-  if (lower(authority) == lower(host_header)) return true;  // same origin
+  if (lower_ascii(authority) == lower_ascii(host_header)) return true;  // same origin
   return host_allowed(authority);
 }
 

@@ -1,5 +1,6 @@
 // A small HTML tokenizer, just enough of the WHATWG states to find the real <head> in a stream.
 #include "proxy/browser/html_injector.hpp"
+#include "proxy/base/text.hpp"
 
 #include <array>
 #include <cctype>
@@ -12,7 +13,6 @@ constexpr std::size_t recent_keep = 32;
 constexpr std::size_t name_keep = 16;
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
 
 bool is_raw_text(std::string_view name) {
   return name == "script" || name == "style" || name == "title" || name == "textarea" || name == "xmp";
@@ -48,7 +48,7 @@ void html_injector::finish(std::string& out) {
 }
 
 void html_injector::watch_marker(char c) {
-  recent_.push_back(lower(c));
+  recent_.push_back(lower_ascii(c));
   if (recent_.size() > recent_keep) recent_.erase(0, recent_.size() - recent_keep);
   for (const auto m : markers)
     if (std::string_view(recent_).ends_with(m)) outcome_ = outcome::suppressed;
@@ -79,7 +79,7 @@ bool html_injector::step(char c) {
       } else if (c == '?') {
         lex_ = lex::bogus;
       } else if (std::isalpha(static_cast<unsigned char>(c))) {
-        name_.assign(1, lower(c));
+        name_.assign(1, lower_ascii(c));
         recent_.clear();
         lex_ = lex::tag_name;
       } else {
@@ -110,7 +110,7 @@ bool html_injector::step(char c) {
       if (is_space(c) || c == '/') {
         lex_ = lex::in_tag;
       } else if (name_.size() < name_keep) {
-        name_.push_back(lower(c));
+        name_.push_back(lower_ascii(c));
       }
       return false;
     case lex::in_tag:
@@ -137,7 +137,7 @@ bool html_injector::step(char c) {
         }
         raw_match_ = 0;
       }
-      if (lower(c) == raw_end_[raw_match_]) ++raw_match_;
+      if (lower_ascii(c) == raw_end_[raw_match_]) ++raw_match_;
       else raw_match_ = c == '<' ? 1 : 0;
       return false;
   }

@@ -1,5 +1,6 @@
 // URL authority comparison by hand: scheme, host (with [v6]), port; a default port stands for itself.
 #include "proxy/http/location_rewrite.hpp"
+#include "proxy/base/text.hpp"
 
 #include <boost/beast/core/string.hpp>
 
@@ -8,12 +9,6 @@
 
 namespace liveproxy {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 bool loopback_or_any(std::string_view h) {
   return h == "localhost" || h == "::1" || h == "0.0.0.0" || h == "::" || h.starts_with("127.");
@@ -25,7 +20,7 @@ app_origin make_app_origin(bool tls, std::string_view host, std::uint16_t port) 
   app_origin o;
   o.tls = tls;
   o.port = port;
-  const auto h = lower(host);
+  const auto h = lower_ascii(host);
   o.hosts.push_back(h);
   if (loopback_or_any(h))
     for (const char* alias : {"127.0.0.1", "localhost", "::1", "0.0.0.0"})
@@ -76,7 +71,7 @@ std::optional<std::string> rewrite_app_url(std::string_view url, const app_origi
     }
   }
   if (got != want) return std::nullopt;
-  const auto h = lower(host);
+  const auto h = lower_ascii(host);
   if (std::find(app.hosts.begin(), app.hosts.end(), h) == app.hosts.end()) return std::nullopt;
   std::string out(browser_origin);
   out.append(url.substr(end));
@@ -94,7 +89,7 @@ void rewrite_app_urls(http::fields& res, const app_origin& app, std::string_view
   const auto it = res.find("Refresh");
   if (it == res.end()) return;
   const std::string value(it->value());
-  const auto lowered = lower(value);
+  const auto lowered = lower_ascii(value);
   const auto at = lowered.find("url=");
   if (at == std::string::npos) return;
   auto begin = at + 4;

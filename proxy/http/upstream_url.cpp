@@ -1,5 +1,6 @@
 // A deliberately small URL grammar: scheme, host (name, IPv4 or [IPv6]), optional port, optional "/".
 #include "proxy/http/upstream_url.hpp"
+#include "proxy/base/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -9,8 +10,7 @@ namespace liveproxy {
 
 upstream_url parse_upstream_url(std::string_view text) {
   upstream_url u;
-  std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string lower = lower_ascii(text);
   std::string_view rest = text;
   if (lower.starts_with("http://")) {
     rest.remove_prefix(7);

@@ -1,5 +1,6 @@
 // What the settings mean beyond their own value: hosts, the app command, defaults that depend on the machine.
 #include "proxy/settings/config.hpp"
+#include "proxy/base/text.hpp"
 
 #include "proxy/base/limits.hpp"
 #include "proxy/base/net.hpp"
@@ -36,9 +37,7 @@ std::string check_allowed_host(std::string_view value, std::string_view where) {
     throw config_error(std::string(where) + ": '" + std::string(value) +
                        "' is not a host name: give a name or address without scheme or port, such as myapp.test, "
                        "*.example.test (its subdomains) or 192.168.1.20");
-  std::string out(value);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
+  return lower_ascii(value);
 }
 
 std::string resolve_host_address(const std::string& host) {

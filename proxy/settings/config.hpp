@@ -48,9 +48,9 @@ struct config {
   std::chrono::milliseconds browser_coalesce{watcher::debouncer::default_browser_coalesce};
   std::chrono::milliseconds hold_timeout{30'000};
   /// --idle-timeout: a browser connection idle between requests is closed after this.
-  std::chrono::milliseconds idle_timeout{120'000};
+  std::chrono::milliseconds idle_timeout{limits::client_idle_timeout};
   /// --header-timeout: from a request's first byte, its whole header must come within this.
-  std::chrono::milliseconds header_timeout{30'000};
+  std::chrono::milliseconds header_timeout{limits::client_header_timeout};
   /// --max-connections: browser connections open at once before accepting pauses (0 until parsed: then the
   /// default, limits::max_connections, or half the open-file limit if that is lower).
   std::size_t max_connections = 0;

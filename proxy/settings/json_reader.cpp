@@ -5,6 +5,7 @@
 #include "proxy/base/edit_distance.hpp"
 #include "proxy/base/terminal_text.hpp"
 #include "proxy/settings/settings_table.hpp"
+#include "watcher/watcher.hpp"
 
 #include <cctype>
 #include <cmath>
@@ -297,7 +298,7 @@ void json_reader::check_combinations(config& cfg) const {
     const auto chosen = backend_.value_or("poll");
     cfg.use_watchman = chosen == "watchman";
     if (chosen == "poll")
-      cfg.poll_interval = poll_ms_.value_or(std::chrono::milliseconds(500));
+      cfg.poll_interval = poll_ms_.value_or(watcher::default_poll_interval);
     else
       cfg.poll_interval.reset();
   }

@@ -6,45 +6,34 @@
 namespace liveproxy::rows {
 namespace {
 
-std::string seconds_schema(long default_seconds, long example) {
-  return R"("type": "number", "minimum": 0.001, "maximum": 86400, "default": )" + std::to_string(default_seconds) +
-         R"(, "examples": [)" + std::to_string(example) + "]";
-}
-
-setting seconds_row(std::string key, std::string option, std::string help, std::string description,
-                    long default_seconds, long example, void (*from_option)(const setting&, config&, std::string_view),
-                    void (*from_json)(const setting&, config&, json_reader&, const json::member&),
-                    bool (*differs)(const config&, const config&)) {
+/// A timeout in seconds: its default (in --help and the schema) is the config's own.
+template <auto M>
+setting seconds_row(std::string key, std::string option, std::string help, std::string description, long example) {
+  const auto seconds = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(config{}.*M).count());
+  // The default goes at the end of help's last line.
+  help += " (default " + seconds + ")";
   return {std::move(key), std::move(option), "SECS", std::move(help), std::move(description),
-          seconds_schema(default_seconds, example), "", reload_effect::apply_live, from_option, from_json, differs};
+          R"("type": "number", "minimum": 0.001, "maximum": 86400, "default": )" + seconds + R"(, "examples": [)" +
+              std::to_string(example) + "]",
+          "", reload_effect::apply_live, option_secs<M>, json_secs<M>, differ<M>};
 }
 
 }  // namespace
 
 void add_timeouts_and_limits(std::vector<setting>& t) {
-  t.push_back(seconds_row("hold_timeout", "--hold-timeout", "how long requests wait for the app to come up (default 30)",
-                          "Seconds requests wait for the app to come up (--hold-timeout).", 30, 60,
-                          option_secs<&config::hold_timeout>, json_secs<&config::hold_timeout>,
-                          differ<&config::hold_timeout>));
-  t.push_back(seconds_row("start_timeout", "--start-timeout",
-                          "how long a starting app may take to listen before requests\nget an error page saying so "
-                          "(default 20)",
-                          "Seconds a starting app may take to listen before requests get an error page saying so "
-                          "(--start-timeout).",
-                          20, 45, option_secs<&config::start_timeout>,
-                          json_secs<&config::start_timeout>, differ<&config::start_timeout>));
-  t.push_back(seconds_row("idle_timeout", "--idle-timeout",
-                          "close a browser connection idle this long between requests (default 120)",
-                          "Seconds a browser connection may stay idle between requests before it is closed "
-                          "(--idle-timeout).",
-                          120, 300, option_secs<&config::idle_timeout>,
-                          json_secs<&config::idle_timeout>, differ<&config::idle_timeout>));
-  t.push_back(seconds_row("header_timeout", "--header-timeout",
-                          "a request's header must arrive within this of its first byte (default 30)",
-                          "Seconds within which a request's whole header must arrive, from its first byte "
-                          "(--header-timeout).",
-                          30, 10, option_secs<&config::header_timeout>,
-                          json_secs<&config::header_timeout>, differ<&config::header_timeout>));
+  t.push_back(seconds_row<&config::hold_timeout>("hold_timeout", "--hold-timeout",
+                                                 "how long requests wait for the app to come up",
+                                                 "Seconds requests wait for the app to come up (--hold-timeout).", 60));
+  t.push_back(seconds_row<&config::start_timeout>(
+      "start_timeout", "--start-timeout",
+      "how long a starting app may take to listen before requests\nget an error page saying so",
+      "Seconds a starting app may take to listen before requests get an error page saying so (--start-timeout).", 45));
+  t.push_back(seconds_row<&config::idle_timeout>(
+      "idle_timeout", "--idle-timeout", "close a browser connection idle this long between requests",
+      "Seconds a browser connection may stay idle between requests before it is closed (--idle-timeout).", 300));
+  t.push_back(seconds_row<&config::header_timeout>(
+      "header_timeout", "--header-timeout", "a request's header must arrive within this of its first byte",
+      "Seconds within which a request's whole header must arrive, from its first byte (--header-timeout).", 10));
   t.push_back({"max_connections", "--max-connections", "N",
                "browser connections open at once; beyond that new ones wait (default " +
                    std::to_string(limits::max_connections) + ",\nor half the open-file limit if lower)",

@@ -2,6 +2,7 @@
 #include "proxy/settings/setting_readers.hpp"
 
 #include "watcher/debouncer.hpp"
+#include "watcher/watcher.hpp"
 
 #include <algorithm>
 
@@ -178,9 +179,12 @@ void add_mode_and_watching(std::vector<setting>& t) {
                  r.backend(r.choice(m.value, m.key, backends), m.value.offset);
                },
                [](const config& a, const config& b) { return backend_of(a) != backend_of(b); }});
-  t.push_back({"", "--poll", "[MS]", "poll the file system instead of inotify (default 500 ms)", "", "", "",
-               reload_effect::rebuild_watcher, [](const setting& s, config& c, std::string_view v) {
-                 c.poll_interval = v.empty() ? ms(500) : ms(option_number<int>(s.option, v, 10, 60'000));
+  t.push_back({"", "--poll", "[MS]",
+               "poll the file system instead of inotify (default " + n(watcher::default_poll_interval.count()) +
+                   " ms)",
+               "", "", "", reload_effect::rebuild_watcher, [](const setting& s, config& c, std::string_view v) {
+                 c.poll_interval = v.empty() ? watcher::default_poll_interval
+                                             : ms(option_number<int>(s.option, v, 10, 60'000));
                }});
   t.push_back({"", "--watchman", "",
                "watch through the watchman service (Debian package watchman);\n"
@@ -188,7 +192,9 @@ void add_mode_and_watching(std::vector<setting>& t) {
                "", "", "", reload_effect::rebuild_watcher, set_flag<&config::use_watchman>});
   t.push_back({"poll_ms", "", "", "",
                "With \"backend\": \"poll\" (which it implies when alone): milliseconds between scans (--poll MS).",
-               R"("type": "integer", "minimum": 10, "maximum": 60000, "default": 500, "examples": [250])", "",
+               R"("type": "integer", "minimum": 10, "maximum": 60000, "default": )" +
+                   n(watcher::default_poll_interval.count()) + R"(, "examples": [250])",
+               "",
                reload_effect::rebuild_watcher, nullptr,
                [](const setting&, config&, json_reader& r, const json::member& m) {
                  r.poll_ms(ms(r.whole_number(m.value, m.key, " of milliseconds", 10, 60'000)), m.key_offset);
