@@ -23,6 +23,11 @@ inline constexpr std::uint64_t splice_min_bytes = 16 * 1024;
 inline constexpr std::size_t splice_pipe_bytes = 256 * 1024;
 /// HTML is scanned for the injection point this far before headers are committed (then: chunked).
 inline constexpr std::size_t inject_sniff_bytes = 256 * 1024;
+/// A compressed page is decoded (to get our script) up to this size: a dev page is never larger, and a small
+/// compressed body can inflate to gigabytes. Beyond it the page goes out as the app sent it, still compressed.
+inline constexpr std::uint64_t inject_decoded_bytes = 8 * 1024 * 1024;
+/// Decoding proceeds in steps of this many output bytes, each sent (and waited for) before the next.
+inline constexpr std::size_t decode_step_bytes = 64 * 1024;
 
 /// A client must send a complete request header within this time of its first byte (--header-timeout).
 inline constexpr auto client_header_timeout = 30s;

@@ -8,6 +8,7 @@
 #include "proxy/http/location_rewrite.hpp"
 #include "proxy/http/request_framing.hpp"
 #include "proxy/base/limits.hpp"
+#include "proxy/base/log.hpp"
 
 #include <array>
 
@@ -117,47 +118,124 @@ awaitable<next_step> relay_framed(client_connection& s, upstream_exchange& ex, r
   co_return plan.keep ? next_step::keep_alive : next_step::close;
 }
 
+/// Lets other coroutines on the loop run: between decoding steps, so a large page never holds it for long.
+awaitable<void> yield_to_loop(client_connection& s) {
+  co_await net::post(s.client.get_executor(), use_tuple);
+}
+
+/// The app's page decodes to more than limits::inject_decoded_bytes: said once per run of liveproxy.
+void warn_too_large(std::string_view host, bool passed_on) {
+  static bool said = false;
+  if (std::exchange(said, true)) return;
+  log::warn("a compressed page from the app decodes to more than " +
+            std::to_string(limits::inject_decoded_bytes / (1024 * 1024)) + " MB (http://" + std::string(host) +
+            "): " +
+            (passed_on ? "passed on as the app sent it, still compressed and without liveproxy's script"
+                       : "its header had gone out: the connection was closed") +
+            " (said once)");
+}
+
+/// A compressed page too large to decode: sent as the app sent it, from the encoded bytes read so far on.
+awaitable<next_step> relay_encoded(client_connection& s, upstream_exchange& ex, response_plan plan,
+                                   http::response_header<>&& header, const std::string& read_so_far) {
+  auto& rp = *ex.parser;
+  auto& app = *ex.conn;
+  http::response<http::buffer_body> msg{std::move(header)};
+  if (!msg.has_content_length() && !msg.chunked()) frame_unknown_length(msg, plan);
+  msg.keep_alive(plan.keep);
+  http::response_serializer<http::buffer_body> sr{msg};
+  s.deadline.expires_after(limits::client_write_timeout, s.client);
+  auto [hec, hn] = co_await http::async_write_header(s.client, sr, use_tuple);
+  if (hec) co_return next_step::close;
+  if (co_await write_body(s, s.client, sr, msg, read_so_far.data(), read_so_far.size(), rp.is_done(),
+                          limits::client_write_timeout))
+    co_return next_step::close;
+  while (!sr.is_done()) {
+    std::size_t n = 0;
+    if (!rp.is_done()) {
+      auto [rec, got] = co_await read_body(s, app, ex.buf(), rp, limits::app_idle_timeout);
+      if (rec) co_return next_step::close;
+      n = got;
+    }
+    if (co_await write_body(s, s.client, sr, msg, s.buf.data(), n, rp.is_done(), limits::client_write_timeout))
+      co_return next_step::close;
+  }
+  release_app(s, ex, plan);
+  co_return plan.keep ? next_step::keep_alive : next_step::close;
+}
+
 /// HTML with a body: decoded if compressed, our tag inserted, the length stated when it can be known.
+///
+/// A compressed body is decoded in bounded steps (limits::decode_step_bytes), each sent before the next, so a
+/// few KB that inflate to gigabytes cost neither memory nor the loop's time. Before the header goes out,
+/// everything already read is decoded (up to limits::inject_decoded_bytes): a page that would exceed it is
+/// passed on as the app sent it, still compressed, without our script.
 awaitable<next_step> relay_injected(client_connection& s, upstream_exchange& ex, response_plan plan, std::string_view host) {
   auto& rp = *ex.parser;
   auto& app = *ex.conn;
   auto& res = rp.get();
   const auto upstream_length = rp.content_length();
   std::unique_ptr<content_decoder> decoder;
+  std::string encoding;
   if (!is_identity_encoded(res)) {
     std::string why;
-    decoder = content_decoder::create(res[http::field::content_encoding], why);
-    res.erase(http::field::content_encoding);
+    encoding = std::string(res[http::field::content_encoding]);
+    decoder = content_decoder::create(encoding, why);
   }
+  // The header as the app sent it, for a page passed on untouched.
+  http::response_header<> untouched = decoder ? res.base() : http::response_header<>{};
+  if (decoder) res.erase(http::field::content_encoding);
   html_injector injector(adjust_csp(s, res, host));
   std::string& out = s.out;
-  std::string decoded;
   out.clear();
-  // Decoded HTML through the injector; false when the app's compressed data is corrupt.
-  auto transform = [&](std::string_view raw, bool last) {
-    if (decoder) {
+  std::string decoded;
+  std::string read_so_far;  ///< encoded bytes read before the header goes out
+  std::uint64_t decoded_total = 0;
+  // Decodes what was pushed, step by step, through the injector into out: everything available (up to the
+  // limit), or one step. False on corrupt data.
+  auto decode = [&](bool one_step) -> awaitable<bool> {
+    while (decoder->pending() && decoded_total <= limits::inject_decoded_bytes) {
       decoded.clear();
-      if (!decoder->feed(raw, decoded) || (last && !decoder->finish())) return false;
-      raw = decoded;
+      if (!decoder->pull(decoded, limits::decode_step_bytes)) co_return false;
+      if (decoded.empty()) break;
+      decoded_total += decoded.size();
+      injector.feed(decoded, out);
+      if (one_step) break;
+      co_await yield_to_loop(s);
     }
-    injector.feed(raw, out);
-    if (last) injector.finish(out);
-    return true;
+    co_return true;
   };
+  auto too_large = [&] { return decoded_total > limits::inject_decoded_bytes; };
   // Look ahead until the injection point is known, so the length can be stated up front.
   bool ok = true;
-  while (ok && !rp.is_done() && !injector.decided() && out.size() < limits::inject_sniff_bytes) {
+  while (ok && !rp.is_done() && !injector.decided() && out.size() < limits::inject_sniff_bytes && !too_large()) {
     auto [rec, got] = co_await read_body(s, app, ex.buf(), rp, limits::app_idle_timeout);
     if (rec) co_return next_step::close;
-    ok = transform(std::string_view(s.buf.data(), got), rp.is_done());
+    const std::string_view raw(s.buf.data(), got);
+    if (!decoder) {
+      injector.feed(raw, out);
+      continue;
+    }
+    read_so_far.append(raw);
+    decoder->push(raw);
+    ok = co_await decode(false);
   }
+  if (ok && decoder && !too_large()) ok = co_await decode(false);  // all that was read, before anything is sent
+  if (ok && too_large()) {
+    warn_too_large(host, true);
+    co_return co_await relay_encoded(s, ex, plan, std::move(untouched), read_so_far);
+  }
+  const bool complete = rp.is_done() && (!decoder || !decoder->pending());
+  if (ok && complete && decoder) ok = decoder->finish();
   if (!ok) {
     error_info info = app_error(s, 502, "The app sent a corrupt compressed page", decoder->error() + ".");
     co_return co_await send_simple(s, http::status::bad_gateway, "text/plain; charset=utf-8",
                                    render_error_text(visible_error(s, host, std::move(info))), false);
   }
+  if (complete) injector.finish(out);
+  read_so_far = std::string();
   http::response<http::buffer_body> msg{std::move(res.base())};
-  if (rp.is_done()) {
+  if (complete) {
     msg.chunked(false);
     msg.content_length(out.size());
   } else if (injector.decided() && upstream_length && !decoder) {
@@ -168,7 +246,7 @@ awaitable<next_step> relay_injected(client_connection& s, upstream_exchange& ex,
   // The body differs from what the app's strong validator names.
   if (auto etag = msg[http::field::etag]; !etag.empty() && !etag.starts_with("W/")) msg.erase(http::field::etag);
   msg.keep_alive(plan.keep);
-  if (rp.is_done()) {
+  if (complete) {
     s.head.clear();
     serialize_header(msg.base(), s.head);
     const std::array<net::const_buffer, 2> pieces{net::buffer(s.head), net::buffer(out)};
@@ -182,16 +260,36 @@ awaitable<next_step> relay_injected(client_connection& s, upstream_exchange& ex,
   s.deadline.expires_after(limits::client_write_timeout, s.client);
   auto [hec, hn] = co_await http::async_write_header(s.client, sr, use_tuple);
   if (hec) co_return next_step::close;
-  if (co_await write_body(s, s.client, sr, msg, out.data(), out.size(), rp.is_done(), limits::client_write_timeout))
+  if (co_await write_body(s, s.client, sr, msg, out.data(), out.size(), false, limits::client_write_timeout))
     co_return next_step::close;
+  // The rest: one step of decoded output (or one read of a plain body) at a time, each written before the next.
   while (!sr.is_done()) {
     out.clear();
-    if (!rp.is_done()) {
+    if (decoder && decoder->pending()) {
+      if (!co_await decode(true)) co_return next_step::close;
+      if (too_large()) {
+        warn_too_large(host, false);
+        co_return next_step::close;
+      }
+    } else if (!rp.is_done()) {
       auto [rec, got] = co_await read_body(s, app, ex.buf(), rp, limits::app_idle_timeout);
-      // Mid-body failure or corrupt data after the header went out: only closing tells the browser.
-      if (rec || !transform(std::string_view(s.buf.data(), got), rp.is_done())) co_return next_step::close;
+      // Mid-body failure after the header went out: only closing tells the browser.
+      if (rec) co_return next_step::close;
+      const std::string_view raw(s.buf.data(), got);
+      if (decoder) {
+        decoder->push(raw);
+        if (!co_await decode(true)) co_return next_step::close;
+      } else {
+        injector.feed(raw, out);
+      }
     }
-    if (co_await write_body(s, s.client, sr, msg, out.data(), out.size(), rp.is_done(), limits::client_write_timeout))
+    const bool last = rp.is_done() && (!decoder || !decoder->pending());
+    if (last) {
+      // Corrupt or cut-short compressed data after the header went out: only closing tells the browser.
+      if (decoder && !decoder->finish()) co_return next_step::close;
+      injector.finish(out);
+    }
+    if (co_await write_body(s, s.client, sr, msg, out.data(), out.size(), last, limits::client_write_timeout))
       co_return next_step::close;
   }
   release_app(s, ex, plan);

@@ -27,16 +27,26 @@ struct decoded {
   std::string error;
 };
 
-decoded decode(std::string_view encoding, const std::vector<std::string_view>& pieces) {
+/// Decodes the pieces. `step` 0: each piece decoded whole (feed); otherwise in pulls of at most `step` bytes,
+/// as the relay does, each pull checked to stay within its bound.
+decoded decode(std::string_view encoding, const std::vector<std::string_view>& pieces, std::size_t step = 0) {
   std::string error;
   const auto d = content_decoder::create(encoding, error);
   FUZZ_CHECK(d != nullptr);
   decoded r;
   for (const auto piece : pieces) {
-    if (!d->feed(piece, r.out)) {
-      r.ok = false;
-      break;
+    if (step == 0) {
+      r.ok = d->feed(piece, r.out);
+    } else {
+      d->push(piece);
+      while (r.ok && d->pending()) {
+        const auto before = r.out.size();
+        r.ok = d->pull(r.out, step);
+        FUZZ_CHECK(r.out.size() - before <= step);
+        if (r.out.size() == before) break;  // waits for more input
+      }
     }
+    if (!r.ok) break;
   }
   r.ok = r.ok && d->finish();
   r.error = d->error();
@@ -94,6 +104,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto chunked = decode(encoding, liveproxy::fuzz::chunks(body, plan));
   FUZZ_CHECK(whole.ok == chunked.ok);
   if (whole.ok) FUZZ_CHECK(whole.out == chunked.out);
+  // ...nor the size of the steps it is decoded in (bounded pulls, as the relay decodes).
+  const std::size_t step = 1 + (plan * 37u + choice) % 700;
+  const auto stepped = decode(encoding, liveproxy::fuzz::chunks(body, plan), step);
+  FUZZ_CHECK(whole.ok == stepped.ok);
+  if (whole.ok) FUZZ_CHECK(whole.out == stepped.out);
 
   // The same bytes as a page the app compressed: they come back exactly.
   std::string encoded(body);
@@ -108,5 +123,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto round_trip = decode(encoding, liveproxy::fuzz::chunks(encoded, plan));
   FUZZ_CHECK(round_trip.ok);
   FUZZ_CHECK(round_trip.out == body);
+  const auto round_trip_stepped = decode(encoding, liveproxy::fuzz::chunks(encoded, plan), step);
+  FUZZ_CHECK(round_trip_stepped.ok);
+  FUZZ_CHECK(round_trip_stepped.out == body);
   return 0;
 }

@@ -165,3 +165,55 @@ TEST_CASE("a legacy zstd frame (before v0.8) is refused in any chunking", "[unit
     CHECK_FALSE(ok);
   }
 }
+
+TEST_CASE("decoding in bounded steps: never more than asked, the same bytes, and a bomb costs one step",
+          "[unit][decoder]") {
+  const auto page = sample_page();
+  for (const std::string coding : {"gzip", "deflate", "br", "zstd"}) {
+    for (const std::size_t step : {std::size_t(1), std::size_t(7), std::size_t(4096), std::size_t(65536)}) {
+      INFO(coding << " in steps of " << step);
+      std::string error;
+      auto d = content_decoder::create(coding == "deflate" ? "deflate" : coding, error);
+      REQUIRE(d);
+      const auto body = encode(coding, page);
+      std::string out;
+      for (std::size_t i = 0; i < body.size(); i += 1000) {
+        d->push(std::string_view(body).substr(i, 1000));
+        while (d->pending()) {
+          const auto before = out.size();
+          REQUIRE(d->pull(out, step));
+          CHECK(out.size() - before <= step);
+          if (out.size() == before) break;
+        }
+      }
+      CHECK(d->finish());
+      CHECK(out == page);
+    }
+  }
+  // Stacked codings too: each pull bounded, the page whole at the end.
+  std::string error;
+  auto stacked = content_decoder::create("gzip, br", error);
+  REQUIRE(stacked);
+  stacked->push(encode("br", encode("gzip", page)));
+  std::string out;
+  while (stacked->pending()) {
+    const auto before = out.size();
+    REQUIRE(stacked->pull(out, 1000));
+    CHECK(out.size() - before <= 1000);
+    if (out.size() == before) break;
+  }
+  CHECK(stacked->finish());
+  CHECK(out == page);
+
+  // 64 MiB of one byte in a few KB of zstd: a pull of 64 KiB gives 64 KiB, and the rest waits.
+  const std::string big(64 << 20, 'A');
+  auto bomb = content_decoder::create("zstd", error);
+  REQUIRE(bomb);
+  const auto small = encode("zstd", big);
+  CHECK(small.size() < 64 * 1024);
+  bomb->push(small);
+  std::string first;
+  REQUIRE(bomb->pull(first, 65536));
+  CHECK(first.size() == 65536);
+  CHECK(bomb->pending());
+}
