@@ -17,6 +17,43 @@
 
   function clock(ms) { return new Date(ms).toLocaleTimeString(); }
 
+  // The app's colours: liveproxy keeps only SGR sequences in the output it sends; each run of text becomes a span
+  // (textContent, never markup) with the classes of the colours in force.
+  function outputNodes(lines) {
+    const nodes = [];
+    const st = { bold: false, dim: false, fg: -1, bg: -1 };
+    const sgr = /\x1b\[([0-9;]*)m/g;
+    const text = lines.join("\n");
+    let at = 0;
+    const push = (piece) => {
+      if (!piece) return;
+      const cls = [st.bold && "ansi-bold", st.dim && "ansi-dim", st.fg >= 0 && "ansi-fg" + st.fg,
+                   st.bg >= 0 && "ansi-bg" + st.bg].filter(Boolean).join(" ");
+      if (!cls) { nodes.push(document.createTextNode(piece)); return; }
+      const span = document.createElement("span");
+      span.className = cls;
+      span.textContent = piece;
+      nodes.push(span);
+    };
+    for (let m; (m = sgr.exec(text)) !== null;) {
+      push(text.slice(at, m.index));
+      at = sgr.lastIndex;
+      for (const p of (m[1] || "0").split(";").map(Number)) {
+        if (p === 0) Object.assign(st, { bold: false, dim: false, fg: -1, bg: -1 });
+        else if (p === 1) st.bold = true;
+        else if (p === 2) st.dim = true;
+        else if (p === 22) st.bold = st.dim = false;
+        else if (p >= 30 && p <= 37) st.fg = p - 30;
+        else if (p >= 90 && p <= 97) st.fg = p - 90 + 8;
+        else if (p === 39) st.fg = -1;
+        else if (p >= 40 && p <= 47) st.bg = p - 40;
+        else if (p === 49) st.bg = -1;
+      }
+    }
+    push(text.slice(at));
+    return nodes;
+  }
+
   function renderTimes() {
     if (!last) return;
     const app = last.app;
@@ -71,7 +108,7 @@
 
     const out = $("output");
     const atBottom = out.scrollTop + out.clientHeight >= out.scrollHeight - 4;
-    out.textContent = st.output.join("\n");
+    out.replaceChildren(...outputNodes(st.output));
     if (atBottom) out.scrollTop = out.scrollHeight;
   }
 

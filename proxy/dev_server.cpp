@@ -5,6 +5,7 @@
 #include "proxy/app/listening_sockets.hpp"
 #include "proxy/app/upstream_source.hpp"
 #include "proxy/base/log.hpp"
+#include "proxy/base/terminal_text.hpp"
 #include "proxy/browser/event_json.hpp"
 #include "proxy/serve/folder_source.hpp"
 #include "proxy/status/report_text.hpp"
@@ -62,14 +63,15 @@ watcher::options watch_options(const config& cfg) {
   const auto& defaults = watcher::classifier::default_rules(cfg.js_runs_on_server);
   o.rules.insert(o.rules.end(), defaults.begin(), defaults.end());
   // Notices (watch limits, unreadable directories, fallbacks) are liveproxy's own lines, under --quiet too.
-  o.on_message = [](const std::string& text) { log::warn(text); };
+  o.on_message = [](const std::string& text) { log::warn(printable(text)); };
   return o;
 }
 
 std::string summarize(const watcher::batch& b) {
   std::string names;
   const std::size_t shown = std::min<std::size_t>(b.changes.size(), 3);
-  for (std::size_t i = 0; i < shown; ++i) names += (i ? ", " : "") + b.changes[i].rel_path;
+  // A file's name is outside text: a newline or an ESC in it must not forge a line or move the cursor.
+  for (std::size_t i = 0; i < shown; ++i) names += (i ? ", " : "") + printable(b.changes[i].rel_path);
   if (b.changes.size() > shown) names += " and " + std::to_string(b.changes.size() - shown) + " more";
   if (b.overflow) names += names.empty() ? "(events lost: rescanned)" : " (events lost: rescanned)";
   return names;

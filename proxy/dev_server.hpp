@@ -78,7 +78,7 @@ class dev_server {
   /// " (2 tabs)".
   std::string tabs_text(std::size_t n) const;
   /// The status page's snapshot, with the watched-tree counts refreshed when stale.
-  std::string status_snapshot();
+  std::shared_ptr<const std::string> status_snapshot();
 
   net::any_io_executor ex_;
   config cfg_;

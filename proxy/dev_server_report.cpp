@@ -189,7 +189,7 @@ void dev_server::note_tabs() {
   log::info("no browser tab is connected: open " + front_url_ + " to see your changes live");
 }
 
-std::string dev_server::status_snapshot() {
+std::shared_ptr<const std::string> dev_server::status_snapshot() {
   const auto now = std::chrono::steady_clock::now();
   if (watcher_ && now - watch_summary_at_ > watch_summary_max_age) {
     watch_summary_at_ = now;

@@ -103,7 +103,7 @@ supervisor::supervisor(net::any_io_executor ex, supervisor_options opts, callbac
     : ex_(std::move(ex)),
       opts_(std::move(opts)),
       cb_(std::move(cb)),
-      output_(limits::app_output_lines),
+      output_(limits::app_output_lines, limits::app_output_line_bytes, limits::app_output_bytes),
       spare_timer_(ex_) {}
 
 supervisor::~supervisor() {
@@ -404,12 +404,7 @@ awaitable<void> supervisor::watch_guard(std::shared_ptr<child> c) {
 
 awaitable<void> supervisor::pump_output(std::shared_ptr<child> c) {
   std::array<char, 16 * 1024> buf;
-  auto print = [](std::string_view line) {
-    std::string out;
-    out.reserve(line.size() + 8);
-    out.append("  app | ").append(line).push_back('\n');
-    [[maybe_unused]] auto n = ::write(STDOUT_FILENO, out.data(), out.size());
-  };
+  auto print = [](std::string_view bytes) { log::app_output(bytes); };
   for (;;) {
     auto [ec, n] = co_await c->output.async_read_some(net::buffer(buf), use_tuple);
     if (ec) break;
@@ -419,7 +414,7 @@ awaitable<void> supervisor::pump_output(std::shared_ptr<child> c) {
       if (cb_.output) cb_.output();
     }
   }
-  if (child_ == c || !child_) output_.flush(print);
+  if (child_ == c || !child_) output_.flush();
 }
 
 awaitable<void> supervisor::watch_accepts(std::shared_ptr<child> c) {

@@ -72,9 +72,17 @@ inline constexpr auto ready_probe_interval = 5ms;
 inline constexpr auto app_stop_grace = 3s;
 /// Lines of app output kept for the error page.
 inline constexpr std::size_t app_output_lines = 200;
+/// ...each of them kept up to this long (a longer one is kept cut, and marked), and all of them up to this
+/// much: the error page and the status page stay small whatever the app prints. The terminal gets everything.
+inline constexpr std::size_t app_output_line_bytes = 8 * 1024;
+inline constexpr std::size_t app_output_bytes = 1024 * 1024;
+/// The status page shows the tail of the output up to this much (its snapshot goes to every open page).
+inline constexpr std::size_t status_output_bytes = 64 * 1024;
 
 /// Reload-hub WebSocket: messages queued for a slow client before it is dropped.
 inline constexpr std::size_t ws_queue_messages = 256;
+/// ...or messages of this many bytes in all (a status snapshot can be a few hundred KB).
+inline constexpr std::size_t ws_queue_bytes = 4 * 1024 * 1024;
 /// Largest message a browser may send us.
 inline constexpr std::size_t ws_read_bytes = 16 * 1024;
 /// Messages a tab may send per window (our client sends none, LiveReload's a hello and a few info messages):

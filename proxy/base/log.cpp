@@ -3,9 +3,12 @@
 
 #include <unistd.h>
 
+#include "proxy/base/terminal_text.hpp"
+
 #include <cstdlib>
 #include <ctime>
 #include <string>
+#include <utility>
 
 namespace liveproxy::log {
 namespace {
@@ -27,19 +30,41 @@ constexpr std::string_view bold_cyan = "\x1b[1;36m";
 constexpr std::string_view yellow = "\x1b[33m";
 constexpr std::string_view red = "\x1b[1;31m";
 
-void write_line(int fd, std::string_view prefix, std::string_view msg, std::string_view style = {}) {
-  std::string line;
-  line.reserve(prefix.size() + msg.size() + 16);
-  line.append(prefix);
-  if (!style.empty() && (fd == STDERR_FILENO ? use_colour_err : use_colour)) line.append(style).append(msg).append(reset);
-  else line.append(msg);
-  line.push_back('\n');
-  std::string_view rest = line;
+/// The app's last line on the terminal has no newline yet (a prompt such as "(Pdb) ").
+bool app_line_open = false;
+
+void write_all(int fd, std::string_view rest) {
   while (!rest.empty()) {
     const ssize_t n = ::write(fd, rest.data(), rest.size());
     if (n <= 0) return;
     rest.remove_prefix(static_cast<std::size_t>(n));
   }
+}
+
+/// Our lines never carry a control character that came from outside (a file name, a Host, a key): what the
+/// caller did not escape is escaped here, but for the newlines of a message of several lines.
+void append_safe(std::string& out, std::string_view msg) {
+  std::size_t from = 0;
+  for (std::size_t nl = msg.find('\n'); from <= msg.size(); nl = msg.find('\n', from)) {
+    out.append(printable(msg.substr(from, nl == std::string_view::npos ? std::string_view::npos : nl - from)));
+    if (nl == std::string_view::npos) break;
+    out.push_back('\n');
+    from = nl + 1;
+  }
+}
+
+void write_line(int fd, std::string_view prefix, std::string_view msg, std::string_view style = {}) {
+  std::string line;
+  line.reserve(prefix.size() + msg.size() + 16);
+  // Our line starts on a line of its own, even after an app's prompt.
+  if (std::exchange(app_line_open, false)) line.push_back('\n');
+  line.append(prefix);
+  const bool styled = !style.empty() && (fd == STDERR_FILENO ? use_colour_err : use_colour);
+  if (styled) line.append(style);
+  append_safe(line, msg);
+  if (styled) line.append(reset);
+  line.push_back('\n');
+  write_all(fd, line);
 }
 
 std::string clock_time() {
@@ -80,6 +105,21 @@ void warn(std::string_view msg) {
              use_colour_err ? std::string("liveproxy: ").append(yellow).append("warning:").append(reset).append(" ")
                             : std::string("liveproxy: warning: "),
              msg);
+}
+
+void app_output(std::string_view bytes) {
+  // One write per call: a prefix at each start of a line the app begins in these bytes.
+  std::string out;
+  out.reserve(bytes.size() + 16);
+  for (std::size_t pos = 0; pos < bytes.size();) {
+    if (!app_line_open) out.append("  app | ");
+    const auto nl = bytes.find('\n', pos);
+    const auto end = nl == std::string_view::npos ? bytes.size() : nl + 1;
+    out.append(bytes.substr(pos, end - pos));
+    app_line_open = nl == std::string_view::npos;
+    pos = end;
+  }
+  write_all(STDOUT_FILENO, out);
 }
 
 void error(std::string_view msg) {

@@ -27,4 +27,12 @@ void warn(std::string_view msg);
 /// "liveproxy: error: <msg>" on stderr.
 void error(std::string_view msg);
 
+/// The app's own output, passed through to stdout as it comes, "  app | " before each of its lines. A line of
+/// liveproxy's that comes while the app's line is unfinished (a prompt, "(Pdb) ") starts on a line of its own.
+///
+/// Every message above is written with control characters escaped (printable()), the newlines of a message of
+/// several lines excepted: outside text in it (a file name, a Host) cannot move the cursor or set the title.
+/// Callers escape outside text that could hold a newline themselves, so that it cannot forge a line.
+void app_output(std::string_view bytes);
+
 }  // namespace liveproxy::log

@@ -38,6 +38,26 @@ std::string strip_ansi(std::string_view line) {
   return out;
 }
 
+std::string keep_colours(std::string_view line) {
+  std::string out;
+  out.reserve(line.size());
+  std::size_t text_start = 0;
+  for (std::size_t i = 0; i < line.size();) {
+    if (line[i] != '\x1b') {
+      ++i;
+      continue;
+    }
+    out.append(printable(line.substr(text_start, i - text_start)));
+    const auto len = ansi_escape_length(line, i);
+    const auto seq = line.substr(i, len);
+    if (seq.size() >= 3 && seq[1] == '[' && seq.back() == 'm') out.append(seq);
+    i += len;
+    text_start = i;
+  }
+  out.append(printable(line.substr(text_start)));
+  return out;
+}
+
 std::string printable(std::string_view text) {
   static constexpr char hex[] = "0123456789abcdef";
   std::string out;

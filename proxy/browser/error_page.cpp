@@ -4,14 +4,35 @@
 #include "proxy/base/assets.hpp"
 #include "proxy/base/terminal_text.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <initializer_list>
+#include <utility>
 
 namespace liveproxy {
 namespace {
 
-void replace_all(std::string& s, std::string_view from, std::string_view to) {
-  for (auto pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size()))
-    s.replace(pos, from.size(), to);
+/// The template with each {{name}} replaced by its value, in one pass: what is inserted is never scanned again
+/// (app output holding "{{script}}" stays text), and the work is linear in the page's size.
+std::string fill(std::string_view tmpl, std::initializer_list<std::pair<std::string_view, std::string_view>> values) {
+  std::size_t size = tmpl.size();
+  for (const auto& [name, value] : values) size += value.size();
+  std::string out;
+  out.reserve(size);
+  for (std::size_t pos = 0;;) {
+    const auto open = tmpl.find("{{", pos);
+    const auto close = open == std::string_view::npos ? open : tmpl.find("}}", open + 2);
+    if (close == std::string_view::npos) {
+      out.append(tmpl.substr(pos));
+      return out;
+    }
+    const auto name = tmpl.substr(open + 2, close - open - 2);
+    out.append(tmpl.substr(pos, open - pos));
+    const auto it = std::find_if(values.begin(), values.end(), [&](const auto& v) { return v.first == name; });
+    if (it != values.end()) out.append(it->second);
+    else out.append(tmpl.substr(open, close + 2 - open));  // not a placeholder of ours: as written
+    pos = close + 2;
+  }
 }
 
 /// The current SGR state, as the classes of one span.
@@ -146,17 +167,21 @@ std::string render_error_html(const error_info& info, std::string_view script_ta
   std::string files;
   for (const auto& f : info.files) files += "<li><code>" + html_escape(f) + "</code></li>";
   const bool caused = !info.cause_title.empty();
-  // The page is built from trusted template text; every inserted value is escaped first.
-  std::string page(assets::error_html);
-  replace_all(page, "{{status}}", std::to_string(info.status));
-  replace_all(page, "{{title}}", html_escape(caused ? info.cause_title : info.title));
-  replace_all(page, "{{message}}", html_escape(caused ? info.cause : info.message));
-  replace_all(page, "{{command}}", html_escape(info.command));
-  replace_all(page, "{{files_hidden}}", files.empty() ? " hidden" : "");
-  replace_all(page, "{{files}}", files);
-  replace_all(page, "{{lines}}", std::to_string(info.output.size()));
-  replace_all(page, "{{output}}", output);
-  replace_all(page, "{{script}}", script_tag);
+  // The page is built from trusted template text; every inserted value is escaped first, and filled in once.
+  const std::string status = std::to_string(info.status);
+  const std::string title = html_escape(caused ? info.cause_title : info.title);
+  const std::string message = html_escape(caused ? info.cause : info.message);
+  const std::string command = html_escape(info.command);
+  const std::string lines = std::to_string(info.output.size());
+  const std::string page = fill(assets::error_html, {{"status", status},
+                                                     {"title", title},
+                                                     {"message", message},
+                                                     {"command", command},
+                                                     {"files_hidden", files.empty() ? " hidden" : ""},
+                                                     {"files", files},
+                                                     {"lines", lines},
+                                                     {"output", output},
+                                                     {"script", script_tag}});
   return page;
 }
 

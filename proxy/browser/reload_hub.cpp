@@ -26,8 +26,7 @@ void reload_hub::leave(ws_session* s) {
 
 namespace {
 
-void send_to(std::unordered_set<ws_session*>& set, std::string message) {
-  const auto payload = std::make_shared<const std::string>(std::move(message));
+void send_to(std::unordered_set<ws_session*>& set, std::shared_ptr<const std::string> payload) {
   // Copy first: a send may close a session, which leaves the set.
   const std::vector<ws_session*> targets(set.begin(), set.end());
   for (ws_session* s : targets)
@@ -36,9 +35,13 @@ void send_to(std::unordered_set<ws_session*>& set, std::string message) {
 
 }  // namespace
 
-void reload_hub::broadcast(std::string message) { send_to(sessions_, std::move(message)); }
+void reload_hub::broadcast(std::string message) {
+  send_to(sessions_, std::make_shared<const std::string>(std::move(message)));
+}
 
-void reload_hub::broadcast_status(std::string message) { send_to(status_sessions_, std::move(message)); }
+void reload_hub::broadcast_status(std::shared_ptr<const std::string> snapshot) {
+  send_to(status_sessions_, std::move(snapshot));
+}
 
 std::string reload_hub::hello() const { return event_json::hello(instance_id_, generation_ ? generation_() : 0); }
 

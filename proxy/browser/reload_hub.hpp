@@ -24,13 +24,19 @@ class reload_hub {
 
   /// Queues the message on every open session.
   void broadcast(std::string message);
-  /// Queues the message on every open status page.
-  void broadcast_status(std::string message);
+  /// Gives every open status page this snapshot (one shared copy; a page that has not taken the last yet gets
+  /// this one instead).
+  void broadcast_status(std::shared_ptr<const std::string> snapshot);
   /// The hello this server sends on connect.
   std::string hello() const;
-  /// What a status page gets first (set by the owner of the state).
-  void set_status_source(std::function<std::string()> source) { status_source_ = std::move(source); }
-  std::string status() const { return status_source_ ? status_source_() : "{}"; }
+  /// What a status page gets first, and status.json (set by the owner of the state; it may hand out the same
+  /// snapshot to many askers).
+  void set_status_source(std::function<std::shared_ptr<const std::string>()> source) {
+    status_source_ = std::move(source);
+  }
+  std::shared_ptr<const std::string> status() const {
+    return status_source_ ? status_source_() : std::make_shared<const std::string>("{}");
+  }
   /// Called when a tab connects or goes away (the status page shows the count).
   void set_on_tabs_changed(std::function<void()> f) { on_tabs_changed_ = std::move(f); }
 
@@ -48,7 +54,7 @@ class reload_hub {
   std::function<std::uint64_t()> generation_;
   std::unordered_set<ws_session*> sessions_;
   std::unordered_set<ws_session*> status_sessions_;
-  std::function<std::string()> status_source_;
+  std::function<std::shared_ptr<const std::string>()> status_source_;
   std::function<void()> on_tabs_changed_;
   std::shared_ptr<const void> alive_ = std::make_shared<int>(0);
 };

@@ -27,11 +27,19 @@ void ws_session::send(std::shared_ptr<const std::string> message) {
 
 void ws_session::queue(std::shared_ptr<const std::string> message) {
   if (closed_) return;
-  if (queue_.size() >= limits::ws_queue_messages) {
+  if (protocol_ == protocol::status && queue_.size() > (writing_ ? 1u : 0u)) {
+    // A snapshot not sent yet is out of date: the newest replaces it (never a queue of snapshots).
+    queued_bytes_ -= queue_.back()->size();
+    queued_bytes_ += message->size();
+    queue_.back() = std::move(message);
+    return;
+  }
+  if (queue_.size() >= limits::ws_queue_messages || queued_bytes_ + message->size() > limits::ws_queue_bytes) {
     closed_ = true;
     beast::get_lowest_layer(ws_).close();
     return;
   }
+  queued_bytes_ += message->size();
   queue_.push_back(std::move(message));
   wake_.cancel_one();
 }
@@ -45,11 +53,15 @@ awaitable<void> ws_session::serve() {
   }
   if (protocol_ == protocol::status) {
     hub_.join_status(shared_from_this());
-    queue_.push_front(std::make_shared<const std::string>(hub_.status()));
+    queue(hub_.status());
   } else {
     hub_.join(shared_from_this());
   }
-  if (protocol_ == protocol::native) queue_.push_front(std::make_shared<const std::string>(hub_.hello()));
+  if (protocol_ == protocol::native) {
+    auto hello = std::make_shared<const std::string>(hub_.hello());
+    queued_bytes_ += hello->size();
+    queue_.push_front(std::move(hello));
+  }
   net::co_spawn(ws_.get_executor(), [self = shared_from_this()]() { return self->write_loop(); }, net::detached);
   beast::flat_buffer buf;
   auto window_start = std::chrono::steady_clock::now();
@@ -88,12 +100,15 @@ awaitable<void> ws_session::write_loop() {
     }
     // The message in flight stays queued until written: one writer, no interleaving.
     auto msg = queue_.front();
+    writing_ = true;
     auto [ec, n] = co_await ws_.async_write(net::buffer(*msg), use_tuple);
+    writing_ = false;
     if (ec) {
       closed_ = true;
       beast::get_lowest_layer(ws_).close();
       break;
     }
+    queued_bytes_ -= msg->size();
     queue_.pop_front();
   }
 }

@@ -27,7 +27,8 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   template <typename Body>
   static awaitable<void> run(std::shared_ptr<ws_session> self, http::request<Body> req);
 
-  /// Queues a message; a tab that stops reading is closed when its queue overflows.
+  /// Queues a message; a tab that stops reading is closed when its queue overflows (in messages or in bytes).
+  /// A status page keeps only the newest snapshot it has not been sent yet.
   void send(std::shared_ptr<const std::string> message);
 
  private:
@@ -41,6 +42,8 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   protocol protocol_;
   bool greeted_ = false;  ///< livereload: the browser's hello arrived
   std::deque<std::shared_ptr<const std::string>> queue_;
+  std::size_t queued_bytes_ = 0;  ///< of the messages in queue_ (a shared one counted in full: the budget is ours)
+  bool writing_ = false;          ///< queue_.front() is being written
   steady_timer wake_;  ///< used as a condition variable for the writer
   bool closed_ = false;
 };

@@ -1,7 +1,11 @@
-// The status snapshot: small (tens of actions, 200 output lines), so it is rebuilt whole at each update.
+// The status snapshot: small (tens of actions, the tail of the output), so it is rebuilt whole at each update.
 #include "proxy/status/status_board.hpp"
 
+#include "proxy/base/limits.hpp"
+#include "proxy/base/terminal_text.hpp"
 #include "proxy/browser/event_json.hpp"
+
+#include <iterator>
 
 namespace liveproxy {
 namespace {
@@ -130,9 +134,14 @@ std::string status_board::json(std::size_t tabs, const std::deque<std::string>& 
   if (out.back() == ',') out.pop_back();
   out += "],";
 
+  // The tail of the output, up to status_output_bytes: the page shows where the app is, the error page has the
+  // rest. Colours kept, other escapes (cursor moves, titles) not.
+  auto first = output.end();
+  for (std::size_t bytes = 0; first != output.begin() && bytes + std::prev(first)->size() <= limits::status_output_bytes;)
+    bytes += (--first)->size();
   out += "\"output\":[";
-  for (const auto& line : output) {
-    event_json::append_string(out, line);
+  for (auto it = first; it != output.end(); ++it) {
+    event_json::append_string(out, keep_colours(*it));
     out.push_back(',');
   }
   if (out.back() == ',') out.pop_back();

@@ -9,6 +9,7 @@ status_feed::status_feed(net::any_io_executor ex, reload_hub& hub, std::function
     : hub_(hub), output_(std::move(output)), timer_(std::move(ex)) {}
 
 void status_feed::changed() {
+  cached_.reset();
   if (scheduled_ || hub_.status_pages() == 0) return;
   scheduled_ = true;
   timer_.expires_after(coalesce);
@@ -19,6 +20,13 @@ void status_feed::changed() {
   });
 }
 
-std::string status_feed::snapshot() const { return board_.json(hub_.size(), output_ ? output_() : std::deque<std::string>{}); }
+std::shared_ptr<const std::string> status_feed::snapshot() {
+  const auto now = std::chrono::steady_clock::now();
+  if (!cached_ || now - cached_at_ > max_age) {
+    cached_ = std::make_shared<const std::string>(board_.json(hub_.size(), output_ ? output_() : std::deque<std::string>{}));
+    cached_at_ = now;
+  }
+  return cached_;
+}
 
 }  // namespace liveproxy

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <deque>
 
@@ -24,8 +25,10 @@ class status_feed {
   status_board& board() { return board_; }
   /// Something shown on the page changed: open pages get a new snapshot within `coalesce`.
   void changed();
-  /// The snapshot now.
-  std::string snapshot() const;
+  /// The snapshot now: built once after each change (or when older than max_age, for the held count) and
+  /// shared by everyone who asks meanwhile, however many pages connect.
+  std::shared_ptr<const std::string> snapshot();
+  static constexpr auto max_age = std::chrono::milliseconds(250);
 
   static constexpr auto coalesce = std::chrono::milliseconds(100);
 
@@ -35,6 +38,8 @@ class status_feed {
   status_board board_;
   steady_timer timer_;
   bool scheduled_ = false;
+  std::shared_ptr<const std::string> cached_;
+  std::chrono::steady_clock::time_point cached_at_{};
 };
 
 }  // namespace liveproxy

@@ -66,7 +66,7 @@ export "${sanitizer_env[@]}"
 
 dict_for() {
   case "$1" in
-    html_injector) echo tests/fuzz/dict/html.dict ;;
+    html_injector|error_page) echo tests/fuzz/dict/html.dict ;;
     csp_policy) echo tests/fuzz/dict/csp.dict ;;
     config_file|livereload_protocol|watchman_protocol) echo tests/fuzz/dict/json.dict ;;
     request_framing|host_check) echo tests/fuzz/dict/http.dict ;;

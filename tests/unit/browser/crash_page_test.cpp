@@ -1,4 +1,5 @@
 // Crash output for the error page: traceback files, ANSI colours to HTML, escaping, the rendered page.
+#include "proxy/app/output_log.hpp"
 #include "proxy/app/traceback_files.hpp"
 #include "proxy/base/terminal_text.hpp"
 #include "proxy/browser/error_page.hpp"
@@ -99,4 +100,62 @@ TEST_CASE("the error page escapes the output and lists traceback files", "[unit]
 
   info.files.clear();
   CHECK(render_error_html(info, "").find("<section hidden>") != std::string::npos);
+}
+
+TEST_CASE("the error page is filled in one pass: placeholders in the app's output stay text", "[unit][crash]") {
+  const std::string tag = R"(<script src="/__liveproxy/client.js" data-token="t0k"></script>)";
+  error_info info;
+  info.title = "{{script}} in a title";
+  info.command = "python3 {{output}}";
+  info.output = {"GET /?q={{script}} 200", "{{title}}{{status}}{{", "}}{{output}}"};
+  const auto html = render_error_html(info, tag);
+  // The tag once (its place in <head>), never inside the output or the title.
+  std::size_t tags = 0;
+  for (auto at = html.find("data-token"); at != std::string::npos; at = html.find("data-token", at + 1)) ++tags;
+  CHECK(tags == 1);
+  CHECK(html.find("GET /?q={{script}} 200") != std::string::npos);
+  CHECK(html.find("{{title}}{{status}}{{") != std::string::npos);
+  CHECK(html.find("python3 {{output}}") != std::string::npos);
+}
+
+TEST_CASE("filling the error page is linear in what is inserted", "[unit][crash]") {
+  // 600k placeholders in the output took 35 s when each insertion was scanned again; now one pass.
+  error_info info;
+  std::string line;
+  for (int i = 0; i < 6000; ++i) line += "{{script}}";
+  info.output.assign(100, line);
+  const auto html = render_error_html(info, "<script data-token=x></script>");
+  CHECK(html.size() < 8u * 1024 * 1024);
+  std::size_t tags = 0;
+  for (auto at = html.find("data-token"); at != std::string::npos; at = html.find("data-token", at + 1)) ++tags;
+  CHECK(tags == 1);
+}
+
+TEST_CASE("kept app output is bounded: lines cut and marked, the unfinished line and the total capped", "[unit][crash]") {
+  output_log log(200, 8, 100);
+  std::string through;
+  const auto pass = [&](std::string_view bytes) { through.append(bytes); };
+  log.append("short\nthis line is much longer than eight\n", pass);
+  REQUIRE(log.lines().size() == 2);
+  CHECK(log.lines()[0] == "short");
+  CHECK(log.lines()[1].starts_with("this lin"));
+  CHECK(log.lines()[1].find("line cut: 27 more bytes") != std::string::npos);
+  // The terminal got everything, as it came.
+  CHECK(through == "short\nthis line is much longer than eight\n");
+  // An unfinished line is kept up to the cap, however much comes.
+  for (int i = 0; i < 1000; ++i) log.append("xxxxxxxxxx", pass);
+  CHECK(log.partial() == "xxxxxxxx");
+  CHECK(through.size() == 10'000 + 42);
+  log.flush();
+  CHECK(log.lines().back().find("line cut: 9992 more bytes") != std::string::npos);
+  // The total: old lines go first.
+  for (int i = 0; i < 20; ++i) log.append("12345678\n", pass);
+  std::size_t total = 0;
+  for (const auto& l : log.lines()) total += l.size();
+  CHECK(total <= 100);
+  CHECK(log.lines().back() == "12345678");
+  // A prompt without a newline is passed through at once.
+  through.clear();
+  log.append("(Pdb) ", pass);
+  CHECK(through == "(Pdb) ");
 }
