@@ -132,7 +132,8 @@
     $("restart").addEventListener("click", async () => {
       $("restart-result").textContent = "";
       try {
-        const res = await fetch("/__liveproxy/restart", { method: "POST" });
+        const token = document.querySelector('meta[name="liveproxy-token"]').content;
+        const res = await fetch("/__liveproxy/restart", { method: "POST", headers: { "X-Liveproxy-Token": token } });
         $("restart-result").textContent = res.ok ? "restarting…" : "refused: " + res.status;
       } catch (e) {
         $("restart-result").textContent = "failed: " + e;

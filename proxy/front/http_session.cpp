@@ -6,6 +6,7 @@
 #include "proxy/front/client_connection.hpp"
 #include "proxy/http/http_util.hpp"
 #include "proxy/http/request_framing.hpp"
+#include "proxy/http/request_target.hpp"
 #include "proxy/front/response_relay.hpp"
 #include "proxy/http/tunnel.hpp"
 #include "proxy/base/limits.hpp"
@@ -125,7 +126,9 @@ void prepare_upstream_request(client_connection& s, http::request<http::buffer_b
     req.set("X-Forwarded-For", std::string(xff) + ", " + s.client_ip);
   else
     req.set("X-Forwarded-For", s.client_ip);
-  if (req.find("X-Forwarded-Host") == req.end() && !host.empty()) req.set("X-Forwarded-Host", host);
+  // The Host the browser asked for, liveproxy's to say: a client's own X-Forwarded-Host is replaced, not passed on.
+  if (!host.empty()) req.set("X-Forwarded-Host", host);
+  else req.erase("X-Forwarded-Host");
   if (req.find("X-Forwarded-Proto") == req.end()) req.set("X-Forwarded-Proto", "http");
   // An unencoded body is what we can inject into; on loopback compression buys nothing.
   if (!upgrade) req.set(http::field::accept_encoding, "identity");
@@ -435,6 +438,11 @@ awaitable<void> serve(client_connection& s) {
         co_await send_simple(s, http::status::bad_request, "text/plain; charset=utf-8",
                              "liveproxy: malformed request: " + rec.message() + "\n", false);
       }
+      break;
+    }
+    if (const auto wrong = normalize_request_target(parser.get()); !wrong.empty()) {
+      co_await send_simple(s, http::status::bad_request, "text/plain; charset=utf-8",
+                           "liveproxy: malformed request: " + wrong + "\n", false);
       break;
     }
     const auto framing = decide_request_framing(parser.get(), parser.chunked(),

@@ -36,7 +36,7 @@ awaitable<next_step> send_own(client_connection& s, const http::request_header<>
   res.body() = std::move(body);
   res.prepare_payload();
   if (req.method() == http::verb::head) res.body().clear();
-  res.keep_alive(keep);
+  set_keep_alive(res, keep, req.version());
   s.deadline.expires_after(limits::client_write_timeout, s.client);
   auto [ec, n] = co_await http::async_write(s.client, res, use_tuple);
   co_return ec || !keep ? next_step::close : next_step::keep_alive;
@@ -96,10 +96,15 @@ awaitable<next_step> open_socket(client_connection& s, request_parser& parser, w
 }
 
 awaitable<next_step> restart_app(client_connection& s, const http::request_header<>& req, bool keep) {
-  // A state-changing POST: only from our own origin (or a non-browser client), never cross-site.
+  // A state-changing POST: from our own origin exactly (not another local port, whose page could be anyone's),
+  // from a page of ours that shows the token, or from a client that is no browser (no Origin); never cross-site.
   const auto site = req["Sec-Fetch-Site"];
+  const auto origin = req[http::field::origin];
+  const auto scheme_end = origin.find("://");
+  const bool own_origin = scheme_end != std::string_view::npos &&
+                          beast::iequals(origin.substr(scheme_end + 3), req[http::field::host]);
   const bool same_origin = (site.empty() || site == "same-origin" || site == "none") &&
-                           s.ctx.hosts.origin_allowed(req[http::field::origin], req[http::field::host]);
+                           (origin.empty() || own_origin || same_secret(req["X-Liveproxy-Token"], s.ctx.socket_token));
   if (req.method() != http::verb::post)
     return send_simple(s, http::status::method_not_allowed, "text/plain; charset=utf-8",
                        "liveproxy: POST to restart the app.\n", keep);

@@ -63,7 +63,7 @@ awaitable<next_step> relay_plain(client_connection& s, upstream_exchange& ex, re
   auto& rp = *ex.parser;
   auto& app = *ex.conn;
   auto& res = rp.get();
-  res.keep_alive(plan.keep);
+  set_keep_alive(res, plan.keep, plan.client_version);
   std::uint64_t remaining = rp.is_done() ? 0 : *rp.content_length();
   const auto first = std::min<std::uint64_t>(ex.buf().size(), remaining);
   s.head.clear();
@@ -99,7 +99,7 @@ awaitable<next_step> relay_framed(client_connection& s, upstream_exchange& ex, r
   auto& rp = *ex.parser;
   auto& app = *ex.conn;
   auto& res = rp.get();
-  res.keep_alive(plan.keep);
+  set_keep_alive(res, plan.keep, plan.client_version);
   http::response_serializer<http::buffer_body> sr{res};
   s.deadline.expires_after(limits::client_write_timeout, s.client);
   auto [hec, hn] = co_await http::async_write_header(s.client, sr, use_tuple);
@@ -142,7 +142,7 @@ awaitable<next_step> relay_encoded(client_connection& s, upstream_exchange& ex, 
   auto& app = *ex.conn;
   http::response<http::buffer_body> msg{std::move(header)};
   if (!msg.has_content_length() && !msg.chunked()) frame_unknown_length(msg, plan);
-  msg.keep_alive(plan.keep);
+  set_keep_alive(msg, plan.keep, plan.client_version);
   http::response_serializer<http::buffer_body> sr{msg};
   s.deadline.expires_after(limits::client_write_timeout, s.client);
   auto [hec, hn] = co_await http::async_write_header(s.client, sr, use_tuple);
@@ -245,7 +245,7 @@ awaitable<next_step> relay_injected(client_connection& s, upstream_exchange& ex,
   }
   // The body differs from what the app's strong validator names.
   if (auto etag = msg[http::field::etag]; !etag.empty() && !etag.starts_with("W/")) msg.erase(http::field::etag);
-  msg.keep_alive(plan.keep);
+  set_keep_alive(msg, plan.keep, plan.client_version);
   if (complete) {
     s.head.clear();
     serialize_header(msg.base(), s.head);

@@ -2,10 +2,12 @@
 #include "proxy/http/app_pool.hpp"
 
 #include "proxy/base/limits.hpp"
+#include "proxy/base/log.hpp"
 
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace liveproxy {
 namespace {
@@ -24,10 +26,14 @@ app_pool::app_pool(net::any_io_executor ex, app_target target, std::chrono::stea
     : ex_(ex), target_(std::move(target)), trim_period_(trim_period), trim_timer_(std::move(ex)) {}
 
 std::unique_ptr<app_connection> app_pool::take_idle() {
+  if (!reuse_) return nullptr;
   while (!idle_.empty()) {
     auto c = std::move(idle_.back());
     idle_.pop_back();
     if (c->generation == generation_ && looks_alive(c->socket)) {
+      // Its idle watch ends here: from now on what it reads is the answer to the request it carries.
+      error_code ec;
+      c->socket.cancel(ec);
       c->reused = true;
       low_water_ = std::min(low_water_, idle_.size());
       return c;
@@ -44,8 +50,28 @@ std::unique_ptr<app_connection> app_pool::fresh() {
 }
 
 void app_pool::release(std::unique_ptr<app_connection> c) {
-  if (c->generation != generation_ || idle_.size() >= limits::app_pool_size || !c->socket.is_open()) return;
+  if (!reuse_ || c->generation != generation_ || idle_.size() >= limits::app_pool_size || !c->socket.is_open()) return;
   c->reused = false;
+  // While it waits idle, anything it reads (bytes nobody asked for, a close) poisons it: it is dropped at once,
+  // not left to be the answer to the next request that would take it.
+  c->socket.async_wait(tcp_socket::wait_read, [this, conn = c.get()](error_code ec) {
+    if (ec) return;  // taken (the wait was cancelled), or closed with the pool
+    const auto it = std::find_if(idle_.begin(), idle_.end(), [&](const auto& i) { return i.get() == conn; });
+    if (it == idle_.end()) return;
+    // Bytes (not a close) on an idle connection: this app sends what nobody asked for (a second response, a body
+    // after a HEAD answer). Had a request taken the connection a moment earlier, they would have been its answer:
+    // connections to this run are not reused from now on.
+    char byte;
+    if (::recv(conn->socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0 && reuse_) {
+      reuse_ = false;
+      static bool said = false;
+      if (!std::exchange(said, true))
+        log::warn("the app sent bytes nobody asked for on an idle keep-alive connection (a second response, or a "
+                  "body after a HEAD answer): liveproxy no longer reuses connections to this run of it (said once)");
+    }
+    idle_.erase(it);
+    low_water_ = std::min(low_water_, idle_.size());
+  });
   idle_.push_back(std::move(c));
   if (!trim_armed_) {
     trim_armed_ = true;
@@ -68,6 +94,7 @@ void app_pool::trim(error_code ec) {
 
 void app_pool::new_generation(std::uint64_t generation) {
   generation_ = generation;
+  reuse_ = true;
   idle_.clear();
 }
 

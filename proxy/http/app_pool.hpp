@@ -84,7 +84,8 @@ class app_pool {
   std::unique_ptr<app_connection> take_idle();
   /// A new, not yet connected connection of the current run; connect it with connect().
   std::unique_ptr<app_connection> fresh();
-  /// Returns a connection after a complete exchange with keep-alive.
+  /// Returns a connection after a complete exchange with keep-alive. While it is idle it is watched: bytes or a
+  /// close arriving on it drop it.
   void release(std::unique_ptr<app_connection> c);
   /// The app restarted: connections to the old run are useless.
   void new_generation(std::uint64_t generation);
@@ -110,6 +111,8 @@ class app_pool {
   std::chrono::steady_clock::duration trim_period_;
   net::steady_timer trim_timer_;
   bool trim_armed_ = false;
+  /// Connections are reused until the app is seen writing on an idle one (then not, until its next run).
+  bool reuse_ = true;
 };
 
 }  // namespace liveproxy

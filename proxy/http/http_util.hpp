@@ -30,4 +30,12 @@ inline std::string_view path_of(std::string_view target) {
 /// The header by which an app (or user) opts a response out of injection.
 inline constexpr std::string_view no_inject_header = "X-Liveproxy-No-Inject";
 
+/// Says whether the connection stays open, in the words the browser's HTTP version needs: our responses are
+/// HTTP/1.1 messages, and an HTTP/1.0 client keeps the connection only when told "Connection: keep-alive".
+template <class Body, class Fields>
+void set_keep_alive(http::message<false, Body, Fields>& m, bool keep, unsigned client_version) {
+  m.keep_alive(keep);
+  if (keep && client_version < 11) m.set(http::field::connection, "keep-alive");
+}
+
 }  // namespace liveproxy
