@@ -232,6 +232,26 @@ awaitable<std::optional<error_info>> exchange(client_connection& s, request_pars
   const bool has_body = !parser.is_done();
   const auto deadline = std::chrono::steady_clock::now() + s.ctx.hold_timeout;
   bool fresh_only = false;
+  // Sent again when the app went away before answering: idempotent (RFC 9110 §9.2.2) and without a body (which
+  // has gone to the app as it came, and is not kept).
+  const auto method = req.method();
+  const bool send_again = !has_body && !upgrade &&
+                         (method == http::verb::get || method == http::verb::head || method == http::verb::options ||
+                          method == http::verb::put || method == http::verb::delete_ || method == http::verb::trace);
+  // An app that closes every connection unanswered while it stays up is not going away: a few tries, not the
+  // whole hold timeout. Waits at a closed gate (the app is restarting) do not count.
+  int tries_left = 3;
+  // Tells whoever follows the app that it is going away, then waits a moment (the gate may close meanwhile).
+  auto pause_before_retry = [&]() -> awaitable<void> {
+    --tries_left;
+    set_in_flight(s, false);
+    if (s.ctx.app_refused) s.ctx.app_refused();
+    steady_timer pause(s.client.get_executor());
+    pause.expires_after(limits::app_retry_pause);
+    s.deadline.hold(pause);
+    co_await pause.async_wait(use_tuple);
+    s.deadline.expires_never();
+  };
   for (;;) {
     if (s.deadline.client_gone()) co_return client_left();
     if (!s.ctx.gate.is_open() && !s.ctx.gate.is_failed() && s.ctx.gate.waiting() >= s.ctx.max_held) {
@@ -245,6 +265,7 @@ awaitable<std::optional<error_info>> exchange(client_connection& s, request_pars
       co_return busy;
     }
     if (!s.ctx.gate.is_open()) {
+      tries_left = 3;           // the app is indeed restarting: once back, it has its tries again
       set_in_flight(s, false);  // a restart waiting for it would wait for itself
       // The hold timeout rules this wait; the watchdog ends it early if the browser leaves.
       steady_timer held(s.client.get_executor());
@@ -267,10 +288,10 @@ awaitable<std::optional<error_info>> exchange(client_connection& s, request_pars
     ex.parser.reset();
     ex.conn = fresh_only ? nullptr : s.ctx.pool.take_idle();
     if (!ex.conn) {
-      auto [cec, retryable, conn] = co_await connect_app(s);
+      auto [cec, connect_again, conn] = co_await connect_app(s);
       if (cec) {
         if (s.deadline.client_gone()) co_return client_left();
-        if (!retryable)
+        if (!connect_again)
           co_return app_error(s, 502, "The TLS handshake with the app failed",
                               "Connecting to " + s.ctx.pool.target().name + " failed: " + tls_failure(cec) + ".");
         if (s.ctx.app_refused) s.ctx.app_refused();
@@ -309,6 +330,11 @@ awaitable<std::optional<error_info>> exchange(client_connection& s, request_pars
         fresh_only = true;
         continue;
       }
+      if (send_again && tries_left > 0 && std::chrono::steady_clock::now() < deadline) {
+        co_await pause_before_retry();  // the app is going away as we send: as above
+        if (s.deadline.client_gone()) co_return client_left();
+        continue;
+      }
       co_return app_error(s, 502, "Sending the request to the app failed", describe(s, hec));
     }
     // Stream the request body: browser -> app.
@@ -336,15 +362,44 @@ awaitable<std::optional<error_info>> exchange(client_connection& s, request_pars
       if (rec) {
         if (s.deadline.client_gone()) co_return client_left();
         const bool nothing_came = ex.buf().size() == 0 && !ex.parser->got_some();
-        if (nothing_came && !has_body && !s.deadline.fired() && (ex.conn->reused || !s.ctx.gate.is_open())) {
-          fresh_only = ex.conn->reused;
-          break;  // retry: a stale keep-alive socket, or the app went down under us
+        if (nothing_came && send_again && !s.deadline.fired() && (tries_left > 0 || ex.conn->reused)) {
+          if (ex.conn->reused) {
+            fresh_only = true;  // a stale keep-alive socket: at once, on a new one
+            break;
+          }
+          // The app closed (or reset) a new connection without a byte of answer: it is going away (its own
+          // reloader, a crash, a stop). The request is held and sent again once it is back, as nginx's
+          // proxy_next_upstream does; whoever follows the app is told.
+          if (std::chrono::steady_clock::now() < deadline) {
+            co_await pause_before_retry();
+            if (s.deadline.client_gone()) co_return client_left();
+            break;
+          }
         }
         co_return app_error(s, 502, "The app closed the connection without a complete response",
                             "Reading the response header failed: " + describe(s, rec) + ".");
       }
       const auto status = ex.parser->get().result_int();
       if (status >= 100 && status < 200 && !(status == 101 && upgrade)) continue;
+      // A body of known length whose first bytes have not come with the header: wait for them before anything
+      // goes to the browser. An app that dies between its header and its body (stopped, or its reloader) has
+      // then sent nothing the browser saw, and the request can go again like one it never answered.
+      if (send_again && !ex.parser->is_done() && ex.parser->content_length() && ex.buf().size() == 0) {
+        ack_now(app);  // the body may be a small second write that Nagle holds until our ACK
+        s.deadline.expires_after(limits::app_idle_timeout, app.socket);
+        auto [bec, got] = co_await app.async_read_some(ex.buf().prepare(limits::app_read_bytes), use_tuple);
+        ex.buf().commit(got);
+        if (bec && got == 0) {
+          if (s.deadline.client_gone()) co_return client_left();
+          if (!s.deadline.fired() && tries_left > 0 && std::chrono::steady_clock::now() < deadline) {
+            fresh_only = true;
+            co_await pause_before_retry();
+            break;
+          }
+          co_return app_error(s, 502, "The app closed the connection without a complete response",
+                              "Reading the response body failed: " + describe(s, bec) + ".");
+        }
+      }
       co_return std::nullopt;
     }
   }

@@ -10,6 +10,8 @@ packages=(g++ cmake make pkg-config libboost1.81-dev libsimdjson-dev catch2 zlib
 if [[ "${1:-}" == "--tests" ]]; then
   # watchman: the watcher tests run their behaviour tests against it too (liveproxy --watchman).
   packages+=(chromium watchman)
+  # wrk: the load of the test that stops an upstream app under 32 connections (upstream_retry_test.cpp).
+  packages+=(wrk)
   # The package test (tests/package/): cpack's Depends come from dpkg-shlibdeps (dpkg-dev), which CPack
   # feeds the ELF files `file` finds; the installed completion is run under bash-completion.
   packages+=(dpkg-dev file bash-completion)
