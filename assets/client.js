@@ -27,6 +27,7 @@
     sock.onopen = () => {
       clearTimeout(stall);
       if (!token) sock.send(JSON.stringify({ command: 'hello', protocols: ['http://livereload.com/protocols/official-7'] }));
+      flushConsole();
     };
     sock.onmessage = (e) => {
       try {
@@ -418,6 +419,50 @@
         out.push({ url, base, swap: () => style.setProperty(prop,
           style.getPropertyValue(prop).split(token).join(`url("${bust(new URL(url, base).href, t)}")`), style.getPropertyPriority(prop)) });
       }
+    }
+  }
+
+  // The page's errors and warnings go to liveproxy's terminal (over this socket, with its token): uncaught
+  // errors, unhandled rejections, console.error and console.warn. At most 10 a second, each cut to 2 KB; the
+  // first 20 while the socket is down wait for it.
+  const pendingConsole = [];
+  let consoleWindow = 0, consoleCount = 0;
+  function sendConsole(level, message, source) {
+    if (!token) return;
+    const now = Date.now();
+    if (now - consoleWindow > 1000) { consoleWindow = now; consoleCount = 0; }
+    if (++consoleCount > 10) return;
+    const m = JSON.stringify({ type: 'console', level, message: String(message).slice(0, 2048),
+                               source: source || '', path: location.pathname });
+    if (ws && ws.readyState === 1) ws.send(m);
+    else if (pendingConsole.length < 20) pendingConsole.push(m);
+  }
+  function flushConsole() { while (ws && ws.readyState === 1 && pendingConsole.length) ws.send(pendingConsole.shift()); }
+  const shortSource = (file, line, col) => file ? file.replace(location.origin, '') + ':' + line + (col ? ':' + col : '') : '';
+  const described = (v) => v instanceof Error ? (v.stack && v.stack.startsWith(v.name) ? v.stack.split('\n')[0] : v.name + ': ' + v.message)
+    : typeof v === 'object' ? (() => { try { return JSON.stringify(v); } catch (x) { return String(v); } })() : String(v);
+  // The first frame of a stack that is not ours ("at f (http://host/app.js:3:9)", Firefox's "f@http://...").
+  const stackSource = (e) => {
+    for (const line of ((e && e.stack) || '').split('\n')) {
+      const m = /((?:https?|file):\/\/[^\s()]+):(\d+):(\d+)/.exec(line);
+      if (m && !m[1].includes('/__liveproxy/')) return shortSource(m[1], m[2], m[3]);
+    }
+    return '';
+  };
+  if (token) {
+    addEventListener('error', (e) => {
+      if (e.target !== window) return;  // a resource that failed to load: the network's business, not a script error
+      sendConsole('error', e.error ? 'Uncaught ' + described(e.error) : e.message, shortSource(e.filename, e.lineno, e.colno));
+    });
+    addEventListener('unhandledrejection', (e) => sendConsole('error', 'Unhandled rejection: ' + described(e.reason), stackSource(e.reason)));
+    for (const level of ['error', 'warn']) {
+      const original = console[level];
+      console[level] = function (...args) {
+        original.apply(this, args);
+        if (typeof args[0] === 'string' && args[0].startsWith('[liveproxy]')) return;
+        sendConsole(level, args.map(described).join(' '),
+                    stackSource(args.find((a) => a instanceof Error)) || stackSource(new Error()));
+      };
     }
   }
 

@@ -204,4 +204,18 @@ def _record_imports(learn, entry, known):
     sys.meta_path.insert(0, Recorder)
 
 
-_liveproxy_preload()
+try:
+    _liveproxy_preload()
+except (SystemExit, KeyboardInterrupt):
+    raise
+except BaseException as e:
+    # Reported as Python itself reports an uncaught exception (traceback, status 1), without this file's frames
+    # in front: the traceback is the app's, and the error page and the terminal show it as without liveproxy.
+    # An error of this file's own keeps them all.
+    tb = e.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
+    if tb is not None:
+        e.__traceback__ = tb  # the hook prints the exception's own traceback, not the one it is given
+    sys.excepthook(type(e), e, e.__traceback__)
+    sys.exit(1)

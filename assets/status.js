@@ -67,7 +67,8 @@
     const state = $("state");
     state.textContent = app.state;
     state.className = "badge " + app.state;
-    text("exit", app.exit);
+    text("exit", app.prompt ? "stopped at a prompt in the terminal: " + app.prompt : app.exit);
+    text("error", app.error ? app.error.headline + (app.error.where ? " (" + app.error.where + ")" : "") : "");
     text("command", app.command);
     text("target", st.target);
     text("pid", app.pid);
@@ -98,6 +99,15 @@
       rows.push(tr);
     }
     $("actions").replaceChildren(...rows);
+
+    const consoleRows = (st.console || []).map((c) => {
+      const li = document.createElement("li");
+      li.className = c.level;
+      li.textContent = clock(c.at) + " " + c.text;
+      return li;
+    });
+    $("console-section").hidden = consoleRows.length === 0;
+    $("console").replaceChildren(...consoleRows);
 
     text("backend", st.watch.backend);
     $("roots").replaceChildren(...st.watch.roots.map((r) => {

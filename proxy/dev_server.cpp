@@ -2,6 +2,7 @@
 #include "proxy/dev_server.hpp"
 
 #include "proxy/app/command_source.hpp"
+#include "proxy/app/editor.hpp"
 #include "proxy/app/listening_sockets.hpp"
 #include "proxy/app/upstream_source.hpp"
 #include "proxy/base/log.hpp"
@@ -11,6 +12,8 @@
 #include "proxy/status/report_text.hpp"
 
 #include <algorithm>
+#include <csignal>
+#include <cstdlib>
 
 namespace liveproxy {
 namespace {
@@ -122,14 +125,29 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
            nullptr},
       watcher_(make_watcher()),
       stdin_(ex, [this] { manual_restart("rs typed"); }),
+      terminal_(ex, app_terminal::callbacks{[this](std::string_view keys) { source_->type(keys); },
+                                            [this] { manual_restart("rs typed"); },
+                                            // As a Ctrl-C would without raw mode: main's handler stops us.
+                                            [] { ::raise(SIGINT); },
+                                            [this] { return source_->waiting_prompt(clock::now()).has_value(); },
+                                            [this] { source_->resize(); }}),
       status_(ex, hub_, [this] { return source_->output() ? source_->output()->lines() : std::deque<std::string>{}; }),
-      announce_timer_(ex) {
+      announce_timer_(ex),
+      console_timer_(ex),
+      prompt_timer_(ex) {
   // 128 random bits; the tag is fixed text (the CSP code adds a nonce before its "></script>").
   ctx_.socket_token = make_instance_id() + make_instance_id();
   ctx_.max_held = cfg_.max_held;
   ctx_.script_tag = R"(<script src="/__liveproxy/client.js" data-token=")" + ctx_.socket_token + R"("></script>)";
   hub_.set_status_source([this] { return status_snapshot(); });
   hub_.set_on_tabs_changed([this] { status_.changed(); });
+  hub_.set_on_console([this](std::string_view text) { on_console(text); });
+  hub_.set_on_console_dropped([this] {
+    if (!cfg_.browser_console || stopping_) return;
+    console_.dropped(clock::now());
+    print_console({});  // arms the timer that says how many were not shown
+  });
+  ctx_.open_frame = [this](std::size_t frame) { open_frame(frame); };
   if (auto* folder = dynamic_cast<folder_source*>(source_.get())) {
     ctx_.serve = &folder->options();
     ctx_.files = &folder->files();
@@ -195,7 +213,15 @@ void dev_server::start() {
               " and --allowed-host names");
   if (!front_moved_.empty()) log::warn(front_moved_);
   for (const auto& w : cfg_.warnings) log::warn(w);
-  if (source_->kind() == app_kind::command && stdin_.start()) log::info("type rs + Enter to restart the app");
+  if (source_->kind() == app_kind::command) {
+    if (source_->has_terminal() && terminal_.start()) {
+      log::info("the app has this terminal: what you type goes to it (pdb works); rs + Enter restarts it, "
+                "Ctrl-C stops liveproxy");
+      watch_prompt();
+    } else if (stdin_.start()) {
+      log::info("type rs + Enter to restart the app");
+    }
+  }
   if (source_->kind() == app_kind::folder) announce();
 }
 
@@ -204,11 +230,41 @@ void dev_server::shutdown(bool now, std::function<void()> done) {
     stopping_ = true;
     apply(policy_.stop());
     policy_timer_.cancel();
+    console_timer_.cancel();
+    prompt_timer_.cancel();
     watcher_->stop();
     stdin_.stop();
+    terminal_.stop();  // a second Ctrl-C is a signal again: it kills the app at once
     listener_.close();
   }
   source_->stop(now, std::move(done));
+}
+
+void dev_server::watch_prompt() {
+  prompt_timer_.expires_after(limits::prompt_check_interval);
+  prompt_timer_.async_wait([this](error_code ec) {
+    if (ec || stopping_) return;
+    refresh_paused();
+    watch_prompt();
+  });
+}
+
+void dev_server::refresh_paused() {
+  const auto prompt = source_->waiting_prompt(clock::now());
+  if (prompt.has_value() == ctx_.app_paused) return;
+  ctx_.app_paused = prompt.has_value();
+  prompt_ = prompt.value_or("");
+  while (!prompt_.empty() && prompt_.back() == ' ') prompt_.pop_back();
+  status_.board().app_paused(prompt_);
+  status_.changed();
+  // Once per liveproxy: every pdb command leaves the prompt and comes back to it.
+  if (ctx_.app_paused && !told_prompt_) {
+    told_prompt_ = true;
+    log::info("the app waits at a prompt (" + printable(prompt_) +
+              "): answer it here; its requests wait as long as it does; a file change restarts it; "
+              "Ctrl-C goes to it, twice stops liveproxy");
+    log::app_output(*prompt);  // the prompt again, last on screen, where the developer types
+  }
 }
 
 void dev_server::manual_restart(std::string_view why) {
@@ -220,6 +276,7 @@ void dev_server::apply(const policy_commands& cmds) {
   std::size_t tabs_reloaded = 0;
   std::size_t held_released = 0;
   bool drained = false;
+  if (!stopping_) refresh_paused();  // as of now, not as of the last timer tick: the commands below read it
   for (const auto& c : cmds) {
     switch (c.what) {
       case kind::open_gate:
@@ -234,12 +291,14 @@ void dev_server::apply(const policy_commands& cmds) {
         gate_.fail();
         break;
       case kind::start_run:
+        if (ctx_.app_paused) log::info("restarting the app, which was stopped at a prompt (" + printable(prompt_) + ")");
         source_->start_run();
         break;
       case kind::wait_for_drain:
         // Responses the app is sending finish first (new requests already wait at the gate): stopping the app
         // mid-body would cut them. The last one to finish says so; the policy's timer bounds the wait.
-        if (ctx_.responses_in_flight == 0) {
+        // A request the app holds at a debugger prompt would not finish before the developer goes on: no wait.
+        if (ctx_.responses_in_flight == 0 || ctx_.app_paused) {
           drained = true;
         } else {
           ctx_.on_drained = [this] {
@@ -314,7 +373,26 @@ void dev_server::on_changes(const watcher::batch& in) {
 }
 
 app_failure dev_server::describe_failure() const {
-  return source_->failure(gate_.is_failed(), policy_.crash_restart_delay());
+  auto info = source_->failure(gate_.is_failed(), policy_.crash_restart_delay());
+  const auto editor = choose_editor(cfg_.editor, [](const char* name) { return std::getenv(name); });
+  info.editor = !editor ? "" : editor->terminal ? "terminal" : "editor";
+  return info;
+}
+
+void dev_server::open_frame(std::size_t frame) {
+  const auto info = source_->failure(false, std::nullopt);
+  if (frame >= info.crash.frames.size()) return;
+  const auto& f = info.crash.frames[frame];
+  std::error_code ec;
+  std::filesystem::path file(f.file);
+  if (file.is_relative()) file = std::filesystem::current_path(ec) / file;
+  if (!std::filesystem::is_regular_file(file, ec)) return;
+  const auto editor = choose_editor(cfg_.editor, [](const char* name) { return std::getenv(name); });
+  if (!editor) return;  // the page copies file:line instead
+  const auto argv = editor_argv(*editor, file.string(), f.line, f.column);
+  // A terminal editor would take over liveproxy's own terminal: the command is said, for the user to run.
+  if (editor->terminal) log::highlight("to open it: " + printable(shell_quote(argv)));
+  else if (!launch_detached(argv)) log::warn("cannot start the editor: " + printable(shell_quote(argv)));
 }
 
 }  // namespace liveproxy

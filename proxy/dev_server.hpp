@@ -2,8 +2,10 @@
 #pragma once
 
 #include "proxy/app/app_source.hpp"
+#include "proxy/app/app_terminal.hpp"
 #include "proxy/app/restart_policy.hpp"
 #include "proxy/app/stdin_commands.hpp"
+#include "proxy/browser/console_relay.hpp"
 #include "proxy/browser/host_check.hpp"
 #include "proxy/browser/reload_hub.hpp"
 #include "proxy/front/listener.hpp"
@@ -62,6 +64,8 @@ class dev_server {
   void watch_more(const std::vector<std::filesystem::path>& files);
   void watch_files(const std::vector<std::filesystem::path>& files);
   app_failure describe_failure() const;
+  /// The error page's link to frame N of the crash: the editor opens it (or its command is printed).
+  void open_frame(std::size_t frame);
   /// The Hosts besides loopback that may use our endpoints: --host's, the machine's addresses with 0.0.0.0, and
   /// --allowed-host names.
   static std::vector<std::string> allowed_hosts(const config& cfg);
@@ -77,6 +81,9 @@ class dev_server {
   void note_tabs();
   /// " (2 tabs)".
   std::string tabs_text(std::size_t n) const;
+  /// A tab's console message: printed (repeats counted, bursts cut by console_relay) and kept for the status page.
+  void on_console(std::string_view text);
+  void print_console(const std::vector<console_relay::line>& lines);
   /// The status page's snapshot, with the watched-tree counts refreshed when stale.
   std::shared_ptr<const std::string> status_snapshot();
 
@@ -96,7 +103,8 @@ class dev_server {
   std::unique_ptr<watcher::watcher> watcher_;  ///< replaced when liveproxy.json changes what is watched
   std::filesystem::path config_path_;          ///< the liveproxy.json followed while running (canonical), or empty
   std::set<std::filesystem::path> extra_watched_;
-  stdin_commands stdin_;
+  stdin_commands stdin_;       ///< `rs` lines when the app has no terminal of its own
+  app_terminal terminal_;      ///< keys for the app when it has one
   status_feed status_;
   bool stopping_ = false;
 
@@ -110,6 +118,16 @@ class dev_server {
   steady_timer announce_timer_;
   bool told_no_tabs_ = false;     ///< "no tab is connected" was said
   bool flask_hint_given_ = false;
+  console_relay console_;
+  steady_timer console_timer_;
+  /// The app waiting at a prompt (a debugger's), looked at while it has a terminal: its requests are not
+  /// timed meanwhile (ctx_.app_paused), the status page says so, and the terminal once.
+  void watch_prompt();
+  /// Whether the app waits at a prompt, as of now: the flag the request deadlines and the status page read.
+  void refresh_paused();
+  steady_timer prompt_timer_;
+  std::string prompt_;
+  bool told_prompt_ = false;
 };
 
 }  // namespace liveproxy

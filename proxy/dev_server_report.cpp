@@ -59,12 +59,19 @@ void dev_server::report(const policy_command& c, std::size_t tabs_reloaded, std:
       announce();
       break;
     }
-    case kind::app_failed:
-      board.app_exited(c.detail);
+    case kind::app_failed: {
+      const auto info = source_->failure(true, std::nullopt);
+      std::string where;
+      if (info.crash.where)
+        for (std::size_t i = 0; i < info.crash.frames.size() && i < info.shown_files.size(); ++i)
+          if (info.crash.frames[i] == *info.crash.where)
+            where = info.shown_files[i] + ":" + std::to_string(info.crash.where->line);
+      board.app_exited(c.detail, info.crash.headline, where);
       status_.changed();
       // Saving the file the crash names starts the app again, even outside the watched directories.
       watch_more(source_->crash_files());
       break;
+    }
     case kind::crash_restart:
       log::warn(c.text + "; restarting it in " + seconds_text(c.took) + " (--restart-on-crash), or at the next change");
       break;
@@ -187,6 +194,27 @@ void dev_server::note_tabs() {
   if (told_no_tabs_ || hub_.size() != 0) return;
   told_no_tabs_ = true;
   log::info("no browser tab is connected: open " + front_url_ + " to see your changes live");
+}
+
+void dev_server::on_console(std::string_view text) {
+  if (!cfg_.browser_console || stopping_) return;
+  const auto m = parse_console_message(text);
+  if (!m) return;
+  print_console(console_.take(*m, clock::now()));
+}
+
+void dev_server::print_console(const std::vector<console_relay::line>& lines) {
+  for (const auto& l : lines) {
+    log::browser(l.text, l.is_error);
+    status_.board().console(l.is_error, l.text);
+  }
+  if (!lines.empty()) status_.changed();
+  const auto due = console_.next_due();
+  if (!due) return;
+  console_timer_.expires_at(*due);
+  console_timer_.async_wait([this](error_code ec) {
+    if (!ec) print_console(console_.tick(clock::now()));
+  });
 }
 
 std::shared_ptr<const std::string> dev_server::status_snapshot() {

@@ -75,6 +75,14 @@ class app_source {
   virtual bool run_was_preloaded() const { return false; }
   /// liveproxy's exit status for how the app ended (0 when it was stopped, or is not ours).
   virtual int exit_status() const { return 0; }
+  /// The app's terminal, when a command runs on a pseudo-terminal of its own: keys typed for it, the window's
+  /// size changed, and the prompt it waits at (a debugger's "(Pdb) "), if it does.
+  virtual bool has_terminal() const { return false; }
+  virtual void type(std::string_view) {}
+  virtual void resize() {}
+  virtual std::optional<std::string> waiting_prompt(std::chrono::steady_clock::time_point) const {
+    return std::nullopt;
+  }
   /// Real files named in the last crash: watched, so that saving the fix starts the app.
   virtual std::vector<std::filesystem::path> crash_files() const { return {}; }
 };

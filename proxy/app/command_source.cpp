@@ -2,13 +2,14 @@
 // explanations the error page and the terminal give when a run fails.
 #include "proxy/app/command_source.hpp"
 
+#include "proxy/app/app_terminal.hpp"
 #include "proxy/app/exit_status.hpp"
 #include "proxy/app/listening_sockets.hpp"
 #include "proxy/app/project_presets.hpp"
-#include "proxy/app/traceback_files.hpp"
 #include "proxy/base/log.hpp"
 
 #include <algorithm>
+#include <fstream>
 #include <regex>
 
 namespace liveproxy {
@@ -81,7 +82,9 @@ command_source::command_source(net::any_io_executor ex, const config& cfg)
                          handoff_ ? handoff_->native_handle() : -1,
                          // {fd} in the command names the socket; LISTEN_FDS would name it twice.
                          !has_placeholder(command_, "{fd}"), cfg.env, std::move(spare.first),
-                         std::move(spare.second)},
+                         std::move(spare.second), std::chrono::milliseconds(250),
+                         // The app sees a terminal, as it would without liveproxy: colours, pdb, input().
+                         app_terminal::wanted() ? app_terminal::current_settings() : std::nullopt},
       supervisor::callbacks{[this](std::uint64_t g) { on_ready(g); }, [this](const app_exit& e) { on_exit(e); },
                             [this](std::uint64_t g) { on_start_timeout(g); },
                             [this](std::uint64_t g, int pid) {
@@ -189,6 +192,7 @@ void command_source::on_ready(std::uint64_t generation) {
   ready_ = true;
   last_exit_.reset();
   traceback_.clear();
+  crash_ = {};
   start_timed_out_ = false;
   foreign_listen_.reset();
   missing_module_.reset();
@@ -220,8 +224,11 @@ void command_source::on_exit(const app_exit& e) {
   foreign_listen_.reset();
   explain_missing_module();
   note_traceback();
-  const std::string what = std::string("app ") + e.describe() +
-                           (e.was_ready ? "" : " before it listened on port " + std::to_string(app_port_));
+  std::string what = std::string("app ") + e.describe() +
+                     (e.was_ready ? "" : " before it listened on port " + std::to_string(app_port_));
+  // The error itself, as the error page leads with it.
+  if (!crash_.headline.empty())
+    what += ": " + crash_.one_line(crash_.where ? shown(crash_.where->file) : std::string());
   if (events_.exited) events_.exited({what, e.was_ready, e.uptime, e.describe()});
   if (handoff_) drain_handoff_backlog();
 }
@@ -282,15 +289,70 @@ void command_source::note_traceback() {
   traceback_.clear();
   crash_files_.clear();
   const auto& lines = supervisor_->output().lines();
-  for (const auto& loc : traceback_files(std::vector<std::string>(lines.begin(), lines.end()))) {
+  crash_ = read_crash(std::vector<std::string>(lines.begin(), lines.end()),
+                      [this](const std::string& file) { return in_project(file); });
+  for (const auto& frame : crash_.frames) {
     std::error_code ec;
-    std::filesystem::path p(loc.file);
+    std::filesystem::path p(frame.file);
     if (p.is_relative()) p = std::filesystem::current_path(ec) / p;
     p = std::filesystem::weakly_canonical(p, ec);
     // Library frames (site-packages, node_modules) are named too, but only real files can be watched.
     if (ec || !std::filesystem::is_regular_file(p, ec)) continue;
-    traceback_.push_back(loc.file + ":" + std::to_string(loc.line));
-    crash_files_.push_back(p);
+    const auto named = frame.file + ":" + std::to_string(frame.line);
+    if (std::find(traceback_.begin(), traceback_.end(), named) == traceback_.end()) traceback_.push_back(named);
+    if (std::find(crash_files_.begin(), crash_files_.end(), p) == crash_files_.end()) crash_files_.push_back(p);
+  }
+}
+
+bool command_source::in_project(const std::string& file) const {
+  std::error_code ec;
+  std::filesystem::path p(file);
+  if (p.is_relative()) p = std::filesystem::current_path(ec) / p;
+  p = std::filesystem::weakly_canonical(p, ec).lexically_normal();
+  const auto under = [&](const std::filesystem::path& dir) {
+    const auto rel = p.lexically_relative(dir);
+    return !rel.empty() && *rel.begin() != "..";
+  };
+  if (under(std::filesystem::current_path(ec))) return true;
+  return std::any_of(project_dirs_.begin(), project_dirs_.end(), under);
+}
+
+std::string command_source::shown(const std::string& file) const {
+  std::error_code ec;
+  const auto cwd = std::filesystem::current_path(ec);
+  std::filesystem::path p(file);
+  if (p.is_relative()) return p.lexically_normal().string();
+  const auto rel = std::filesystem::weakly_canonical(p, ec).lexically_relative(cwd);
+  return !rel.empty() && *rel.begin() != ".." ? rel.string() : file;
+}
+
+void command_source::add_excerpts(app_failure& info) const {
+  // A few user frames, a few lines around each: the page shows where, not the whole file.
+  constexpr std::size_t max_frames = 5;
+  constexpr int context = 5;
+  constexpr std::size_t max_file = 4 * 1024 * 1024;
+  constexpr std::size_t max_line = 400;
+  std::size_t taken = 0;
+  for (std::size_t i = 0; i < crash_.frames.size() && taken < max_frames; ++i) {
+    const auto& f = crash_.frames[i];
+    if (!f.user) continue;
+    ++taken;
+    std::error_code ec;
+    std::filesystem::path p(f.file);
+    if (p.is_relative()) p = std::filesystem::current_path(ec) / p;
+    if (!std::filesystem::is_regular_file(p, ec) || std::filesystem::file_size(p, ec) > max_file || ec) continue;
+    std::ifstream in(p, std::ios::binary);
+    source_excerpt e;
+    e.frame = i;
+    e.first_line = std::max(1, f.line - context);
+    int n = 0;
+    for (std::string text; n < f.line + context && std::getline(in, text);) {
+      if (++n < e.first_line) continue;
+      if (!text.empty() && text.back() == '\r') text.pop_back();
+      if (text.size() > max_line) text.resize(max_line);
+      e.lines.push_back(std::move(text));
+    }
+    if (!e.lines.empty()) info.excerpts.push_back(std::move(e));
   }
 }
 
@@ -309,6 +371,9 @@ app_failure command_source::failure(bool gate_failed, std::optional<std::chrono:
   const auto& lines = supervisor_->output().lines();
   info.output.assign(lines.begin(), lines.end());
   info.files = traceback_;
+  info.crash = crash_;
+  for (const auto& f : crash_.frames) info.shown_files.push_back(shown(f.file));
+  add_excerpts(info);
   if (!gate_failed) return info;
   const std::string port = std::to_string(app_port_);
   if (foreign_listen_) {
@@ -349,7 +414,8 @@ app_failure command_source::failure(bool gate_failed, std::optional<std::chrono:
   }
   if (last_exit_) {
     info.cause_title = last_exit_->was_ready ? "The app crashed" : "The app exited during start-up";
-    info.cause = "The app " + last_exit_->describe() +
+    // After the title ("The app exited during start-up."): how, in a sentence that does not repeat it.
+    info.cause = "It " + last_exit_->describe() +
                  (last_exit_->was_ready ? "" : " before it listened on port " + port) + ". ";
     if (restart_in)
       info.cause += "liveproxy restarts it in " + seconds_text(*restart_in) +

@@ -33,6 +33,12 @@ class command_source final : public app_source {
   bool run_was_preloaded() const override { return supervisor_->run_was_preloaded(); }
   int exit_status() const override;
   std::vector<std::filesystem::path> crash_files() const override { return crash_files_; }
+  bool has_terminal() const override { return supervisor_->has_terminal(); }
+  void type(std::string_view keys) override { supervisor_->type(keys); }
+  void resize() override { supervisor_->resize(); }
+  std::optional<std::string> waiting_prompt(std::chrono::steady_clock::time_point now) const override {
+    return supervisor_->waiting_prompt(now);
+  }
 
   std::uint16_t app_port() const { return app_port_; }
 
@@ -48,6 +54,12 @@ class command_source final : public app_source {
   void explain_missing_module();
   /// The files a crash names, for the error page and to be watched.
   void note_traceback();
+  /// A file of a traceback is the project's own code: under the working directory or a watched directory.
+  bool in_project(const std::string& file) const;
+  /// A file as the error page shows it: relative to the working directory when it is under it.
+  std::string shown(const std::string& file) const;
+  /// The source around the user's frames of the crash, for the error page.
+  void add_excerpts(app_failure& info) const;
   /// --fd: requests queued in the handed-over socket's backlog would wait there for the next run: closed, so
   /// the proxy answers each with the error page.
   void drain_handoff_backlog();
@@ -73,6 +85,7 @@ class command_source final : public app_source {
   std::optional<std::string> missing_module_;  ///< the Python module the last crash could not import
   std::string missing_module_hint_;            ///< which interpreters do have it
   std::vector<std::string> traceback_;         ///< "file:line" named in the last crash output
+  crash_report crash_;                          ///< the error the last run's output ended with
   std::vector<std::filesystem::path> crash_files_;
 };
 

@@ -59,6 +59,9 @@ class output_log {
     std::string line = std::move(partial_);
     partial_.clear();
     if (!line.empty() && line.back() == '\r' && partial_dropped_ == 0) line.pop_back();
+    // A carriage return inside a line rewrites it on a terminal (a progress bar, a line editor redrawing its
+    // prompt): what was written over is not shown either.
+    if (const auto cr = line.rfind('\r'); cr != std::string::npos && partial_dropped_ == 0) line.erase(0, cr + 1);
     if (partial_dropped_ != 0) line.append(cut_mark).append(std::to_string(partial_dropped_)).append(" more bytes]");
     partial_dropped_ = 0;
     total_ += line.size();

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <initializer_list>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -123,7 +124,14 @@ bool control_closed(int control_fd) {
   // of meeting the guard's SIG_IGN and vanishing. Its default comes back while it is still blocked, which keeps
   // one already pending: it ends us when the mask is lifted below, before exec.
   ::signal(SIGTERM, SIG_DFL);
-  ::setpgid(0, 0);
+  const bool pty = spec.pty_slave >= 0;
+  if (pty) {
+    // A session of its own, led by the app, with its pseudo-terminal as the controlling terminal: Ctrl-C typed
+    // there reaches its whole group, as in a terminal. setsid makes the group too (pgid == pid).
+    if (::setsid() < 0 || ::ioctl(out_fd, TIOCSCTTY, 0) != 0) ::_exit(126);
+  } else {
+    ::setpgid(0, 0);
+  }
   // Until setpgid we were in liveproxy's process group too: the terminal's Ctrl-C, Ctrl-\, hang-up or Ctrl-Z
   // that reached us there was meant for liveproxy, which stops the app itself. Delivered now, Ctrl-Z would
   // leave us stopped in a group that nobody continues.
@@ -133,8 +141,12 @@ bool control_closed(int control_fd) {
   if (::getppid() != guard) ::_exit(127);
   ::dup2(out_fd, STDOUT_FILENO);
   ::dup2(out_fd, STDERR_FILENO);
-  const int devnull = ::open("/dev/null", O_RDONLY);
-  if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
+  if (pty) {
+    ::dup2(out_fd, STDIN_FILENO);
+  } else {
+    const int devnull = ::open("/dev/null", O_RDONLY);
+    if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
+  }
   int first_closed = app_fd;
   if (spec.listen_fd >= 0) {
     if (spec.listen_fd == app_fd) {
@@ -202,7 +214,16 @@ bool control_closed(int control_fd) {
     exec_app(spec, argv, envp, listen_pid_slot, slot_size, out_fd, guard);
   }
   // The group exists before liveproxy learns the pid: its kill(-app) can never miss (the app sets it too).
-  ::setpgid(app, app);
+  // With a terminal the app makes its group by setsid, which a setpgid here would make fail: wait for it
+  // instead (it is the app's first step; a signal sent meanwhile is held by its mask until exec).
+  if (spec.pty_slave < 0) {
+    ::setpgid(app, app);
+  } else {
+    for (int i = 0; i < 2000 && ::getsid(app) != app; ++i) {
+      timespec pause{0, 50'000};
+      ::nanosleep(&pause, nullptr);
+    }
+  }
   // The app holds its own signals now; the guard takes its signals again (those it must survive are ignored).
   sigset_t none;
   sigemptyset(&none);
@@ -311,19 +332,29 @@ guarded_run spawn_guarded(const spawn_spec& spec) {
   envp.push_back(nullptr);
 
   int out[2], status[2], control[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
+  if (spec.pty_slave >= 0) {
+    // The app writes to its terminal; the guard holds the slave only until the app is forked.
+    out[0] = -1;
+    out[1] = ::fcntl(spec.pty_slave, F_DUPFD_CLOEXEC, 3);
+    if (out[1] < 0) throw std::system_error(errno, std::generic_category(), "fcntl(F_DUPFD_CLOEXEC)");
+  } else if (::pipe2(out, O_CLOEXEC) != 0) {
+    throw std::system_error(errno, std::generic_category(), "pipe2");
+  }
   if (::pipe2(status, O_CLOEXEC) != 0) {
     const int err = errno;
-    ::close(out[0]), ::close(out[1]);
+    if (out[0] >= 0) ::close(out[0]);
+    ::close(out[1]);
     throw std::system_error(err, std::generic_category(), "pipe2");
   }
   if (::pipe2(control, O_CLOEXEC) != 0) {
     const int err = errno;
-    ::close(out[0]), ::close(out[1]), ::close(status[0]), ::close(status[1]);
+    if (out[0] >= 0) ::close(out[0]);
+    ::close(out[1]), ::close(status[0]), ::close(status[1]);
     throw std::system_error(err, std::generic_category(), "pipe2");
   }
   auto close_all = [&] {
-    for (int fd : {out[0], out[1], status[0], status[1], control[0], control[1]}) ::close(fd);
+    for (int fd : {out[0], out[1], status[0], status[1], control[0], control[1]})
+      if (fd >= 0) ::close(fd);
   };
   // No signal handler of liveproxy's may run in the guard between fork and its own set-up.
   sigset_t all, old;

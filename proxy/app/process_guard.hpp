@@ -17,6 +17,10 @@ struct spawn_spec {
   bool listen_env = true;
   /// --preload: the read end of the pipe a warm interpreter waits on before it runs the app, passed as go_fd_number.
   int go_fd = -1;
+  /// The app's pseudo-terminal (slave side): the app runs in a session of its own with it as its controlling
+  /// terminal, on stdin, stdout and stderr; output_fd is then -1 (the caller reads the master). -1: stdin is
+  /// /dev/null and the output goes through a pipe.
+  int pty_slave = -1;
 };
 
 /// The descriptor number a warm interpreter finds its go pipe on (after the listening socket's 3).

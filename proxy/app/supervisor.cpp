@@ -4,6 +4,7 @@
 #include "proxy/app/process_guard.hpp"
 #include "proxy/base/limits.hpp"
 #include "proxy/base/log.hpp"
+#include "proxy/base/terminal_text.hpp"
 
 #include <array>
 #include <cerrno>
@@ -12,6 +13,8 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pty.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <system_error>
@@ -80,6 +83,9 @@ struct supervisor::child {
   net::posix::stream_descriptor status;    ///< the app's wait status arrives here when it exits
   net::posix::stream_descriptor output;    ///< read end of the app's stdout+stderr
   steady_timer kill_timer;                 ///< SIGTERM -> SIGKILL escalation
+  bool pty = false;                        ///< output is the master side of the app's pseudo-terminal
+  std::string typed;                       ///< keys not yet taken by the app's terminal (bounded)
+  bool flushing = false;
   bool ready = false;
   bool stopping = false;  ///< we asked it to end
   bool app_done = false;  ///< the app (group leader) has exited
@@ -254,14 +260,33 @@ std::shared_ptr<supervisor::child> supervisor::spawn(bool spare) {
       [[maybe_unused]] auto n = ::write(go[1], "g", 1);
     }
   }
+  int master = -1;
+  if (opts_.pty) {
+    // A new terminal for every run: one left in a debugger's raw mode by a killed run is not the next one's.
+    winsize size{};
+    const bool sized = ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0;
+    termios settings = *opts_.pty;
+    if (::openpty(&master, &spec.pty_slave, nullptr, &settings, sized ? &size : nullptr) != 0) {
+      if (go[0] >= 0) ::close(go[0]), ::close(go[1]);
+      throw std::system_error(errno, std::generic_category(), "openpty");
+    }
+    ::fcntl(master, F_SETFD, FD_CLOEXEC);
+    ::fcntl(spec.pty_slave, F_SETFD, FD_CLOEXEC);
+  }
   guarded_run run;
   try {
     run = spawn_guarded(spec);
   } catch (...) {
     if (go[0] >= 0) ::close(go[0]), ::close(go[1]);
+    if (master >= 0) ::close(master), ::close(spec.pty_slave);
     throw;
   }
   if (go[0] >= 0) ::close(go[0]);
+  // Only the app holds its terminal's slave: when the last of its tree closes it, reading the master ends.
+  if (master >= 0) {
+    ::close(spec.pty_slave);
+    run.output_fd = master;
+  }
   auto c = std::make_shared<child>(ex_);
   c->guard = run.guard;
   c->pid = run.app;
@@ -269,6 +294,7 @@ std::shared_ptr<supervisor::child> supervisor::spawn(bool spare) {
   c->go_fd = spare ? go[1] : -1;
   if (!spare && go[1] >= 0) ::close(go[1]);
   c->spare = spare;
+  c->pty = master >= 0;
   c->output.assign(run.output_fd);
   ::fcntl(run.status_fd, F_SETFL, O_NONBLOCK);
   c->status.assign(run.status_fd);
@@ -338,6 +364,7 @@ void supervisor::launch() {
   c->started_at = started_at_ = std::chrono::steady_clock::now();
   child_ = c;
   output_.clear();
+  log::end_app_line();
 
   std::string line = "starting app (run " + std::to_string(c->generation) + ", pid " + std::to_string(c->pid) +
                      (run_preloaded_ ? ", preloaded" : "") + "):";
@@ -402,6 +429,55 @@ awaitable<void> supervisor::watch_guard(std::shared_ptr<child> c) {
   }
 }
 
+void supervisor::type(std::string_view keys) {
+  const auto c = child_;
+  if (!c || !c->pty || c->app_done || keys.empty()) return;
+  // Bounded: a paste far larger than the app reads is cut, not kept without end.
+  c->typed.append(keys.substr(0, std::min(keys.size(), limits::typed_bytes - std::min(limits::typed_bytes, c->typed.size()))));
+  if (!c->flushing) net::co_spawn(ex_, flush_typed(c), net::detached);
+}
+
+awaitable<void> supervisor::flush_typed(std::shared_ptr<child> c) {
+  // Written without blocking: a terminal whose input queue is full (the app not reading) must not stop the
+  // loop, which also reads what the app writes.
+  c->flushing = true;
+  while (!c->typed.empty() && !c->app_done && c->output.is_open()) {
+    const ssize_t n = ::write(c->output.native_handle(), c->typed.data(), c->typed.size());
+    if (n > 0) {
+      c->typed.erase(0, static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      auto [ec] = co_await c->output.async_wait(net::posix::stream_descriptor::wait_write, use_tuple);
+      if (ec) break;
+      continue;
+    }
+    break;
+  }
+  c->typed.clear();
+  c->flushing = false;
+}
+
+void supervisor::resize() {
+  winsize size{};
+  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) != 0) return;
+  // The terminal sends SIGWINCH to the app's foreground group itself.
+  for (const auto& c : {child_, spare_})
+    if (c && c->pty && c->output.is_open()) ::ioctl(c->output.native_handle(), TIOCSWINSZ, &size);
+}
+
+std::optional<std::string> supervisor::waiting_prompt(std::chrono::steady_clock::time_point now) const {
+  if (!child_ || !child_->pty || child_->app_done || output_.partial().empty()) return std::nullopt;
+  if (now - last_output_ < limits::prompt_quiet) return std::nullopt;
+  // As it shows: after the last carriage return, without escape sequences (bracketed-paste mode on, colours).
+  std::string_view line = output_.partial();
+  if (const auto cr = line.rfind('\r'); cr != std::string_view::npos) line.remove_prefix(cr + 1);
+  auto prompt = strip_ansi(line);
+  if (prompt.find_first_not_of(' ') == std::string::npos) return std::nullopt;
+  return prompt;
+}
+
 awaitable<void> supervisor::pump_output(std::shared_ptr<child> c) {
   std::array<char, 16 * 1024> buf;
   auto print = [](std::string_view bytes) { log::app_output(bytes); };
@@ -410,6 +486,7 @@ awaitable<void> supervisor::pump_output(std::shared_ptr<child> c) {
     if (ec) break;
     // Output of an older run that is still draining does not belong in the current log.
     if (child_ == c || !child_) {
+      last_output_ = std::chrono::steady_clock::now();
       output_.append(std::string_view(buf.data(), n), print);
       if (cb_.output) cb_.output();
     }

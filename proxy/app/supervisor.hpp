@@ -5,11 +5,15 @@
 #include "proxy/app/output_log.hpp"
 #include "proxy/base/net.hpp"
 
+#include <termios.h>
+
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace liveproxy {
@@ -47,6 +51,9 @@ struct supervisor_options {
   std::vector<std::string> spare_env = {};
   /// How long after a run is ready (or has ended) its spare is started: the new run's first requests come first.
   std::chrono::milliseconds spare_delay{250};
+  /// Each run gets a pseudo-terminal of its own, starting with these settings (liveproxy's terminal's, as they
+  /// were before raw mode) and the window's size. Unset: stdin is /dev/null and the output a pipe.
+  std::optional<termios> pty = std::nullopt;
 };
 
 /// Owns at most one app process tree at a time. Everything runs on one executor.
@@ -94,6 +101,15 @@ class supervisor {
   std::chrono::steady_clock::duration since_start() const;
   /// Output of the current (or last) run.
   const output_log& output() const { return output_; }
+  /// Runs get a pseudo-terminal of their own.
+  bool has_terminal() const { return opts_.pty.has_value(); }
+  /// Keys typed for the app: written to its terminal (nothing without one, or without a run).
+  void type(std::string_view keys);
+  /// The window's size changed: the app's terminal (and the spare's) take it on.
+  void resize();
+  /// The app waits for input on its terminal: its output ends in a line without a newline (a debugger's
+  /// "(Pdb) ", input()'s prompt) and has been quiet for a moment. The prompt, or nothing.
+  std::optional<std::string> waiting_prompt(std::chrono::steady_clock::time_point now) const;
   /// PID of the current app process (the group leader), or 0.
   int app_pid() const;
   /// PID of the spare waiting to become the next run, or 0.
@@ -121,6 +137,7 @@ class supervisor {
   awaitable<void> pump_output(std::shared_ptr<child> c);
   awaitable<void> probe_ready(std::shared_ptr<child> c);
   awaitable<void> watch_accepts(std::shared_ptr<child> c);
+  awaitable<void> flush_typed(std::shared_ptr<child> c);
 
   net::any_io_executor ex_;
   supervisor_options opts_;
@@ -137,6 +154,7 @@ class supervisor {
   steady_timer spare_timer_;
   bool spare_failed_ = false;
   bool run_preloaded_ = false;
+  std::chrono::steady_clock::time_point last_output_{};
 };
 
 }  // namespace liveproxy

@@ -78,6 +78,8 @@ inline constexpr std::size_t app_output_line_bytes = 8 * 1024;
 inline constexpr std::size_t app_output_bytes = 1024 * 1024;
 /// The status page shows the tail of the output up to this much (its snapshot goes to every open page).
 inline constexpr std::size_t status_output_bytes = 64 * 1024;
+/// A status socket's kernel send buffer (Linux doubles it): two snapshots, not the megabytes autotuning grows to.
+inline constexpr int status_send_buffer = 128 * 1024;
 
 /// Reload-hub WebSocket: messages queued for a slow client before it is dropped.
 inline constexpr std::size_t ws_queue_messages = 256;
@@ -89,6 +91,15 @@ inline constexpr std::size_t ws_read_bytes = 16 * 1024;
 /// a tab past this is closed rather than keeping the loop busy.
 inline constexpr std::size_t ws_messages_per_window = 50;
 inline constexpr auto ws_message_window = 10s;
+/// Console messages a tab's socket parses in a second (our client sends at most 10): more are only counted (what
+/// the terminal shows is bounded later, by console_relay::burst); the socket stays open.
+inline constexpr std::size_t ws_console_per_second = 100;
+/// Keys typed for the app not yet taken by its terminal (a paste into an app that does not read is cut here).
+inline constexpr std::size_t typed_bytes = 64 * 1024;
+/// The app's output ending in an unfinished line and quiet this long: it waits at a prompt ("(Pdb) ").
+inline constexpr auto prompt_quiet = 150ms;
+/// How often liveproxy looks whether the app waits at a prompt (while it has a terminal).
+inline constexpr auto prompt_check_interval = 250ms;
 /// Pause after a failed accept (EMFILE) so the loop cannot spin.
 inline constexpr auto accept_backoff = 50ms;
 /// At most one "accept failed" warning per this much time (the others are counted into the next one).

@@ -107,6 +107,10 @@ void warn(std::string_view msg) {
              msg);
 }
 
+void browser(std::string_view msg, bool is_error) {
+  if (level != verbosity::quiet) write_line(STDOUT_FILENO, "browser | ", msg, is_error ? red : yellow);
+}
+
 void app_output(std::string_view bytes) {
   // One write per call: a prefix at each start of a line the app begins in these bytes.
   std::string out;
@@ -120,6 +124,10 @@ void app_output(std::string_view bytes) {
     pos = end;
   }
   write_all(STDOUT_FILENO, out);
+}
+
+void end_app_line() {
+  if (std::exchange(app_line_open, false)) write_all(STDOUT_FILENO, "\n");
 }
 
 void error(std::string_view msg) {

@@ -27,6 +27,10 @@ void warn(std::string_view msg);
 /// "liveproxy: error: <msg>" on stderr.
 void error(std::string_view msg);
 
+/// A message from the page's console (an uncaught error, console.error/warn) as "browser | <msg>" on stdout,
+/// red for an error and yellow for a warning on a terminal (not under --quiet).
+void browser(std::string_view msg, bool is_error);
+
 /// The app's own output, passed through to stdout as it comes, "  app | " before each of its lines. A line of
 /// liveproxy's that comes while the app's line is unfinished (a prompt, "(Pdb) ") starts on a line of its own.
 ///
@@ -34,5 +38,7 @@ void error(std::string_view msg);
 /// several lines excepted: outside text in it (a file name, a Host) cannot move the cursor or set the title.
 /// Callers escape outside text that could hold a newline themselves, so that it cannot forge a line.
 void app_output(std::string_view bytes);
+/// A new run begins: an unfinished line of the last one (a prompt, an echoed `rs`) is ended first.
+void end_app_line();
 
 }  // namespace liveproxy::log

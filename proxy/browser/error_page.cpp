@@ -160,25 +160,96 @@ std::string ansi_to_html(std::string_view line) {
   return out;
 }
 
+namespace {
+
+std::string shown_file(const error_info& info, std::size_t frame) {
+  return frame < info.shown_files.size() ? info.shown_files[frame] : info.crash.frames[frame].file;
+}
+
+/// A frame's place as a link the page's script opens in the editor (or copies): "mysite/settings.py:26".
+std::string frame_link(const error_info& info, std::size_t frame) {
+  const auto& f = info.crash.frames[frame];
+  const std::string where = shown_file(info, frame) + ":" + std::to_string(f.line);
+  return "<a class=\"open\" href=\"#\" data-frame=\"" + std::to_string(frame) + "\" data-where=\"" +
+         html_escape(where + (f.column > 0 ? ":" + std::to_string(f.column) : "")) + "\">" + html_escape(where) +
+         "</a>" + (f.function.empty() ? "" : " <span class=\"fn\">in " + html_escape(f.function) + "</span>");
+}
+
+/// The user's frames with their source, library frames folded between them.
+std::string frames_html(const error_info& info) {
+  const auto& frames = info.crash.frames;
+  std::string out;
+  std::vector<std::size_t> folded;
+  auto fold = [&] {
+    if (folded.empty()) return;
+    out += "<details class=\"lib\"><summary>" + std::to_string(folded.size()) + " library frame" +
+           (folded.size() == 1 ? "" : "s") + "</summary><ul>";
+    for (const auto i : folded) out += "<li>" + frame_link(info, i) + "</li>";
+    out += "</ul></details>";
+    folded.clear();
+  };
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    if (!frames[i].user) {
+      folded.push_back(i);
+      continue;
+    }
+    fold();
+    out += "<div class=\"frame\"><div class=\"loc\">" + frame_link(info, i) + "</div>";
+    for (const auto& e : info.excerpts) {
+      if (e.frame != i) continue;
+      out += "<pre class=\"source\">";
+      for (std::size_t k = 0; k < e.lines.size(); ++k) {
+        const int n = e.first_line + static_cast<int>(k);
+        const bool here = n == frames[i].line;
+        out += std::string(here ? "<mark>" : "") + "<span class=\"ln\">" + std::to_string(n) + "</span>" +
+               html_escape(e.lines[k]) + (here ? "</mark>" : "\n");  // (a mark is a block: it ends its line)
+        // Under the failing line, the caret the runtime printed (a SyntaxError's), when this is its frame.
+        if (here && info.crash.where && *info.crash.where == frames[i] && info.crash.pointer.size() >= 2)
+          out += "<span class=\"caret\"><span class=\"ln\"></span>" +
+                 html_escape(info.crash.pointer[1].substr(std::min<std::size_t>(4, info.crash.pointer[1].size()))) +
+                 "</span>\n";
+      }
+      out += "</pre>";
+    }
+    out += "</div>";
+  }
+  fold();
+  return out;
+}
+
+}  // namespace
+
 std::string render_error_html(const error_info& info, std::string_view script_tag) {
   std::string output;
   for (const auto& line : info.output) output.append(ansi_to_html(line)).push_back('\n');
   if (output.empty()) output = "(no output)";
-  std::string files;
-  for (const auto& f : info.files) files += "<li><code>" + html_escape(f) + "</code></li>";
   const bool caused = !info.cause_title.empty();
+  const bool crashed = !info.crash.headline.empty();
+  // The headline is the error itself when one was recognised; how the app ended is the line under it.
+  std::string where;
+  if (crashed && info.crash.where)
+    for (std::size_t i = 0; i < info.crash.frames.size(); ++i)
+      if (info.crash.frames[i] == *info.crash.where) {
+        where = frame_link(info, i);
+        break;
+      }
   // The page is built from trusted template text; every inserted value is escaped first, and filled in once.
   const std::string status = std::to_string(info.status);
-  const std::string title = html_escape(caused ? info.cause_title : info.title);
-  const std::string message = html_escape(caused ? info.cause : info.message);
+  const std::string title = html_escape(crashed ? info.crash.headline : caused ? info.cause_title : info.title);
+  const std::string how = crashed && caused ? html_escape(info.cause_title) + ". " : "";
+  const std::string message = how + html_escape(caused ? info.cause : info.message);
   const std::string command = html_escape(info.command);
   const std::string lines = std::to_string(info.output.size());
+  const std::string frames = crashed ? frames_html(info) : "";
   const std::string page = fill(assets::error_html, {{"status", status},
                                                      {"title", title},
+                                                     {"where", where},
+                                                     {"where_hidden", where.empty() ? " hidden" : ""},
                                                      {"message", message},
+                                                     {"frames", frames},
+                                                     {"frames_hidden", frames.empty() ? " hidden" : ""},
+                                                     {"editor", html_escape(info.editor)},
                                                      {"command", command},
-                                                     {"files_hidden", files.empty() ? " hidden" : ""},
-                                                     {"files", files},
                                                      {"lines", lines},
                                                      {"output", output},
                                                      {"script", script_tag}});
@@ -187,8 +258,17 @@ std::string render_error_html(const error_info& info, std::string_view script_ta
 
 std::string render_error_text(const error_info& info) {
   const bool caused = !info.cause_title.empty();
-  std::string out = "liveproxy: " + std::to_string(info.status) + " " + (caused ? info.cause_title : info.title) +
-                    "\n\n" + (caused ? info.cause : info.message) + "\n";
+  std::string shown_where;
+  if (info.crash.where)
+    for (std::size_t i = 0; i < info.crash.frames.size(); ++i)
+      if (info.crash.frames[i] == *info.crash.where) shown_where = shown_file(info, i);
+  // The error first, when there is one; how the app ended under it.
+  std::string out = "liveproxy: " + std::to_string(info.status) + " " +
+                    (!info.crash.headline.empty() ? info.crash.one_line(shown_where)
+                     : caused                     ? info.cause_title
+                                                  : info.title) +
+                    "\n\n" + (!info.crash.headline.empty() && caused ? info.cause_title + ". " : "") +
+                    (caused ? info.cause : info.message) + "\n";
   if (!info.command.empty()) out += "\ncommand: " + info.command + "\n";
   if (!info.files.empty()) {
     out += "\nfiles in the traceback (watched):\n";

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 
 namespace liveproxy {
@@ -37,6 +38,16 @@ class reload_hub {
   std::shared_ptr<const std::string> status() const {
     return status_source_ ? status_source_() : std::make_shared<const std::string>("{}");
   }
+  /// Called with each console message a tab sends (its socket text; the receiver parses and bounds it).
+  void set_on_console(std::function<void(std::string_view)> f) { on_console_ = std::move(f); }
+  void console(std::string_view text) const {
+    if (on_console_) on_console_(text);
+  }
+  /// Called for each console message a socket dropped unread, beyond its budget (the receiver counts them).
+  void set_on_console_dropped(std::function<void()> f) { on_console_dropped_ = std::move(f); }
+  void console_dropped() const {
+    if (on_console_dropped_) on_console_dropped_();
+  }
   /// Called when a tab connects or goes away (the status page shows the count).
   void set_on_tabs_changed(std::function<void()> f) { on_tabs_changed_ = std::move(f); }
 
@@ -56,6 +67,8 @@ class reload_hub {
   std::unordered_set<ws_session*> status_sessions_;
   std::function<std::shared_ptr<const std::string>()> status_source_;
   std::function<void()> on_tabs_changed_;
+  std::function<void(std::string_view)> on_console_;
+  std::function<void()> on_console_dropped_;
   std::shared_ptr<const void> alive_ = std::make_shared<int>(0);
 };
 

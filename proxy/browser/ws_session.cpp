@@ -1,4 +1,5 @@
-// Reload socket: hello first, then events; reads only to notice the close (and to answer pings).
+// Reload socket: hello first, then events; reads to notice the close, answer pings, and take the page's console
+// messages.
 #include "proxy/browser/ws_session.hpp"
 
 #include "proxy/browser/livereload_protocol.hpp"
@@ -66,12 +67,30 @@ awaitable<void> ws_session::serve() {
   beast::flat_buffer buf;
   auto window_start = std::chrono::steady_clock::now();
   std::size_t in_window = 0;
+  auto console_window_start = window_start;
+  std::size_t console_in_window = 0;
   for (;;) {
-    // Our client sends nothing; reading keeps the control frames flowing and sees LiveReload's hello.
+    // Our client sends only console messages; reading keeps the control frames flowing and sees LiveReload's
+    // hello.
     // A message over ws_read_bytes ends the read with an error (and the socket).
     auto [ec, n] = co_await ws_.async_read(buf, use_tuple);
     if (ec) break;
     const auto now = std::chrono::steady_clock::now();
+    if (protocol_ == protocol::native) {
+      // Our client's console messages (the page's errors): rate-limited by the client, and beyond a budget
+      // here dropped rather than closing the socket the page reloads by.
+      const auto text = beast::buffers_to_string(buf.data());
+      buf.consume(n);
+      if (text.find(R"("type":"console")") != std::string::npos) {
+        if (now - console_window_start > std::chrono::seconds(1)) {
+          console_window_start = now;
+          console_in_window = 0;
+        }
+        if (++console_in_window <= limits::ws_console_per_second) hub_.console(text);
+        else hub_.console_dropped();
+        continue;
+      }
+    }
     if (now - window_start > limits::ws_message_window) {
       window_start = now;
       in_window = 0;
@@ -80,8 +99,11 @@ awaitable<void> ws_session::serve() {
       [[maybe_unused]] auto [cec] = co_await ws_.async_close(websocket::close_code::policy_error, use_tuple);
       break;
     }
-    if (protocol_ == protocol::livereload && !greeted_ &&
-        livereload::is_hello(beast::buffers_to_string(buf.data()))) {
+    if (protocol_ != protocol::livereload) {
+      buf.consume(buf.size());
+      continue;
+    }
+    if (!greeted_ && livereload::is_hello(beast::buffers_to_string(buf.data()))) {
       greeted_ = true;
       queue(std::make_shared<const std::string>(livereload::hello()));
     }

@@ -28,6 +28,7 @@ struct client_connection {
       : client(std::move(socket)), deadline(client.get_executor()), ctx(context), client_ip(std::move(ip)),
         buf(context.buffers) {
     deadline.set_client(client);
+    deadline.set_pause_flag(&context.app_paused);
   }
 
   tcp_socket client;

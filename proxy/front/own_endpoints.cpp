@@ -9,6 +9,8 @@
 #include "proxy/http/http_util.hpp"
 #include "proxy/base/limits.hpp"
 
+#include <charconv>
+
 namespace liveproxy {
 namespace {
 
@@ -90,21 +92,53 @@ awaitable<next_step> open_socket(client_connection& s, request_parser& parser, w
     proto = ws_session::protocol::stale;
   }
   s.deadline.expires_never();
+  if (proto == ws_session::protocol::status) {
+    // A status page needs only the newest snapshot (the session keeps one): without this, the kernel grows the
+    // send buffer of a page that does not read to megabytes, each filled with old snapshots, for every tab.
+    error_code ec;
+    s.client.set_option(net::socket_base::send_buffer_size(limits::status_send_buffer), ec);
+  }
   auto ws = std::make_shared<ws_session>(beast::tcp_stream(std::move(s.client)), s.ctx.hub, proto);
   co_await ws_session::run(ws, parser.release());
   co_return next_step::handed_over;
 }
 
-awaitable<next_step> restart_app(client_connection& s, const http::request_header<>& req, bool keep) {
-  // A state-changing POST: from our own origin exactly (not another local port, whose page could be anyone's),
-  // from a page of ours that shows the token, or from a client that is no browser (no Origin); never cross-site.
+/// A state-changing POST may come from our own origin exactly (not another local port, whose page could be
+/// anyone's), from a page of ours that shows the token, or from a client that is no browser (no Origin); never
+/// cross-site.
+bool own_request(client_connection& s, const http::request_header<>& req) {
   const auto site = req["Sec-Fetch-Site"];
   const auto origin = req[http::field::origin];
   const auto scheme_end = origin.find("://");
   const bool own_origin = scheme_end != std::string_view::npos &&
                           beast::iequals(origin.substr(scheme_end + 3), req[http::field::host]);
-  const bool same_origin = (site.empty() || site == "same-origin" || site == "none") &&
-                           (origin.empty() || own_origin || same_secret(req["X-Liveproxy-Token"], s.ctx.socket_token));
+  return (site.empty() || site == "same-origin" || site == "none") &&
+         (origin.empty() || own_origin || same_secret(req["X-Liveproxy-Token"], s.ctx.socket_token));
+}
+
+/// POST /__liveproxy/open?frame=N: the error page's link to a file:line of the crash. The page names a frame of
+/// the crash liveproxy read itself, never a path; and the token is required, so only a page of ours can ask.
+awaitable<next_step> open_in_editor(client_connection& s, const http::request_header<>& req, bool keep) {
+  if (req.method() != http::verb::post)
+    return send_simple(s, http::status::method_not_allowed, "text/plain; charset=utf-8",
+                       "liveproxy: POST to open a file of the crash in the editor.\n", keep);
+  if (!own_request(s, req) || !same_secret(req["X-Liveproxy-Token"], s.ctx.socket_token))
+    return send_simple(s, http::status::forbidden, "text/plain; charset=utf-8",
+                       "liveproxy: only liveproxy's own error page may open files.\n", false);
+  const std::string_view target(req.target().data(), req.target().size());
+  const auto at = target.find("frame=");
+  std::size_t frame = 0;
+  const auto digits = at == std::string_view::npos ? std::string_view{} : target.substr(at + 6);
+  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), frame);
+  if (ec != std::errc{} || ptr == digits.data())
+    return send_simple(s, http::status::bad_request, "text/plain; charset=utf-8", "liveproxy: frame=N\n", keep);
+  if (s.ctx.open_frame) s.ctx.open_frame(frame);
+  // The same answer whatever the frame held: nothing to learn about files from it.
+  return send_simple(s, http::status::accepted, "text/plain; charset=utf-8", "liveproxy: opening.\n", keep);
+}
+
+awaitable<next_step> restart_app(client_connection& s, const http::request_header<>& req, bool keep) {
+  const bool same_origin = own_request(s, req);
   if (req.method() != http::verb::post)
     return send_simple(s, http::status::method_not_allowed, "text/plain; charset=utf-8",
                        "liveproxy: POST to restart the app.\n", keep);
@@ -156,6 +190,7 @@ awaitable<next_step> serve_own(client_connection& s, request_parser& parser) {
   if (path == "/__liveproxy/status.json" && get)
     return send_own(s, req, "application/json", *s.ctx.hub.status(), keep, true);
   if (path == "/__liveproxy/restart" && s.ctx.restart_app) return restart_app(s, req, keep);
+  if (path == "/__liveproxy/open") return open_in_editor(s, req, keep);
   return send_simple(s, http::status::not_found, "text/plain; charset=utf-8",
                      "liveproxy: no such endpoint " + std::string(path) + "\n", keep);
 }

@@ -48,6 +48,8 @@ struct proxy_context {
   /// Random at each start, carried by the injected tag (and the status page): a browser socket (one with an
   /// Origin) must show it, so a page that did not come through liveproxy cannot listen in.
   std::string socket_token = {};
+  /// Opens frame N of the crash the error page shows in the editor (POST /__liveproxy/open?frame=N).
+  std::function<void(std::size_t frame)> open_frame = {};
   /// Requests with the app now, sent or being answered (a restart lets them finish first).
   std::size_t responses_in_flight = 0;
   /// Called once when responses_in_flight next drops to 0 (a restart waiting for them), then cleared.
@@ -56,6 +58,8 @@ struct proxy_context {
   std::size_t app_connects = 0;
   /// --max-held: requests held at once while the app is not ready.
   std::size_t max_held = limits::max_held_requests;
+  /// The app is stopped at a debugger prompt: waits on its answers do not time out meanwhile.
+  bool app_paused = false;
 };
 
 }  // namespace liveproxy

@@ -39,6 +39,10 @@ awaitable<void> io_deadline::watch() {
       continue;
     }
     if (clock::now() < at_ || !target_) continue;
+    if (paused_ && *paused_ && target_ != client_) {
+      at_ = clock::now() + duration_;
+      continue;
+    }
     fired_ = true;
     error_code ignored;
     target_->close(ignored);

@@ -29,8 +29,14 @@ class io_deadline {
   /// The browser's socket: looked at while the connection waits on anything else. Set once, before watch().
   void set_client(tcp_socket& client) { client_ = &client; }
 
+  /// While *paused is true, a wait on the app (any socket but the browser's) does not time out: the app is
+  /// stopped at a debugger prompt, and its answer comes when the developer lets it go on. The wait gets its
+  /// whole duration again from when the flag clears. Set once, before watch(); the flag outlives the connection.
+  void set_pause_flag(const bool* paused) { paused_ = paused; }
+
   /// The next wait, on `s`, may last `d`.
   void expires_after(clock::duration d, tcp_socket& s) {
+    duration_ = d;
     at_ = clock::now() + d;
     target_ = &s;
     held_ = nullptr;
@@ -76,6 +82,8 @@ class io_deadline {
 
   steady_timer timer_;
   clock::time_point at_ = clock::time_point::max();
+  clock::duration duration_{};  ///< of the current timed wait
+  const bool* paused_ = nullptr;
   tcp_socket* target_ = nullptr;
   steady_timer* held_ = nullptr;
   tcp_socket* client_ = nullptr;

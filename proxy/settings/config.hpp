@@ -96,6 +96,10 @@ struct config {
   log::verbosity verbosity = log::verbosity::normal;
   /// --open: the browser opens the page once the app is first ready.
   bool open_browser = false;
+  /// --editor CMD: what a click on a file:line of the error page opens (else $LIVEPROXY_EDITOR, $VISUAL, $EDITOR).
+  std::string editor;
+  /// The pages' errors and warnings in our terminal and on the status page (--no-browser-console: not).
+  bool browser_console = true;
 };
 
 /// An --allowed-host value (a name, an address, *.domain, .domain or *), lower-cased; throws config_error naming

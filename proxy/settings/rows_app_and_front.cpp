@@ -155,6 +155,30 @@ void add_front(std::vector<setting>& t) {
                  c.allowed_hosts = r.allowed_hosts(m.value, m.key);
                },
                differ<&config::allowed_hosts>});
+  t.push_back({"editor", "--editor", "CMD",
+               "what a click on file:line on the error page opens: code, subl,\nidea, emacsclient, or a "
+               "command with {file} {line} {col} (default:\n$LIVEPROXY_EDITOR, $VISUAL, $EDITOR; a terminal "
+               "editor's command is\nprinted instead)",
+               "The editor a click on a file:line of the error page opens (--editor): a known one by name (code, "
+               "subl, idea and the other JetBrains IDEs, emacsclient, zed; vim, nvim, nano, hx and emacs run in a "
+               "terminal, so liveproxy prints their command instead), or a command line with {file}, {line} and "
+               "{col}. Default: $LIVEPROXY_EDITOR, else $VISUAL, else $EDITOR.",
+               R"("type": "string", "minLength": 1, "examples": ["code", "idea", "myeditor --goto {file}:{line}"])", "",
+               reload_effect::apply_live,
+               [](const setting&, config& c, std::string_view v) { c.editor = std::string(v); },
+               [](const setting&, config& c, json_reader& r, const json::member& m) {
+                 c.editor = r.nonempty_string_of(m.value, m.key, "an editor's name or command line (a string)");
+               },
+               differ<&config::editor>});
+  t.push_back({"browser_console", "--no-browser-console", "",
+               "do not print the page's uncaught errors, console.error and\nconsole.warn here (by default they are, "
+               "as \"browser | ...\")",
+               "Print the pages' uncaught errors, unhandled rejections, console.error and console.warn in "
+               "liveproxy's terminal and on the status page, repeats counted (default true; false: "
+               "--no-browser-console).",
+               R"("type": "boolean", "default": true, "examples": [false])", "", reload_effect::apply_live,
+               [](const setting&, config& c, std::string_view) { c.browser_console = false; },
+               json_flag<&config::browser_console>, differ<&config::browser_console>});
   // The command line's own options: no key in the file.
   t.push_back({"", "--config", "FILE",
                "settings file (default: ./liveproxy.json if there is one); options\ngiven here win over it; "

@@ -53,6 +53,8 @@ void status_board::app_starting(std::uint64_t run, long pid) {
   pid_ = pid;
   started_at_ = clock::now();
   exit_.clear();
+  error_headline_.clear();
+  error_where_.clear();
 }
 
 void status_board::app_ready(std::chrono::milliseconds took) {
@@ -60,9 +62,11 @@ void status_board::app_ready(std::chrono::milliseconds took) {
   last_start_ = took;
 }
 
-void status_board::app_exited(std::string how) {
+void status_board::app_exited(std::string how, std::string headline, std::string where) {
   state_ = "exited";
   exit_ = std::move(how);
+  error_headline_ = std::move(headline);
+  error_where_ = std::move(where);
 }
 
 void status_board::app_state(std::string state) {
@@ -73,6 +77,11 @@ void status_board::app_state(std::string state) {
 void status_board::begin(std::string files, std::string action, std::string outcome) {
   if (actions_.size() == max_actions) actions_.pop_front();
   actions_.push_back({clock::now(), std::move(files), std::move(action), std::move(outcome)});
+}
+
+void status_board::console(bool is_error, std::string text) {
+  console_.push_back({clock::now(), is_error, std::move(text)});
+  if (console_.size() > max_console) console_.pop_front();
 }
 
 void status_board::finish(std::string outcome) {
@@ -104,6 +113,14 @@ std::string status_board::json(std::size_t tabs, const std::deque<std::string>& 
   if (started_at_ != clock::time_point{}) field(out, "started", epoch_ms(started_at_));
   if (last_start_.count() >= 0) field(out, "start_ms", last_start_.count());
   if (!exit_.empty()) field(out, "exit", exit_);
+  if (!paused_prompt_.empty()) field(out, "prompt", paused_prompt_);
+  if (!error_headline_.empty()) {
+    out += "\"error\":{";
+    field(out, "headline", error_headline_);
+    if (!error_where_.empty()) field(out, "where", error_where_);
+    end_object(out);
+    out.push_back(',');
+  }
   end_object(out);
   out.push_back(',');
 
@@ -128,6 +145,18 @@ std::string status_board::json(std::size_t tabs, const std::deque<std::string>& 
     field(out, "files", it->files);
     field(out, "action", it->action);
     field(out, "outcome", it->outcome);
+    end_object(out);
+    out.push_back(',');
+  }
+  if (out.back() == ',') out.pop_back();
+  out += "],";
+
+  out += "\"console\":[";
+  for (auto it = console_.rbegin(); it != console_.rend(); ++it) {
+    out.push_back('{');
+    field(out, "at", epoch_ms(it->at));
+    field(out, "level", it->is_error ? "error" : "warn");
+    field(out, "text", it->text);
     end_object(out);
     out.push_back(',');
   }

@@ -37,8 +37,11 @@ class status_board {
   /// simply up or down.
   void app_starting(std::uint64_t run, long pid);
   void app_ready(std::chrono::milliseconds took);
-  void app_exited(std::string how);
+  /// ...with the error its output ends with ("SyntaxError: ...") and where ("mysite/settings.py:26"), if known.
+  void app_exited(std::string how, std::string headline = {}, std::string where = {});
   void app_state(std::string state);
+  /// The app waits at this prompt ("(Pdb)") on its terminal; empty: it no longer does.
+  void app_paused(std::string prompt) { paused_prompt_ = std::move(prompt); }
   /// Requests waiting for the app now.
   void set_held(std::size_t held) { held_ = held; }
 
@@ -46,6 +49,11 @@ class status_board {
   void begin(std::string files, std::string action, std::string outcome = {});
   /// The outcome of the latest action still under way (none: nothing happens).
   void finish(std::string outcome);
+
+  /// A message from a page's console (an uncaught error, console.error or console.warn), as the terminal said
+  /// it; the last max_console are kept.
+  void console(bool is_error, std::string text);
+  static constexpr std::size_t max_console = 20;
 
   /// The whole state as one JSON object {"type":"status",...}: the app's last `output` lines, `tabs`
   /// connected now.
@@ -64,9 +72,17 @@ class status_board {
   clock::time_point started_at_{};
   clock::time_point liveproxy_started_ = clock::now();
   std::string exit_;
+  std::string error_headline_, error_where_;
+  std::string paused_prompt_;
   std::size_t held_ = 0;
   std::chrono::milliseconds last_start_{-1};
   std::deque<action_record> actions_;  ///< newest last
+  struct console_record {
+    clock::time_point at;
+    bool is_error;
+    std::string text;
+  };
+  std::deque<console_record> console_;  ///< newest last
 };
 
 }  // namespace liveproxy

@@ -9,10 +9,10 @@ import { pngSolid } from './png.mjs';
 
 export const BINARY = process.env.LIVEPROXY_BINARY;
 export const SOURCE_DIR = process.env.LIVEPROXY_SOURCE_DIR;
-const PYTHON = '/usr/bin/python3'; // the python3 on PATH may be another interpreter
-const CHROMIUM = '/usr/bin/chromium';
+export const PYTHON = '/usr/bin/python3'; // the python3 on PATH may be another interpreter
+export const CHROMIUM = '/usr/bin/chromium';
 // Playwright's launch() already gives every browser a fresh temporary --user-data-dir and rejects one in args.
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'];
 
 /// How long a change may take to reach the page: watcher debounce, an app restart, a reload.

@@ -128,13 +128,13 @@ TEST_CASE("processes that left the app's group with setsid() are stopped too", "
   CHECK(wait_until([&] { return processes_with_cmdline(marker).empty(); }, 8s));
 }
 
-TEST_CASE("typing rs + Enter restarts the app", "[integration][supervision]") {
+TEST_CASE("typing rs + Enter in a terminal restarts the app", "[integration][supervision]") {
   temp_dir dir;
   write_file(dir / "app.py", escaping_app);
   pty_process proxy({LIVEPROXY_BINARY, "--port", "0", "--verbose", "--watch", dir.path().string(), "--", "/usr/bin/python3",
                      "app.py", "rs-" + dir.path().filename().string()},
                     dir.path());
-  REQUIRE(proxy.wait_for_output("type rs + Enter", 10s));
+  REQUIRE(proxy.wait_for_output("rs + Enter restarts it", 10s));
   REQUIRE(proxy.wait_for_output("app ready on port", 10s));
   const auto mark = proxy.output().size();
   proxy.type("rs\n");

@@ -17,6 +17,8 @@ if [[ "${1:-}" == "--tests" ]]; then
   packages+=(dpkg-dev file bash-completion)
   # bindfs: a FUSE mount for the test of watching a network file system (polled, not inotify).
   packages+=(bindfs)
+  # tmux: a real terminal for the test of pdb in liveproxy's terminal (app_terminal_test.cpp).
+  packages+=(tmux)
   # The fuzz targets (tests/fuzz/run.sh): clang, and libFuzzer with the sanitizer runtimes (only recommended by clang).
   packages+=(clang libclang-rt-dev)
   command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)

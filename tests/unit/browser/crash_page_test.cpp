@@ -1,60 +1,11 @@
-// Crash output for the error page: traceback files, ANSI colours to HTML, escaping, the rendered page.
+// Crash output for the error page: ANSI colours to HTML, escaping, the rendered page led by the error.
 #include "proxy/app/output_log.hpp"
-#include "proxy/app/traceback_files.hpp"
 #include "proxy/base/terminal_text.hpp"
 #include "proxy/browser/error_page.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace liveproxy;
-
-TEST_CASE("Python traceback frames name their files and lines", "[unit][crash]") {
-  const std::vector<std::string> out = {
-      "Traceback (most recent call last):",
-      "  File \"/srv/site/manage.py\", line 22, in <module>",
-      "    main()",
-      "  File \"<frozen importlib._bootstrap>\", line 1050, in _gcd_import",
-      "  File \"/srv/site/mysite/settings.py\", line 12",
-      "    DEBUG = = True",
-      "            ^",
-      "SyntaxError: invalid syntax",
-      "  File \"/srv/site/manage.py\", line 22, in <module>",
-      "  File \"relative/app.py\", line 3, in <module>",
-  };
-  const auto files = traceback_files(out);
-  REQUIRE(files.size() == 3);
-  CHECK(files[0] == source_location{"/srv/site/manage.py", 22});
-  CHECK(files[1] == source_location{"/srv/site/mysite/settings.py", 12});
-  CHECK(files[2] == source_location{"relative/app.py", 3});
-}
-
-TEST_CASE("Node stack frames name their files and lines", "[unit][crash]") {
-  const std::vector<std::string> out = {
-      "/home/me/app/server.js:14",
-      "    throw new Error('boom');",
-      "Error: boom",
-      "    at handler (/home/me/app/server.js:14:11)",
-      "    at /home/me/app/lib/util.js:3:7",
-      "    at Module._compile (node:internal/modules/cjs/loader:1105:14)",
-      "    at async main (file:///home/me/app/main.mjs:8:3)",
-      "    at Object.<anonymous> (/home/me/my app/x:y.js:1:2)",
-      "    at new Promise (<anonymous>)",
-  };
-  const auto files = traceback_files(out);
-  REQUIRE(files.size() == 4);
-  CHECK(files[0] == source_location{"/home/me/app/server.js", 14});
-  CHECK(files[1] == source_location{"/home/me/app/lib/util.js", 3});
-  CHECK(files[2] == source_location{"/home/me/app/main.mjs", 8});
-  CHECK(files[3] == source_location{"/home/me/my app/x:y.js", 1});
-}
-
-TEST_CASE("traceback parsing ignores colours and ordinary lines", "[unit][crash]") {
-  const std::vector<std::string> out = {"\x1b[31m  File \"/a/b.py\", line 7, in f\x1b[0m", "at the end of the day",
-                                        "Listening at: http://127.0.0.1:8000 (42)", "File \"x\", line zero"};
-  const auto files = traceback_files(out);
-  REQUIRE(files.size() == 1);
-  CHECK(files[0] == source_location{"/a/b.py", 7});
-}
 
 TEST_CASE("ANSI colours become spans - everything else is escaped", "[unit][crash]") {
   CHECK(ansi_to_html("plain <b> & 'q'") == "plain &lt;b&gt; &amp; &#39;q&#39;");
@@ -73,7 +24,7 @@ TEST_CASE("ANSI colours become spans - everything else is escaped", "[unit][cras
   CHECK(ansi_to_html("a\x1b[31") == "a");
 }
 
-TEST_CASE("the error page escapes the output and lists traceback files", "[unit][crash]") {
+TEST_CASE("the error page escapes the output", "[unit][crash]") {
   error_info info;
   info.title = "The app is not running";
   info.message = "generic";
@@ -81,25 +32,58 @@ TEST_CASE("the error page escapes the output and lists traceback files", "[unit]
   info.cause = "The app exited with status 1.";
   info.command = "python3 app.py <x>";
   info.output = {"\x1b[31mSyntaxError: <script>alert(1)</script>\x1b[0m"};
-  info.files = {"/srv/app.py:3"};
   const auto html = render_error_html(info, "<script src=\"/__liveproxy/client.js\"></script>");
-  CHECK(html.find("The app exited during start-up") != std::string::npos);
+  CHECK(html.find("<h1>The app exited during start-up</h1>") != std::string::npos);
   CHECK(html.find("generic") == std::string::npos);
   CHECK(html.find("<script>alert(1)") == std::string::npos);
   CHECK(html.find("&lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
   CHECK(html.find("<span class=\"ansi-fg1\">SyntaxError") != std::string::npos);
   CHECK(html.find("python3 app.py &lt;x&gt;") != std::string::npos);
-  CHECK(html.find("<code>/srv/app.py:3</code>") != std::string::npos);
   CHECK(html.find("/__liveproxy/client.js") != std::string::npos);
   CHECK(html.find("{{") == std::string::npos);
+  // No error recognised: no frames and no place.
+  CHECK(html.find("<section class=\"frames\" hidden>") != std::string::npos);
+  CHECK(html.find("<p class=\"where\" hidden>") != std::string::npos);
 
   const auto text = render_error_text(info);
   CHECK(text.find("The app exited during start-up") != std::string::npos);
-  CHECK(text.find("/srv/app.py:3") != std::string::npos);
   CHECK(text.find("\x1b") == std::string::npos);
+}
 
-  info.files.clear();
-  CHECK(render_error_html(info, "").find("<section hidden>") != std::string::npos);
+TEST_CASE("the error page leads with the error, the user's frame first with its source, libraries folded",
+          "[unit][crash]") {
+  error_info info;
+  info.status = 502;
+  info.title = "The app is not running";
+  info.cause_title = "The app exited during start-up";
+  info.cause = "It exited with status 1.";
+  info.crash.headline = "SyntaxError: '(' was never closed";
+  const crash_frame user{"/srv/site/mysite/settings.py", 26, 0, "", true};
+  const crash_frame lib{"/usr/lib/python3/dist-packages/django/conf/__init__.py", 71, 0, "_setup", false};
+  info.crash.frames = {user, lib};
+  info.crash.where = user;
+  info.crash.pointer = {"    DEBUG = (True", "            ^"};
+  info.shown_files = {"mysite/settings.py", "/usr/lib/python3/dist-packages/django/conf/__init__.py"};
+  info.excerpts = {{0, 24, {"# SECURITY WARNING", "", "DEBUG = (True <b>", "", "ALLOWED_HOSTS = []"}}};
+  info.editor = "editor";
+  const auto html = render_error_html(info, "");
+  CHECK(html.find("<h1>SyntaxError: &#39;(&#39; was never closed</h1>") != std::string::npos);
+  // Where, as a link the page's script opens (frame 0 of the crash), before how the app ended.
+  const auto where = html.find("<p class=\"where\"><a class=\"open\" href=\"#\" data-frame=\"0\" "
+                               "data-where=\"mysite/settings.py:26\">mysite/settings.py:26</a>");
+  CHECK(where != std::string::npos);
+  CHECK(where < html.find("The app exited during start-up. It exited with status 1."));
+  // The failing line marked, escaped, with the caret under it; the user's frame before the folded library one.
+  CHECK(html.find("<mark><span class=\"ln\">26</span>DEBUG = (True &lt;b&gt;</mark>") != std::string::npos);
+  CHECK(html.find("<span class=\"caret\"><span class=\"ln\"></span>        ^</span>") != std::string::npos);
+  const auto folded = html.find("<details class=\"lib\"><summary>1 library frame</summary>");
+  CHECK(folded != std::string::npos);
+  CHECK(folded > html.find("<mark>"));
+  CHECK(html.find("data-frame=\"1\"") > folded);
+  CHECK(html.find("data-editor=\"editor\"") != std::string::npos);
+
+  const auto text = render_error_text(info);
+  CHECK(text.rfind("liveproxy: 502 SyntaxError: '(' was never closed (mysite/settings.py:26)\n", 0) == 0);
 }
 
 TEST_CASE("the error page is filled in one pass: placeholders in the app's output stay text", "[unit][crash]") {
@@ -111,7 +95,7 @@ TEST_CASE("the error page is filled in one pass: placeholders in the app's outpu
   const auto html = render_error_html(info, tag);
   // The tag once (its place in <head>), never inside the output or the title.
   std::size_t tags = 0;
-  for (auto at = html.find("data-token"); at != std::string::npos; at = html.find("data-token", at + 1)) ++tags;
+  for (auto at = html.find("data-token="); at != std::string::npos; at = html.find("data-token=", at + 1)) ++tags;
   CHECK(tags == 1);
   CHECK(html.find("GET /?q={{script}} 200") != std::string::npos);
   CHECK(html.find("{{title}}{{status}}{{") != std::string::npos);
@@ -127,7 +111,7 @@ TEST_CASE("filling the error page is linear in what is inserted", "[unit][crash]
   const auto html = render_error_html(info, "<script data-token=x></script>");
   CHECK(html.size() < 8u * 1024 * 1024);
   std::size_t tags = 0;
-  for (auto at = html.find("data-token"); at != std::string::npos; at = html.find("data-token", at + 1)) ++tags;
+  for (auto at = html.find("data-token="); at != std::string::npos; at = html.find("data-token=", at + 1)) ++tags;
   CHECK(tags == 1);
 }
 

@@ -311,3 +311,36 @@ TEST_CASE("a held request is released when its browser leaves, not when it only 
   CHECK(waited >= 2500ms);
   CHECK(waited < 5s);
 }
+
+TEST_CASE("a wait on the app is not timed while the app is stopped at a debugger prompt", "[unit][net]") {
+  socket_pair browser;
+  socket_pair app;
+  io_deadline deadline(browser.io.get_executor());
+  deadline.set_client(browser.near);
+  bool paused = true;
+  deadline.set_pause_flag(&paused);
+  tcp_socket app_side(browser.io.get_executor(), tcp::v4(), app.near.release());
+  std::optional<error_code> read_result;
+  bool open_while_paused = false;
+  REQUIRE(browser.run([&]() -> awaitable<void> {
+    using namespace net::experimental::awaitable_operators;
+    deadline.expires_after(50ms, app_side);
+    auto reader = [&]() -> awaitable<void> {
+      char byte;
+      auto [ec, n] = co_await app_side.async_read_some(net::buffer(&byte, 1), use_tuple);
+      read_result = ec;
+    };
+    auto developer = [&]() -> awaitable<void> {
+      steady_timer t(browser.io.get_executor());
+      t.expires_after(400ms);  // eight times the deadline, at the prompt
+      co_await t.async_wait(use_tuple);
+      open_while_paused = app_side.is_open() && !deadline.fired();
+      paused = false;  // `c`: the app goes on, and its wait is timed again
+    };
+    co_await ((reader() && developer()) || deadline.watch());
+  }()));
+  CHECK(open_while_paused);
+  REQUIRE(read_result);
+  CHECK(*read_result == net::error::operation_aborted);
+  CHECK(deadline.fired());
+}
