@@ -9,7 +9,8 @@
   const SCROLL_KEY = '__liveproxy_scroll:' + location.href;
   const $$ = (sel) => [...document.querySelectorAll(sel)];
   // The socket sits next to our own script, so a page served from elsewhere still reaches the proxy.
-  const src = document.currentScript && document.currentScript.src;
+  const ourTag = document.currentScript;
+  const src = ourTag && ourTag.src;
   // The tag liveproxy injects carries this run's token, which our socket asks of every browser. Without it (the
   // LiveReload snippet loading /livereload.js into a page of another server) the client speaks LiveReload's
   // own protocol on /livereload, which needs none. Absolute paths: the script may be served as /livereload.js.
@@ -56,7 +57,12 @@
       }
       Object.assign(state, { instance: m.instance, generation: m.generation, connected: true });
     } else if (m.type === 'reload') {
-      reload('reload');
+      if (m.morph) {
+        if (typeof m.generation === 'number') state.generation = m.generation; // no hello on a morph: the run is this one
+        morph();
+      } else {
+        reload('reload');
+      }
     } else if (m.type === 'stale') {
       // The page's token is from an earlier run of liveproxy: a reload brings this run's. Once: a page that
       // comes back with the old token again (served from a cache) would otherwise reload forever.
@@ -87,6 +93,73 @@
     log(why);
     try { sessionStorage.setItem(SCROLL_KEY, JSON.stringify([scrollX, scrollY, Date.now()])); } catch (x) { /* no storage */ }
     location.reload();
+  }
+
+  // The page changed: fetch it again and morph the live document into it (idiomorph, bundled into this script at
+  // build time), so scroll, focus, caret, typed values, open <details> and playing media stay. A reload instead
+  // when morphing could be wrong: this page answered a POST (fetching its URL is another request), the answer is
+  // no 200 HTML page, a script or stylesheet changed (inline scripts never run again on a morph), or the page
+  // opted out with <meta name="liveproxy" content="reload">.
+  let morphs = 0;
+  async function morph() {
+    if (reloading) return;
+    const method = ourTag && ourTag.dataset.method;
+    if (method) return reload('reload (this page answered a ' + method + ')');
+    if (typeof Idiomorph === 'undefined' || optedOut(document)) return reload('reload');
+    const started = performance.now(), mine = ++morphs;
+    let res, html;
+    try {
+      res = await fetch(location.href, { credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'text/html' } });
+      html = await res.text();
+    } catch (x) { return reload('reload (' + x.message + ')'); }
+    if (mine !== morphs || reloading) return; // a newer change is being fetched
+    if (res.status !== 200 || res.redirected || !/^text\/html/i.test(res.headers.get('content-type') || '')) {
+      return reload('reload (the page now answers ' + res.status + ')');
+    }
+    const next = new DOMParser().parseFromString(html, 'text/html');
+    if (optedOut(next)) return reload('reload');
+    if (assets(document) !== assets(next)) return reload('reload (its scripts or stylesheets changed)');
+    if (document.title !== next.title) document.title = next.title;
+    const styles = $$('head style'), nextStyles = [...next.querySelectorAll('head style')];
+    if (styles.length !== nextStyles.length) return reload('reload (its styles changed)');
+    styles.forEach((st, i) => { if (st.textContent !== nextStyles[i].textContent) st.textContent = nextStyles[i].textContent; });
+    Idiomorph.morph(document.body, next.body, {
+      morphStyle: 'outerHTML', ignoreActiveValue: true, restoreFocus: true,
+      callbacks: { beforeAttributeUpdated: keepUserState },
+    });
+    state.morphed = (state.morphed || 0) + 1;
+    log('page morphed in ' + Math.round(performance.now() - started) + ' ms');
+  }
+  const optedOut = (doc) => !!doc.querySelector('meta[name="liveproxy" i][content="reload" i]');
+  // The page's scripts (src, or inline text) and stylesheets (href without our cache-buster), ours left out.
+  function assets(doc) {
+    const out = [];
+    for (const el of doc.querySelectorAll('script, link[rel~="stylesheet" i]')) {
+      if (el.tagName === 'SCRIPT') {
+        const src = el.getAttribute('src') || '';
+        if (/\/__liveproxy\/client\.js|(^|\/)livereload\.js/.test(src)) continue;
+        out.push('s:' + (src || el.textContent));
+      } else {
+        out.push('l:' + bust(el.getAttribute('href') || '', '').replace(/[?&]liveproxy=$/, ''));
+      }
+    }
+    return out.join('\n');
+  }
+  // What the developer did to the page stays: a value typed or a box ticked (the live state differs from the
+  // markup's), an open <details> or <dialog>. The markup's own changes apply to fields nobody touched.
+  function keepUserState(attr, el) {
+    if (attr === 'value') return !(('defaultValue' in el) && el.value !== el.defaultValue);
+    if (attr === 'checked') return !(('defaultChecked' in el) && el.checked !== el.defaultChecked);
+    if (attr === 'selected') return !(el.tagName === 'OPTION' && chosen(el.closest('select')));
+    if (attr === 'open') return !(el.tagName === 'DETAILS' || el.tagName === 'DIALOG');
+    return true;
+  }
+
+  // The developer chose another option than the markup selects (no `selected` anywhere: the first one).
+  function chosen(select) {
+    if (!select) return false;
+    const opts = [...select.options], marked = opts.some((o) => o.defaultSelected);
+    return opts.some((o, i) => o.selected !== (marked ? o.defaultSelected : !select.multiple && i === 0));
   }
 
   // Put back the position saved by reload() after layout, retrying for a second while late content grows the page.

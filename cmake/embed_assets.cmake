@@ -1,14 +1,18 @@
-# Turns every file in DIR into a std::string_view constant in OUT, so the binary is self-contained.
-# Asset "client.js" becomes liveproxy::assets::client_js.
-file(GLOB files RELATIVE ${DIR} ${DIR}/*)
+# Turns every file in DIR, and the file EXTRA (a dependency's, from outside the sources), into a std::string_view
+# constant in OUT, so the binary is self-contained. Asset "client.js" becomes liveproxy::assets::client_js.
+file(GLOB files ${DIR}/*)
 list(SORT files)
+if(EXTRA)
+  list(APPEND files ${EXTRA})
+endif()
 set(body "// Generated from assets/ by cmake/embed_assets.cmake. Do not edit.\n#include <string_view>\nnamespace liveproxy::assets {\n")
-foreach(f ${files})
-  if(IS_DIRECTORY ${DIR}/${f})
+foreach(path ${files})
+  if(IS_DIRECTORY ${path})
     continue()
   endif()
+  get_filename_component(f ${path} NAME)
   string(MAKE_C_IDENTIFIER ${f} id)
-  file(READ ${DIR}/${f} hex HEX)
+  file(READ ${path} hex HEX)
   string(LENGTH "${hex}" hexlen)
   math(EXPR n "${hexlen} / 2")
   string(REGEX REPLACE "([0-9a-f][0-9a-f])" "'\\\\x\\1'," bytes "${hex}")

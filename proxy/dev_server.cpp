@@ -80,6 +80,23 @@ std::string summarize(const watcher::batch& b) {
   return names;
 }
 
+/// A page's markup (a template, HTML, Markdown rendered by the app): a tab can morph into its new version. Any
+/// other file the browser reloads for (a script, JSON, a font) needs a real reload to be loaded again.
+bool is_markup(std::string_view path) {
+  static constexpr std::string_view markup[] = {".html", ".htm", ".jinja", ".jinja2", ".j2", ".djhtml", ".tmpl",
+                                                ".tpl", ".erb", ".haml", ".slim", ".hbs", ".handlebars", ".mustache",
+                                                ".njk", ".liquid", ".twig", ".ejs", ".pug", ".jade", ".eex", ".heex",
+                                                ".leex", ".md", ".markdown", ".txt", ".xml"};
+  if (path.starts_with("templates/") || path.find("/templates/") != std::string_view::npos) return true;
+  const auto dot = path.rfind('.');
+  if (dot == std::string_view::npos) return false;
+  std::string ext(path.substr(dot));
+  for (auto& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (const auto m : markup)
+    if (ext == m) return true;
+  return false;
+}
+
 /// A settled batch as the policy needs it.
 restart_policy::changes policy_changes(const watcher::batch& b) {
   using strongest = restart_policy::changes::strongest;
@@ -89,8 +106,10 @@ restart_policy::changes policy_changes(const watcher::batch& b) {
           : b.strongest == watcher::action::css    ? strongest::css
                                                    : strongest::ignore;
   c.summary = summarize(b);
-  for (const auto& change : b.changes)
+  for (const auto& change : b.changes) {
     if (change.act == watcher::action::css) c.css.push_back("/" + change.rel_path);
+    if (change.act == watcher::action::reload && !is_markup(change.rel_path)) c.scripts = true;
+  }
   return c;
 }
 
@@ -313,7 +332,7 @@ void dev_server::apply(const policy_commands& cmds) {
         break;
       case kind::reload_tabs:
         tabs_reloaded = hub_.size();
-        hub_.broadcast(event_json::reload());
+        hub_.broadcast(event_json::reload(cfg_.morph_pages && !c.full, source_->generation()));
         break;
       case kind::swap_css:
         hub_.broadcast(event_json::css(c.text));

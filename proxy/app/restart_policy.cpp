@@ -49,6 +49,10 @@ void restart_policy::finish(policy_commands& out, time_point now, outcome result
   pending_.reset();
 }
 
+policy_command restart_policy::waiting_reload() {
+  return {.what = kind::reload_tabs, .full = std::exchange(full_reload_when_ready_, false)};
+}
+
 void restart_policy::restart_now(policy_commands& out, time_point now) {
   crash_restart_at_.reset();
   set_gate(out, gate_state::closed);
@@ -149,13 +153,14 @@ policy_commands restart_policy::settled(time_point now, const changes& c, bool c
         return out;
       case app_kind::folder:
         // No app to restart: whatever changed (a script, data) is picked up by a reload.
-        out.push_back({kind::reload_tabs});
+        out.push_back({.what = kind::reload_tabs, .full = true});
         out.push_back({kind::act, c.summary, "page reload"});
         return out;
       case app_kind::command:
         break;
     }
   }
+  full_reload_when_ready_ = full_reload_when_ready_ || c.scripts;
   if (opts_.kind == app_kind::command && (c.act == strongest::restart || !running_)) {
     // A crashed app comes back on any change: the edit may well be the fix.
     begin(out, now, c.summary, running_ ? "restart" : "start");
@@ -170,7 +175,8 @@ policy_commands restart_policy::settled(time_point now, const changes& c, bool c
     return out;
   }
   if (c.act == strongest::reload) {
-    out.push_back({kind::reload_tabs});
+    full_reload_when_ready_ = false;
+    out.push_back({.what = kind::reload_tabs, .full = c.scripts});
     out.push_back({kind::act, c.summary, "page reload"});
     return out;
   }
@@ -207,7 +213,7 @@ void restart_policy::on_ready(policy_commands& out, time_point now, std::uint64_
   r.app_took = took;
   r.quiet = pending_.has_value();
   out.push_back(std::move(r));
-  if (std::exchange(reload_when_ready_, false)) out.push_back({kind::reload_tabs});
+  if (std::exchange(reload_when_ready_, false)) out.push_back(waiting_reload());
   finish(out, now, outcome::restarted, {}, took);
 }
 
@@ -280,7 +286,7 @@ policy_commands restart_policy::upstream_up(time_point now, std::uint64_t run) {
   r.quiet = pending_.has_value();
   out.push_back(std::move(r));
   // Tabs opened before (or showing an error page meanwhile) see the restarted app.
-  if (std::exchange(reload_when_ready_, false) || run > 1) out.push_back({kind::reload_tabs});
+  if (std::exchange(reload_when_ready_, false) || run > 1) out.push_back(waiting_reload());
   finish(out, now, outcome::upstream_restarted);
   return out;
 }

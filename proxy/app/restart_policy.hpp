@@ -54,6 +54,7 @@ struct policy_command {
   std::chrono::milliseconds app_took{0};  ///< app_ready, finish_action (restarted): the run's own start
   std::uint64_t run = 0;                  ///< open_gate, app_ready: the run that answers (its generation)
   bool quiet = false;                     ///< app_ready: an action's outcome line follows; finish_action: no line
+  bool full = false;  ///< reload_tabs: a script the pages run (or an unknown file) changed: reload, never morph
 
   bool operator==(const policy_command&) const = default;
 };
@@ -93,6 +94,9 @@ class restart_policy {
     strongest act = strongest::ignore;
     std::string summary;                ///< "app.py, views.py and 3 more"
     std::vector<std::string> css;       ///< stylesheets and images to swap (paths from the root, with '/')
+    /// A file the pages load other than markup (a script): a page morphed in place would keep running the old
+    /// one, so the tabs reload instead.
+    bool scripts = false;
   };
 
   /// How a run ended.
@@ -190,6 +194,9 @@ class restart_policy {
   gate_state gate_ = gate_state::closed;
   bool running_ = false;        ///< a run is started and has not ended
   bool reload_when_ready_ = false;
+  bool full_reload_when_ready_ = false;  ///< ...and a script changed meanwhile: reload rather than morph
+  /// The reload_tabs command for the tabs waiting for the app (reload_when_ready_), full if a script changed.
+  policy_command waiting_reload();
   bool draining_ = false;
   time_point drain_until_{};
   bool stopping_ = false;

@@ -12,5 +12,7 @@ extern const std::string_view status_js;    ///< assets/status.js
 extern const std::string_view status_css;   ///< assets/status.css
 /// assets/python_preload.py: the warm interpreter's script (--preload).
 extern const std::string_view python_preload_py;
+/// idiomorph's dist/idiomorph.min.js (from npm, cmake/idiomorph.cmake): served inside the client script.
+extern const std::string_view idiomorph_min_js;
 
 }  // namespace liveproxy::assets

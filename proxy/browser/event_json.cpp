@@ -51,7 +51,10 @@ std::string hello(std::string_view instance, std::uint64_t generation) {
   return out;
 }
 
-std::string reload() { return R"({"type":"reload"})"; }
+std::string reload(bool morph, std::uint64_t generation) {
+  return std::string(R"({"type":"reload")") + (morph ? R"(,"morph":true)" : "") +
+         (generation != 0 ? R"(,"generation":)" + std::to_string(generation) : "") + "}";
+}
 
 std::string css(std::string_view path) {
   std::string out = R"({"type":"css","path":)";

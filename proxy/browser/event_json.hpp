@@ -9,8 +9,9 @@ namespace liveproxy::event_json {
 
 /// Sent on connect: the browser reloads when instance or generation differ from what it saw before.
 std::string hello(std::string_view instance, std::uint64_t generation);
-/// Full page reload.
-std::string reload();
+/// The page changed: the client morphs it in place (morph), or reloads it. `generation`: the app's run now (a
+/// tab that stays open through a restart by morphing knows it, as a reloaded one learns it from the hello).
+std::string reload(bool morph = false, std::uint64_t generation = 0);
 /// Swap the stylesheet or image at this URL path in place.
 std::string css(std::string_view path);
 

@@ -14,6 +14,14 @@
 namespace liveproxy {
 namespace {
 
+/// The client, with idiomorph (which it morphs changed pages with) in a scope of its own: `Idiomorph` is the
+/// client's, never a global that could meet the page's own copy of another version.
+std::string client_script() {
+  static const std::string script = "(() => {\n" + std::string(assets::idiomorph_min_js) + "\n" +
+                                    std::string(assets::client_js) + "\n})();\n";
+  return script;
+}
+
 /// Who may load a file of ours (Cross-Origin-Resource-Policy): only our own origin, except /livereload.js,
 /// which LiveReload's snippet loads into pages of other origins (other ports) by design; it holds no secret.
 constexpr std::string_view corp_same_origin = "same-origin";
@@ -176,7 +184,7 @@ awaitable<next_step> serve_own(client_connection& s, request_parser& parser) {
   }
   const bool get = req.method() == http::verb::get || req.method() == http::verb::head;
   if ((path == "/__liveproxy/client.js" || path == livereload::script_path) && get)
-    return send_own(s, req, "text/javascript; charset=utf-8", std::string(assets::client_js), keep, false,
+    return send_own(s, req, "text/javascript; charset=utf-8", client_script(), keep, false,
                     path == livereload::script_path ? corp_any : corp_same_origin);
   if (path == "/__liveproxy/" && get) {
     std::string page(assets::status_html);

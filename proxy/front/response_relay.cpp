@@ -15,11 +15,20 @@
 namespace liveproxy {
 namespace {
 
+/// Our tag for a page answering this method: a page that answered a POST (a form's result) says so, and the
+/// client reloads it instead of fetching its URL again to morph it, which would be a GET of another page.
+std::string tag_for(const client_connection& s, http::verb method) {
+  if (method == http::verb::get || method == http::verb::head) return s.ctx.script_tag;
+  std::string tag = s.ctx.script_tag;
+  tag.insert(tag.find("></script>"), " data-method=\"" + std::string(http::to_string(method)) + "\"");
+  return tag;
+}
+
 /// Lets our script and socket through the page's CSP headers; returns the tag to inject (with a nonce if needed).
-std::string adjust_csp(client_connection& s, http::response_header<>& res, std::string_view host) {
+std::string adjust_csp(client_connection& s, http::response_header<>& res, std::string_view host, http::verb method) {
   // Most pages have no CSP: build nothing for them (this runs on every HTML response).
   if (res.find("Content-Security-Policy") == res.end() && res.find("Content-Security-Policy-Report-Only") == res.end())
-    return s.ctx.script_tag;
+    return tag_for(s, method);
   std::string nonce;
   const csp_targets targets{std::string(host) + "/__liveproxy/client.js",
                             "ws://" + std::string(host) + "/__liveproxy/ws wss://" + std::string(host) + "/__liveproxy/ws"};
@@ -32,9 +41,9 @@ std::string adjust_csp(client_connection& s, http::response_header<>& res, std::
     res.erase(field);
     for (const auto& v : values) res.insert(field, v);
   }
-  if (nonce.empty()) return s.ctx.script_tag;
+  std::string tag = tag_for(s, method);
+  if (nonce.empty()) return tag;
   // Our tag is fixed text ending in "></script>"; the nonce goes into its start tag.
-  std::string tag = s.ctx.script_tag;
   tag.insert(tag.find("></script>"), " nonce=\"" + html_escape(nonce) + "\"");
   return tag;
 }
@@ -170,7 +179,8 @@ awaitable<next_step> relay_encoded(client_connection& s, upstream_exchange& ex, 
 /// few KB that inflate to gigabytes cost neither memory nor the loop's time. Before the header goes out,
 /// everything already read is decoded (up to limits::inject_decoded_bytes): a page that would exceed it is
 /// passed on as the app sent it, still compressed, without our script.
-awaitable<next_step> relay_injected(client_connection& s, upstream_exchange& ex, response_plan plan, std::string_view host) {
+awaitable<next_step> relay_injected(client_connection& s, upstream_exchange& ex, response_plan plan, std::string_view host,
+                                    http::verb method) {
   auto& rp = *ex.parser;
   auto& app = *ex.conn;
   auto& res = rp.get();
@@ -185,7 +195,7 @@ awaitable<next_step> relay_injected(client_connection& s, upstream_exchange& ex,
   // The header as the app sent it, for a page passed on untouched.
   http::response_header<> untouched = decoder ? res.base() : http::response_header<>{};
   if (decoder) res.erase(http::field::content_encoding);
-  html_injector injector(adjust_csp(s, res, host));
+  html_injector injector(adjust_csp(s, res, host, method));
   std::string& out = s.out;
   out.clear();
   std::string decoded;
@@ -317,6 +327,11 @@ awaitable<next_step> relay_response(client_connection& s, upstream_exchange& ex,
   const bool inject = wants_injection(res, method) && can_decode(res[http::field::content_encoding]);
   strip_hop_by_hop(res.base());
   res.version(11);
+  // An answer that says nothing of caching is revalidated at each use, not kept fresh by the browser's heuristic
+  // (a tenth of its age since Last-Modified): a reload after an edit must never run the script from before it.
+  // What the app says about caching it keeps.
+  if (res.find(http::field::cache_control) == res.end() && res.find(http::field::expires) == res.end())
+    res.set(http::field::cache_control, "no-cache");
   // Redirects the app built from its own private address would take the browser past liveproxy.
   if (!host.empty() && (res.find(http::field::location) != res.end() ||
                         res.find(http::field::content_location) != res.end() ||
@@ -333,7 +348,7 @@ awaitable<next_step> relay_response(client_connection& s, upstream_exchange& ex,
   if (!rp.is_done() && !res.has_content_length() && !res.chunked()) frame_unknown_length(res, plan);
   if (!inject && (rp.is_done() || (rp.content_length() && !res.chunked()))) return relay_plain(s, ex, plan);
   if (!inject || !body_follows) return relay_framed(s, ex, plan);
-  return relay_injected(s, ex, plan, host);
+  return relay_injected(s, ex, plan, host, method);
 }
 
 }  // namespace liveproxy

@@ -100,6 +100,8 @@ struct config {
   std::string editor;
   /// The pages' errors and warnings in our terminal and on the status page (--no-browser-console: not).
   bool browser_console = true;
+  /// --reload-mode: on a page change, morph the page in place (keeping scroll, focus, typed text) or reload it.
+  bool morph_pages = true;
 };
 
 /// An --allowed-host value (a name, an address, *.domain, .domain or *), lower-cased; throws config_error naming

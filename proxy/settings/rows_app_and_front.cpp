@@ -179,6 +179,25 @@ void add_front(std::vector<setting>& t) {
                R"("type": "boolean", "default": true, "examples": [false])", "", reload_effect::apply_live,
                [](const setting&, config& c, std::string_view) { c.browser_console = false; },
                json_flag<&config::browser_console>, differ<&config::browser_console>});
+  t.push_back({"reload_mode", "--reload-mode", "MODE",
+               "morph (default): a page change updates the page in place, keeping\nscroll, focus and typed text; "
+               "full: reload the page",
+               "What a page change (a template, HTML, a restart of the app) does in the browser: \"morph\" fetches "
+               "the page again and updates it in place, keeping the scroll position, focus, typed text and open "
+               "details (falling back to a reload when the page's scripts or stylesheets changed); \"full\" "
+               "reloads the page (--reload-mode).",
+               R"("type": "string", "enum": ["morph", "full"], "default": "morph", "examples": ["full"])", "",
+               reload_effect::apply_live,
+               [](const setting& s, config& c, std::string_view v) {
+                 if (v != "morph" && v != "full")
+                   throw config_error(s.option + ": morph or full, not '" + std::string(v) + "'");
+                 c.morph_pages = v == "morph";
+               },
+               [](const setting&, config& c, json_reader& r, const json::member& m) {
+                 static constexpr std::string_view modes[] = {"morph", "full"};
+                 c.morph_pages = r.choice(m.value, m.key, modes) == "morph";
+               },
+               differ<&config::morph_pages>});
   // The command line's own options: no key in the file.
   t.push_back({"", "--config", "FILE",
                "settings file (default: ./liveproxy.json if there is one); options\ngiven here win over it; "

@@ -106,4 +106,6 @@ liveSuite('compressed app responses', (env) => {
         end: 'end \u00e9 \u2713', clients: 1 });
     });
   }
-}, FILES);
+  // A real reload: this suite is about what the browser renders of a decoded, injected response (morph.test.mjs
+  // has the morphing).
+}, FILES, ['--reload-mode', 'full']);

@@ -170,4 +170,6 @@ liveSuite('content security policy', (env) => {
     assert.equal(await text(p, 'app'), 'app ran');
     assert.deepEqual(p.violations, [], describePage(p));
   });
-}, FILES);
+  // A real reload: the page and our client load again under the policy each time (morphing fetches the page,
+  // which a policy may forbid: the client then reloads, as here).
+}, FILES, ['--reload-mode', 'full']);

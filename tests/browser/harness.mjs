@@ -31,7 +31,7 @@ export async function waitFor(what, cond, timeout = CHANGE_TIMEOUT, interval = 2
   }
 }
 
-const APP_PY = `# Test app for liveproxy's browser tests: / and /long from templates/, /static/ from disk, /pid; faults on request.
+const APP_PY = `# Test app for liveproxy's browser tests: / and /NAME from templates/ (GET and POST), /static/ from disk, /pid; faults on request.
 import http.server, json, os, sys, time
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
@@ -57,11 +57,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         path = self.path.split("?")[0]
         if path == "/pid":
             return self.send(200, "text/plain", str(os.getpid()).encode())
-        if path in ("/", "/long"):
-            name = "index.html" if path == "/" else "long.html"
-            with open(os.path.join(ROOT, "templates", name), encoding="utf-8") as f:
-                html = f.read().replace("{{pid}}", str(os.getpid())).replace("{{version}}", VERSION)
-            return self.send(200, "text/html; charset=utf-8", html.encode())
+        if self.page(path):
+            return
         f = fault(path)
         if f and f.get("delay"):
             time.sleep(f["delay"])
@@ -79,6 +76,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         return self.send(200, TYPES.get(os.path.splitext(file)[1], "application/octet-stream"), f.read(),
                                          {"Last-Modified": self.date_time_string(os.path.getmtime(file))})
         self.send(404, "text/plain", b"not found")
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if not self.page(self.path.split("?")[0]):
+            self.send(404, "text/plain", b"not found")
+
+    def page(self, path):
+        """/ is templates/index.html, /NAME is templates/NAME.html."""
+        name = "index" if path == "/" else path[1:]
+        file = os.path.join(ROOT, "templates", name + ".html")
+        if "/" in name or "." in name or not os.path.isfile(file):
+            return False
+        with open(file, encoding="utf-8") as f:
+            html = f.read().replace("{{pid}}", str(os.getpid())).replace("{{version}}", VERSION)
+        self.send(200, "text/html; charset=utf-8", html.encode())
+        return True
 
     def send(self, status, ctype, body, extra={}):
         self.send_response(status)
@@ -131,8 +144,10 @@ export const APP_FILES = {
 /// One test file's world: app directory, liveproxy process, Chromium, and the pages opened by the current test.
 export class LiveEnv {
   /// files: the app's files (relative path -> content); the default test app unless given.
-  constructor(files = APP_FILES) {
+  /// args: more liveproxy options (before the `--`).
+  constructor(files = APP_FILES, args = []) {
     this.files = files;
+    this.args = args;
     this.top = fs.mkdtempSync(path.join(os.tmpdir(), 'liveproxy-browser-'));
     this.dir = path.join(this.top, 'app');
     this.proxy = null;
@@ -176,7 +191,7 @@ export class LiveEnv {
 
   /// Starts liveproxy on port (0: any free port) and waits until the app answers through it.
   async startProxy(port) {
-    const child = spawn(BINARY, ['--port', String(port), '--watch', this.dir, '--', PYTHON, path.join(this.dir, 'app.py'), '{port}'],
+    const child = spawn(BINARY, ['--port', String(port), '--watch', this.dir, ...this.args, '--', PYTHON, path.join(this.dir, 'app.py'), '{port}'],
       { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
     const proxy = { child, exited: false, url: null };
     this.proxy = proxy;
@@ -277,10 +292,11 @@ export async function pageWait(page, what, fn, arg, timeout = CHANGE_TIMEOUT) {
 }
 
 /// describe() with a LiveEnv started before and stopped after its tests; failures carry liveproxy's output.
-/// files: another app than the default one (it must serve /pid and take its port as its first argument).
-export function liveSuite(name, body, files = APP_FILES) {
+/// files: another app than the default one (it must serve /pid and take its port as its first argument);
+/// args: more liveproxy options.
+export function liveSuite(name, body, files = APP_FILES, args = []) {
   describe(name, () => {
-    const env = new LiveEnv(files);
+    const env = new LiveEnv(files, args);
     before(() => env.start(), { timeout: 60000 });
     afterEach(() => env.closePages());
     after(() => env.stop(), { timeout: 30000 });

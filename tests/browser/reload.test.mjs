@@ -1,4 +1,5 @@
-// Template edits reload the page (keeping its scroll position) without restarting the app, in every open tab.
+// With --reload-mode full, template edits reload the page (keeping its scroll position) without restarting the app,
+// in every open tab. (By default they morph it: morph.test.mjs.)
 import assert from 'node:assert/strict';
 import { connected, liveSuite, pageWait } from './harness.mjs';
 
@@ -10,7 +11,7 @@ async function reloaded(page) {
   await connected(page);
 }
 
-liveSuite('template reload', (env) => {
+liveSuite('template reload (--reload-mode full)', (env) => {
   env.test('editing a template reloads the page with the new text, without restarting the app', async () => {
     const page = await env.open('/');
     const pid = await env.appPid();
@@ -46,4 +47,4 @@ liveSuite('template reload', (env) => {
       await pageWait(page, 'the new text', () => document.getElementById('title').textContent === 'Hello two tabs');
     }
   });
-});
+}, undefined, ['--reload-mode', 'full']);

@@ -1,18 +1,19 @@
-// Code edits restart the app and reload the tab once it is ready; a restarted liveproxy makes the tab reconnect and reload.
+// Code edits restart the app and morph the tab into its new answer once it is ready; a restarted liveproxy makes
+// the tab reconnect and reload.
 import assert from 'node:assert/strict';
 import { connected, liveSuite, pageWait } from './harness.mjs';
 
 liveSuite('restarts', (env) => {
-  env.test('a .py edit restarts the app and reloads the tab after the app is ready', async () => {
+  env.test('a .py edit restarts the app and morphs the tab into its answer once the app is ready', async () => {
     const page = await env.open('/');
     const oldPid = Number(await page.textContent('#pid'));
     const hello = await page.evaluate(() => ({ ...window.__liveproxy }));
     await page.evaluate(() => { window.marker = 'before-edit'; });
     env.write('app.py', env.read('app.py').replace('VERSION = "v1"', 'VERSION = "v2"'));
-    await pageWait(page, 'a reload', () => window.marker === undefined);
-    await connected(page);
-    // The reload came after the app was ready: the page holds the new app's answer, not an error page.
+    // The morph came after the app was ready: the page holds the new app's answer, not an error page.
     await pageWait(page, 'the new version', () => document.getElementById('version')?.textContent === 'v2');
+    assert.equal(await page.evaluate(() => window.marker), 'before-edit', 'the page was reloaded, not morphed');
+    await connected(page);
     const newPid = Number(await page.textContent('#pid'));
     assert.notEqual(newPid, oldPid, 'the app was not restarted');
     assert.equal(await env.appPid(), newPid);

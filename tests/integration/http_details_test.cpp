@@ -124,3 +124,16 @@ TEST_CASE("an app that writes on an idle connection gets no reused connections: 
   }
   CHECK(site.proxy().proc().output().find("no longer reuses connections") != std::string::npos);
 }
+
+TEST_CASE("an answer that says nothing of caching is revalidated, one that does keeps what it says",
+          "[integration][http]") {
+  // Without it, Chromium keeps a script heuristically fresh (a tenth of its age since Last-Modified): a reload
+  // right after an edit ran the old one.
+  test_site site;
+  const auto plain = http_get(site.port(), "/static/site.css");
+  REQUIRE(plain.status == 200);
+  CHECK(plain.header("Cache-Control") == "no-cache");
+  const auto cached = http_get(site.port(), "/cached");
+  REQUIRE(cached.status == 200);
+  CHECK(cached.header("Cache-Control") == "max-age=60");
+}

@@ -658,7 +658,7 @@ TEST_CASE("the schema's enums and defaults are the reader's", "[unit][config]") 
     CHECK(
         changed_settings(config{}, read_config(dir, "{\"" + key + "\": " + simdjson::to_string(value) + "}")).empty());
   }
-  CHECK(defaults == 20);
+  CHECK(defaults == 21);
 }
 
 TEST_CASE("which settings changed between two configurations", "[unit][config]") {

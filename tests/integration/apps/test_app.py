@@ -115,6 +115,13 @@ class handler(http.server.BaseHTTPRequestHandler):
             with open(file, "rb") as f:
                 kind = mimetypes.guess_type(file)[0] or "application/octet-stream"
                 self.send_body(200, kind, f.read())
+        elif path == "/cached":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/javascript")
+            self.send_header("Cache-Control", "max-age=60")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"//")
         elif path == "/headers":
             self.send_body(200, "application/json", json.dumps(dict(self.headers.items())))
         elif path == "/slow":

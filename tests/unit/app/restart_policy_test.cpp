@@ -150,6 +150,28 @@ TEST_CASE("policy: a page change while the app answers reloads the tabs, nothing
   CHECK(l.p.gate() == gate::open);
 }
 
+TEST_CASE("policy: markup changes morph the tabs, a script the pages run makes them reload", "[unit][policy]") {
+  loop l(opts());
+  l.started();
+  CHECK_FALSE(find(l.p.settled(l.t, page("templates/index.html")), kind::reload_tabs).full);
+  auto script = page("static/app.js");
+  script.scripts = true;
+  CHECK(find(l.p.settled(l.t, script), kind::reload_tabs).full);
+  // After a code restart the tabs morph, unless a script changed in the same burst or while it ran.
+  l.drain_now(l.p.settled(l.t, code()));
+  CHECK_FALSE(find(l.p.ready(l.t, 2, 40ms), kind::reload_tabs).full);
+  auto both = code("views.py, app.js");
+  both.scripts = true;
+  l.drain_now(l.p.settled(l.t, both));
+  CHECK(find(l.p.ready(l.t, 3, 40ms), kind::reload_tabs).full);
+  l.drain_now(l.p.settled(l.t, code()));
+  CHECK(kinds(l.p.settled(l.t, script)) == std::vector{kind::deferred});
+  CHECK(find(l.p.ready(l.t, 4, 40ms), kind::reload_tabs).full);
+  // Once reloaded, the next restart morphs again.
+  l.drain_now(l.p.settled(l.t, code()));
+  CHECK_FALSE(find(l.p.ready(l.t, 5, 40ms), kind::reload_tabs).full);
+}
+
 TEST_CASE("policy: a stylesheet change swaps each changed sheet", "[unit][policy]") {
   loop l(opts());
   l.started();
