@@ -44,9 +44,11 @@ def _liveproxy_preload():
         # from then cannot be trusted, and such a file counts as changed.
         started = time.time_ns() - 2_000_000_000
         info.modules, info.skipped, info.import_seconds = _preload(names, exclude, entry)
+        this_file = os.path.realpath(__file__)
         for name, module in list(sys.modules.items()):
             path = getattr(module, "__file__", None)
-            if isinstance(path, str) and name != "__main__":  # this file: liveproxy wrote it a moment ago
+            # Never this file, under any name: liveproxy wrote it a moment ago, and it is no library of the app.
+            if isinstance(path, str) and name != "__main__" and os.path.realpath(path) != this_file:
                 try:
                     mtime = os.stat(path).st_mtime_ns
                 except OSError:
