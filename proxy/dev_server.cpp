@@ -158,7 +158,7 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
   ctx_.socket_token = make_instance_id() + make_instance_id();
   ctx_.max_held = cfg_.max_held;
   ctx_.script_tag = R"(<script src="/__liveproxy/client.js" data-token=")" + ctx_.socket_token + R"("></script>)";
-  hub_.set_status_source([this] { return status_snapshot(); });
+  hub_.set_status_source([this](bool fresh) { return status_snapshot(fresh); });
   hub_.set_on_tabs_changed([this] { status_.changed(); });
   hub_.set_on_console([this](std::string_view text) { on_console(text); });
   hub_.set_on_console_dropped([this] {

@@ -85,7 +85,7 @@ class dev_server {
   void on_console(std::string_view text);
   void print_console(const std::vector<console_relay::line>& lines);
   /// The status page's snapshot, with the watched-tree counts refreshed when stale.
-  std::shared_ptr<const std::string> status_snapshot();
+  std::shared_ptr<const std::string> status_snapshot(bool fresh);
 
   net::any_io_executor ex_;
   config cfg_;

@@ -217,7 +217,7 @@ void dev_server::print_console(const std::vector<console_relay::line>& lines) {
   });
 }
 
-std::shared_ptr<const std::string> dev_server::status_snapshot() {
+std::shared_ptr<const std::string> dev_server::status_snapshot(bool fresh) {
   const auto now = std::chrono::steady_clock::now();
   if (watcher_ && now - watch_summary_at_ > watch_summary_max_age) {
     watch_summary_at_ = now;
@@ -226,7 +226,7 @@ std::shared_ptr<const std::string> dev_server::status_snapshot() {
     status_.board().set_watching(watcher_->backend_name(), std::move(roots));
   }
   status_.board().set_held(gate_.waiting());
-  return status_.snapshot();
+  return status_.snapshot(fresh);
 }
 
 }  // namespace liveproxy

@@ -32,11 +32,13 @@ class reload_hub {
   std::string hello() const;
   /// What a status page gets first, and status.json (set by the owner of the state; it may hand out the same
   /// snapshot to many askers).
-  void set_status_source(std::function<std::shared_ptr<const std::string>()> source) {
+  /// `fresh`: as of now (status.json); else a snapshot up to status_feed::coalesce old may do (a page that
+  /// connects: the next broadcast brings it up to date).
+  void set_status_source(std::function<std::shared_ptr<const std::string>(bool fresh)> source) {
     status_source_ = std::move(source);
   }
-  std::shared_ptr<const std::string> status() const {
-    return status_source_ ? status_source_() : std::make_shared<const std::string>("{}");
+  std::shared_ptr<const std::string> status(bool fresh = false) const {
+    return status_source_ ? status_source_(fresh) : std::make_shared<const std::string>("{}");
   }
   /// Called with each console message a tab sends (its socket text; the receiver parses and bounds it).
   void set_on_console(std::function<void(std::string_view)> f) { on_console_ = std::move(f); }
@@ -65,7 +67,7 @@ class reload_hub {
   std::function<std::uint64_t()> generation_;
   std::unordered_set<ws_session*> sessions_;
   std::unordered_set<ws_session*> status_sessions_;
-  std::function<std::shared_ptr<const std::string>()> status_source_;
+  std::function<std::shared_ptr<const std::string>(bool fresh)> status_source_;
   std::function<void()> on_tabs_changed_;
   std::function<void(std::string_view)> on_console_;
   std::function<void()> on_console_dropped_;

@@ -196,7 +196,7 @@ awaitable<next_step> serve_own(client_connection& s, request_parser& parser) {
   if (path == "/__liveproxy/status.css" && get)
     return send_own(s, req, "text/css; charset=utf-8", std::string(assets::status_css), keep, false);
   if (path == "/__liveproxy/status.json" && get)
-    return send_own(s, req, "application/json", *s.ctx.hub.status(), keep, true);
+    return send_own(s, req, "application/json", *s.ctx.hub.status(true), keep, true);
   if (path == "/__liveproxy/restart" && s.ctx.restart_app) return restart_app(s, req, keep);
   if (path == "/__liveproxy/open") return open_in_editor(s, req, keep);
   return send_simple(s, http::status::not_found, "text/plain; charset=utf-8",

@@ -25,9 +25,10 @@ class status_feed {
   status_board& board() { return board_; }
   /// Something shown on the page changed: open pages get a new snapshot within `coalesce`.
   void changed();
-  /// The snapshot now: built once after each change (or when older than max_age, for the held count) and
-  /// shared by everyone who asks meanwhile, however many pages connect.
-  std::shared_ptr<const std::string> snapshot();
+  /// The snapshot now: built after a change at most once per `coalesce` (or when older than max_age, for the
+  /// held count) and shared by everyone who asks meanwhile, however many pages connect.
+  /// `fresh`: a change since is always in it (status.json).
+  std::shared_ptr<const std::string> snapshot(bool fresh = false);
   static constexpr auto max_age = std::chrono::milliseconds(250);
 
   static constexpr auto coalesce = std::chrono::milliseconds(100);
@@ -37,7 +38,11 @@ class status_feed {
   std::function<std::deque<std::string>()> output_;
   status_board board_;
   steady_timer timer_;
+  void schedule();
+  std::shared_ptr<const std::string> build(std::chrono::steady_clock::time_point now);
+
   bool scheduled_ = false;
+  bool stale_ = true;  ///< something changed since cached_ was built
   std::shared_ptr<const std::string> cached_;
   std::chrono::steady_clock::time_point cached_at_{};
 };
