@@ -1,6 +1,7 @@
 // Abuse at scale: 1,000 slowloris connections, a browser that stops reading a large response, the app killed
 // mid-response. liveproxy keeps serving the others, within bounded memory, and says what happened.
 #include "support/http_client.hpp"
+#include "support/nofile.hpp"
 #include "support/proc_stats.hpp"
 #include "support/raw_client.hpp"
 #include "support/sanitizers.hpp"
@@ -21,21 +22,9 @@
 using namespace liveproxy::test;
 using namespace std::chrono_literals;
 
-namespace {
-
-/// Room for a few thousand descriptors in this process and the proxy it starts (CI's soft limit may be 1024).
-void raise_nofile(rlim_t want) {
-  rlimit r{};
-  ::getrlimit(RLIMIT_NOFILE, &r);
-  r.rlim_cur = std::max(r.rlim_cur, std::min(want, r.rlim_max));
-  ::setrlimit(RLIMIT_NOFILE, &r);
-}
-
-}  // namespace
-
 TEST_CASE("1,000 slowloris connections are all dropped at their header deadline while others are served",
           "[integration][net][limits]") {
-  raise_nofile(8192);
+  scoped_nofile nofile(8192);
   site_options opts;
   opts.proxy_args = {"--header-timeout", "2", "--idle-timeout", "60"};
   test_site site(opts);

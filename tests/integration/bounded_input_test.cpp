@@ -2,6 +2,7 @@
 // output lines, output without a newline, placeholders in the output, status sockets that never read, control
 // characters in file names, and a FIFO named liveproxy.json.
 #include "support/http_client.hpp"
+#include "support/nofile.hpp"
 #include "support/liveproxy_process.hpp"
 #include "support/proc_stats.hpp"
 #include "support/raw_client.hpp"
@@ -54,13 +55,6 @@ http_response error_page(unsigned short port) {
   return res;
 }
 
-void raise_nofile(rlim_t want) {
-  rlimit r{};
-  ::getrlimit(RLIMIT_NOFILE, &r);
-  r.rlim_cur = std::max(r.rlim_cur, std::min(want, r.rlim_max));
-  ::setrlimit(RLIMIT_NOFILE, &r);
-}
-
 }  // namespace
 
 TEST_CASE("4 lines of 10 MB then a crash: the error page keeps each line short and comes at once",
@@ -104,7 +98,7 @@ TEST_CASE("placeholders in the app's output stay text on the error page, filled 
 
 TEST_CASE("1,000 status sockets that never read cost bounded memory while a chatty app prints",
           "[integration][bounded]") {
-  raise_nofile(8192);
+  scoped_nofile nofile(8192);
   temp_dir dir;
   // 100 KB lines every 50 ms: each snapshot was megabytes, and every socket got its own.
   auto proxy = start_output_app(dir, "chatty", 0, {"--max-connections", "4000"},

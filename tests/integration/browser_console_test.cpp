@@ -1,6 +1,7 @@
 // The pages' console in liveproxy's terminal: one escaped line per message over the reload socket (with its
 // token), repeats counted, floods cut without closing the socket, kept on the status page, and off on request.
 #include "support/http_client.hpp"
+#include "support/text_count.hpp"
 #include "support/script_tag.hpp"
 #include "support/test_site.hpp"
 #include "support/wait.hpp"
@@ -25,12 +26,6 @@ ws_options tab_socket(test_site& site) {
   o.target = "/__liveproxy/ws?token=" + token_in(http_get(site.port(), "/", {{"Accept", "text/html"}}).body);
   o.origin = "http://127.0.0.1:" + std::to_string(site.port());
   return o;
-}
-
-std::size_t count(const std::string& text, std::string_view needle) {
-  std::size_t n = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
-  return n;
 }
 
 }  // namespace
@@ -58,7 +53,7 @@ TEST_CASE("a page's console errors reach the terminal as one escaped line each, 
   // The same message again and again: printed once, then counted.
   for (int i = 0; i < 5; ++i) REQUIRE(tab.send(console_json("same again")));
   CHECK(out.wait_for_output("browser | /cart: same again (/static/app.js:3:9) (the same 4 more times)\n", 15s, mark));
-  CHECK(count(out.output().substr(mark), "same again") == 2);
+  CHECK(count_of(out.output().substr(mark), "same again") == 2);
 
   // A long message is cut: a few KiB a line at most.
   REQUIRE(tab.send(console_json(std::string(10'000, 'y'))));
@@ -81,7 +76,7 @@ TEST_CASE("a flood of console messages is cut, the socket stays open, and the re
   const auto mark = out.output().size();
   for (int i = 0; i < 200; ++i) REQUIRE(tab.send(console_json("flood " + std::to_string(i))));
   CHECK(out.wait_for_output(std::regex(R"(browser \| 1\d\d more console messages in one second, not shown\n)"), 10s, mark));
-  CHECK(count(out.output().substr(mark), "browser | /cart: flood") <= 20);
+  CHECK(count_of(out.output().substr(mark), "browser | /cart: flood") <= 20);
   // Still the tab's reload socket: a template edit reaches it.
   site.write("templates/index.html", "<html><head></head><body>after the flood</body></html>\n");
   std::optional<flat_json> msg;

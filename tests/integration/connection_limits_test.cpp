@@ -1,6 +1,7 @@
 // Browser connections under abuse: idle ones cost little memory, their number is capped (accepting pauses),
 // failed accepts are reported without flooding the terminal, and the idle and header timeouts apply.
 #include "support/http_client.hpp"
+#include "support/nofile.hpp"
 #include "support/proc_stats.hpp"
 #include "support/raw_client.hpp"
 #include "support/sanitizers.hpp"
@@ -20,28 +21,6 @@ using namespace liveproxy::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-/// Sets this process's soft open-file limit (children started meanwhile inherit it); restores it when done.
-class scoped_nofile {
- public:
-  explicit scoped_nofile(rlim_t soft) {
-    ::getrlimit(RLIMIT_NOFILE, &saved_);
-    rlimit want = saved_;
-    want.rlim_cur = std::min(soft, saved_.rlim_max);
-    ::setrlimit(RLIMIT_NOFILE, &want);
-  }
-  ~scoped_nofile() { ::setrlimit(RLIMIT_NOFILE, &saved_); }
-  scoped_nofile(const scoped_nofile&) = delete;
-  scoped_nofile& operator=(const scoped_nofile&) = delete;
-  static rlim_t hard() {
-    rlimit r{};
-    ::getrlimit(RLIMIT_NOFILE, &r);
-    return r.rlim_max;
-  }
-
- private:
-  rlimit saved_{};
-};
 
 std::vector<std::unique_ptr<raw_client>> open_idle(unsigned short port, std::size_t n) {
   std::vector<std::unique_ptr<raw_client>> out;

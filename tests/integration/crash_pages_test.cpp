@@ -1,6 +1,7 @@
 // When the app fails: dies at start, never listens, crashes later, breaks its Django settings. Every
 // request gets the error page at once; a fix brings the app back and reloads the tabs.
 #include "support/http_client.hpp"
+#include "support/text_count.hpp"
 #include "support/liveproxy_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/wait.hpp"
@@ -24,12 +25,6 @@ process_options in_dir(const temp_dir& dir) {
 }
 
 const header_list html = {{"Accept", "text/html,application/xhtml+xml"}};
-
-std::size_t count(const std::string& hay, std::string_view needle) {
-  std::size_t n = 0;
-  for (auto pos = hay.find(needle); pos != std::string::npos; pos = hay.find(needle, pos + 1)) ++n;
-  return n;
-}
 
 std::vector<std::string> proxy_args(const temp_dir& dir, std::vector<std::string> extra, std::vector<std::string> cmd) {
   // --verbose: these tests follow each run by its number and PID.
@@ -132,7 +127,7 @@ TEST_CASE("an app that crashes later: error page with its traceback - no restart
 
   // No restart loop: one run, and it stays that way until something changes.
   std::this_thread::sleep_for(1500ms);
-  CHECK(count(proxy.proc().output(), "starting app (run") == 1);
+  CHECK(count_of(proxy.proc().output(), "starting app (run") == 1);
 
   std::string fixed(crashing_app);
   fixed.replace(fixed.find("if \"CRASH\" == \"CRASH\""), 21, "if \"CRASH\" == \"fixed\"");
@@ -145,7 +140,7 @@ TEST_CASE("an app that crashes later: error page with its traceback - no restart
   const auto ok = http_get(proxy.port(), "/", html, 5s);
   CHECK(ok.status == 200);
   CHECK(ok.body == "alive");
-  CHECK(count(proxy.proc().output(), "starting app (run") == 2);
+  CHECK(count_of(proxy.proc().output(), "starting app (run") == 2);
 }
 
 TEST_CASE("a file named in the traceback outside the watched dirs is watched too", "[integration][crash]") {
