@@ -90,6 +90,7 @@ liveSuite('morph', (env) => {
     await pageWait(page, 'form v10', () => document.title === 'form v10');
     await page.click('#send');
     await pageWait(page, 'the POST answer', () => document.querySelector('script[data-method="POST"]') !== null);
+    await connected(page);  // the answer's own socket, or the change below reaches no tab
     page.consoleLines.length = 0;
     env.write('templates/form.html', FORM(11));
     await waitFor('the client to reload rather than morph the POST answer',
