@@ -361,13 +361,19 @@ awaitable<std::optional<error_info>> exchange(client_connection& s, request_pars
       const auto rec = co_await read_header(app, ex.buf(), *ex.parser);
       if (rec) {
         if (s.deadline.client_gone()) co_return client_left();
+        // The app closed (or reset) the connection before its header was complete: nothing has gone to the browser,
+        // so for a request that may go again this is the same as no answer at all. Runserver's reloader stops the
+        // old process between the status line and the headers it writes separately. (A header that does not parse
+        // is the app's answer, and is reported.)
         const bool nothing_came = ex.buf().size() == 0 && !ex.parser->got_some();
-        if (nothing_came && send_again && !s.deadline.fired() && (tries_left > 0 || ex.conn->reused)) {
+        const bool cut_short = rec == http::error::partial_message || rec == net::error::eof ||
+                               rec == net::error::connection_reset || rec == http::error::end_of_stream;
+        if ((nothing_came || cut_short) && send_again && !s.deadline.fired() && (tries_left > 0 || ex.conn->reused)) {
           if (ex.conn->reused) {
             fresh_only = true;  // a stale keep-alive socket: at once, on a new one
             break;
           }
-          // The app closed (or reset) a new connection without a byte of answer: it is going away (its own
+          // The app closed (or reset) a new connection without a whole answer header: it is going away (its own
           // reloader, a crash, a stop). The request is held and sent again once it is back, as nginx's
           // proxy_next_upstream does; whoever follows the app is told.
           if (std::chrono::steady_clock::now() < deadline) {

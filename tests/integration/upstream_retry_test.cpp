@@ -5,6 +5,7 @@
 #include "support/liveproxy_process.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_site.hpp"
 #include "support/wait.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -46,7 +47,44 @@ std::string urls_py(int version) {
          std::to_string(version) + "'))]\n";
 }
 
+std::size_t cuts(const test_site& site) {
+  std::size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(site.state_dir()))
+    n += e.path().filename().string().rfind("cut.", 0) == 0;
+  return n;
+}
+
 }  // namespace
+
+TEST_CASE("an answer cut inside its header goes again if the request may - else it is a 502", "[integration][retry]") {
+  site_options opts;
+  opts.command = {"/usr/bin/python3", "misbehaving_app.py", "{port}"};
+  opts.wait_for_app = false;
+  test_site site(opts);
+  REQUIRE(wait_until([&] { return http_get(site.port(), "/ready", {}, 2s).status == 200; }, 15s, 50ms));
+
+  // Runserver's reloader stops the old process between the status line and the header fields it writes
+  // separately: nothing reached the browser, so a GET goes again.
+  const auto get = http_client(site.port()).get("/half-header?n=1");
+  INFO(get.error << get.body);
+  CHECK(get.status == 200);
+  CHECK(get.body == "/half-header?n=1");
+  CHECK(cuts(site) == 1);
+
+  // A POST may have done its work: it is not sent twice.
+  const auto post = http_client(site.port()).request(boost::beast::http::verb::post, "/half-header?n=1&post");
+  INFO(post.body);
+  CHECK(post.status == 502);
+  CHECK(post.body.find("without a complete response") != std::string::npos);
+  CHECK(cuts(site) == 2);
+
+  // An app that stays up and cuts every answer is not going away: a few tries, then a 502.
+  const auto always = http_client(site.port()).get("/half-header?n=1000");
+  INFO(always.body);
+  CHECK(always.status == 502);
+  CHECK(cuts(site) >= 4);
+  CHECK(cuts(site) <= 8);
+}
 
 TEST_CASE("30 requests across Django's own reloader on a loaded machine are all answered", "[integration][retry]") {
   temp_dir dir("liveproxy-retry-django");

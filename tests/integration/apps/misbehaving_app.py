@@ -8,6 +8,9 @@ A raw-socket, threaded, keep-alive server on 127.0.0.1 ($PORT or argv[1]). It re
   GET  /overlong      Content-Length: 2 "ok", followed at once by a whole unasked response ("STRAY")
   GET  /bad-status    a status line that is not HTTP ("HTTP/1.1 OK-ish\r\n")
   GET  /hang          never answers (the connection stays open)
+  ANY  /half-header?n=K  the first K requests for this exact target get a status line and one header field, then
+                      the connection closes (as a process stopped mid-answer); later ones get the normal answer.
+                      Each cut is recorded as "cut.<n>"
   GET  /header?h=NAME&v=VALUE  302 with the field NAME: VALUE, "{port}" in VALUE replaced by the app's port
   anything else       200, text/plain, the request's path as the body
 On start it prints "APP-SECRET=<token>" (a stand-in for credentials an app logs) and "listening".
@@ -25,6 +28,7 @@ import time
 STATE_DIR = os.environ.get("TEST_APP_STATE_DIR")
 counter = 0
 counter_lock = threading.Lock()
+seen = {}  # target -> requests for it so far (/half-header)
 
 
 def mark(kind):
@@ -74,6 +78,16 @@ def serve(conn, port):
                 query = urllib.parse.parse_qs(path.split("?", 1)[1])
                 value = query["v"][0].replace("{port}", str(port))
                 conn.sendall(("HTTP/1.1 302 Found\r\n%s: %s\r\nContent-Length: 0\r\n\r\n" % (query["h"][0], value)).encode())
+            elif path.startswith("/half-header?"):
+                limit = int(urllib.parse.parse_qs(path.split("?", 1)[1])["n"][0])
+                with counter_lock:
+                    seen[path] = seen.get(path, 0) + 1
+                    cut = seen[path] <= limit
+                if cut:
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n")
+                    mark("cut")
+                    return
+                conn.sendall(response(path))
             elif path == "/hang":
                 mark("hanging")
                 while conn.recv(65536):
