@@ -189,10 +189,14 @@ export class LiveEnv {
     this.browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
   }
 
+  /// liveproxy's arguments for port: the test app as its command. A subclass may run another project.
+  proxyArgs(port) {
+    return ['--port', String(port), '--watch', this.dir, ...this.args, '--', PYTHON, path.join(this.dir, 'app.py'), '{port}'];
+  }
+
   /// Starts liveproxy on port (0: any free port) and waits until the app answers through it.
   async startProxy(port) {
-    const child = spawn(BINARY, ['--port', String(port), '--watch', this.dir, ...this.args, '--', PYTHON, path.join(this.dir, 'app.py'), '{port}'],
-      { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(BINARY, this.proxyArgs(port), { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
     const proxy = { child, exited: false, url: null };
     this.proxy = proxy;
     const exited = new Promise((resolve) => child.on('exit', (code, signal) => { proxy.exited = true; resolve({ code, signal }); }));
@@ -295,19 +299,25 @@ export async function pageWait(page, what, fn, arg, timeout = CHANGE_TIMEOUT) {
 /// files: another app than the default one (it must serve /pid and take its port as its first argument);
 /// args: more liveproxy options.
 export function liveSuite(name, body, files = APP_FILES, args = []) {
-  describe(name, () => {
-    const env = new LiveEnv(files, args);
-    before(() => env.start(), { timeout: 60000 });
-    afterEach(() => env.closePages());
-    after(() => env.stop(), { timeout: 30000 });
-    env.test = (title, fn) => it(title, { timeout: 90000 }, async () => {
-      try {
-        await fn();
-      } catch (e) {
-        e.message += '\n--- liveproxy output (last lines) ---\n' + env.logTail();
-        throw e;
-      }
-    });
-    body(env);
+  describe(name, () => liveSuiteBody(new LiveEnv(files, args), body));
+}
+
+/// liveSuite() for an environment made by the test file (a LiveEnv subclass that runs another project).
+export function liveSuiteOf(name, makeEnv, body) {
+  describe(name, () => liveSuiteBody(makeEnv(), body));
+}
+
+function liveSuiteBody(env, body) {
+  before(() => env.start(), { timeout: 60000 });
+  afterEach(() => env.closePages());
+  after(() => env.stop(), { timeout: 30000 });
+  env.test = (title, fn) => it(title, { timeout: 90000 }, async () => {
+    try {
+      await fn();
+    } catch (e) {
+      e.message += '\n--- liveproxy output (last lines) ---\n' + env.logTail();
+      throw e;
+    }
   });
+  body(env);
 }
