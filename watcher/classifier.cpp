@@ -2,6 +2,9 @@
 // first-match-wins evaluation.
 #include "watcher/classifier.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 namespace liveproxy::watcher {
 namespace {
 
@@ -72,6 +75,19 @@ classifier::classifier() : classifier(default_rules()) {}
 classifier::classifier(const std::vector<rule>& rules) {
   rules_.reserve(rules.size());
   for (const auto& r : rules) rules_.push_back(compiled{path_pattern(r.glob), r.act});
+}
+
+bool likely_temporary_name(std::string_view rel_path) {
+  const auto slash = rel_path.rfind('/');
+  const auto name = slash == std::string_view::npos ? rel_path : rel_path.substr(slash + 1);
+  const auto tail_is = [&](std::size_t prefix, std::size_t min, std::size_t max, bool underscore) {
+    if (name.size() < prefix + min || name.size() > prefix + max) return false;
+    return std::all_of(name.begin() + static_cast<std::ptrdiff_t>(prefix), name.end(), [&](char ch) {
+      return std::isalnum(static_cast<unsigned char>(ch)) != 0 || (underscore && ch == '_');
+    });
+  };
+  // GNU sed: mkostemp("sedXXXXXX"); Python: "tmp" + 8 of [a-z0-9_].
+  return (name.starts_with("sed") && tail_is(3, 6, 6, false)) || (name.starts_with("tmp") && tail_is(3, 8, 8, true));
 }
 
 action classifier::classify(std::string_view rel_path) const {

@@ -40,4 +40,9 @@ class classifier {
   std::vector<compiled> rules_;
 };
 
+/// A name tools give a file they write and then rename over the real one: sed -i's "sedXXXXXX", Python
+/// tempfile's "tmpXXXXXXXX" (no extension). Such a file is still code to the classifier (it may stay), but the
+/// app is not worth starting early for it: the rename that follows is the change that counts.
+bool likely_temporary_name(std::string_view rel_path);
+
 }  // namespace liveproxy::watcher

@@ -6,8 +6,11 @@
 
 namespace liveproxy::watcher {
 
-debouncer::debouncer(duration restart_settle, duration browser_coalesce, duration max_delay)
-    : restart_settle_(restart_settle), browser_coalesce_(browser_coalesce), max_delay_(max_delay) {}
+debouncer::debouncer(duration restart_settle, duration browser_coalesce, duration max_delay, duration quick_settle)
+    : restart_settle_(restart_settle),
+      browser_coalesce_(browser_coalesce),
+      max_delay_(max_delay),
+      quick_settle_(std::min(quick_settle, restart_settle)) {}
 
 void debouncer::note(time_point now) {
   if (idle()) {
@@ -31,6 +34,7 @@ void debouncer::drop(std::size_t pos) {
   s.dropped = true;
   --live_;
   if (s.created) --created_;
+  if (s.last == file_event::changed) --written_;
   --live_by_action_[static_cast<std::size_t>(pending_.changes[pos].act)];
   pending_.strongest = strongest_live();
   if (idle()) {
@@ -60,13 +64,18 @@ void debouncer::add(change c, time_point now, file_event ev) {
     index_.emplace(c.path, pos);
     last_new_ = now;
     const bool created = ev == file_event::created;
-    slots_.push_back(slot{created, false});
+    slots_.push_back(slot{created, false, ev});
     ++live_;
     if (created) ++created_;
+    if (ev == file_event::changed) ++written_;
     ++live_by_action_[static_cast<std::size_t>(c.act)];
     pending_.changes.push_back(std::move(c));
   } else {
     pos = found->second;
+    auto& s = slots_[pos];
+    written_ += ev == file_event::changed;
+    written_ -= s.last == file_event::changed;
+    s.last = ev;
     auto& existing = pending_.changes[pos];
     if (c.act > existing.act) {
       --live_by_action_[static_cast<std::size_t>(existing.act)];
@@ -91,7 +100,10 @@ std::optional<debouncer::time_point> debouncer::next_due() const {
   // A restart in the burst swallows the leading edge (one restart, no separate reload), and a path
   // created in the batch keeps it back until it is known not to be a temporary file.
   if (leading_ && pending_.strongest != action::restart && created_ == 0) return first_;
-  const duration quiet = pending_.strongest == action::restart ? restart_settle_ : browser_coalesce_;
+  const bool one_save = live_ == 1 && written_ == 1 && created_ == 0 && !pending_.overflow;
+  const duration quiet = pending_.strongest != action::restart ? browser_coalesce_
+                         : one_save                            ? quick_settle_
+                                                               : restart_settle_;
   return std::min(last_ + quiet, last_new_ + max_delay_);
 }
 
@@ -109,6 +121,7 @@ std::optional<batch> debouncer::take_due(time_point now) {
   index_.clear();
   live_ = 0;
   created_ = 0;
+  written_ = 0;
   live_by_action_ = {};
   leading_ = false;
   return out;

@@ -20,7 +20,10 @@ namespace liveproxy::watcher {
 /// - A burst starts with a change when nothing is pending and the previous burst has been quiet for
 ///   browser_coalesce. If that first change is browser-only (css/reload) it is due at once (leading edge).
 /// - Later browser-only changes are collected and due browser_coalesce after the last one (trailing batch).
-/// - Once a restart is pending it swallows everything else and is due after restart_settle of quiet.
+/// - Once a restart is pending it swallows everything else and is due after restart_settle of quiet; after only
+///   quick_settle when the batch is one file written whole (its last event a write or a rename onto it, nothing
+///   created or deleted in the batch): an editor's save. A checkout deletes and creates files (git never writes
+///   in place), and a second file makes the batch wait the full settle again.
 /// - Whatever is pending is due at the latest max_delay after the last change to a *new* path, so a
 ///   file rewritten forever cannot starve the app, while a long checkout (new paths all the time,
 ///   however slow the disk) still gives one batch.
@@ -42,8 +45,12 @@ class debouncer {
   static constexpr std::chrono::milliseconds default_restart_settle{80};
   /// How long later browser-only changes of a burst are collected after the leading edge (--coalesce).
   static constexpr std::chrono::milliseconds default_browser_coalesce{30};
+  /// Quiet time before a restart batch of one file written whole: the events of one save come within
+  /// microseconds of each other, and the app is started at the first of them anyway (speculative restart).
+  static constexpr std::chrono::milliseconds default_quick_settle{20};
 
-  debouncer(duration restart_settle, duration browser_coalesce, duration max_delay = default_max_delay);
+  debouncer(duration restart_settle, duration browser_coalesce, duration max_delay = default_max_delay,
+            duration quick_settle = default_quick_settle);
 
   /// Records a change seen at `now` (an ignore one is dropped); ev says what happened to the path.
   void add(change c, time_point now, file_event ev = file_event::changed);
@@ -67,6 +74,7 @@ class debouncer {
   struct slot {
     bool created = false;  // its first event in this batch made it: it may be a temporary file
     bool dropped = false;  // a temporary file gone again: left out when the batch is taken
+    file_event last = file_event::changed;  // its latest event
   };
 
   void note(time_point now);
@@ -76,12 +84,14 @@ class debouncer {
   duration restart_settle_;
   duration browser_coalesce_;
   duration max_delay_;
+  duration quick_settle_;
 
   batch pending_;
   std::vector<slot> slots_;
   std::unordered_map<std::string, std::size_t> index_;  // path → position, for changes not dropped
   std::size_t live_ = 0;                                 // changes not dropped
   std::size_t created_ = 0;                              // of those, created in this batch
+  std::size_t written_ = 0;                              // of those, last written whole (file_event::changed)
   std::array<std::size_t, 4> live_by_action_{};          // so a drop need not rescan for the strongest
   bool leading_ = false;             // the burst began with a browser-only change that was not created
   time_point first_{};               // first change of the pending batch

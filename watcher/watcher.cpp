@@ -31,7 +31,8 @@ class engine final : public event_sink, public std::enable_shared_from_this<engi
         classifier_(opts_.rules.empty() ? classifier() : classifier(opts_.rules)),
         // A settle time longer than the usual cap on waiting is what the user asked for: the cap grows.
         debouncer_(opts_.restart_settle, opts_.browser_coalesce,
-                   std::max({debouncer::default_max_delay, opts_.restart_settle, opts_.browser_coalesce})),
+                   std::max({debouncer::default_max_delay, opts_.restart_settle, opts_.browser_coalesce}),
+                   opts_.quick_settle),
         timer_(ex) {}
 
   void start() {
@@ -62,6 +63,7 @@ class engine final : public event_sink, public std::enable_shared_from_this<engi
     debouncer_.add(change{path, std::move(rel_path), act}, debouncer::clock::now(), ev);
     if (act != action::restart) return;
     if (ev == file_event::removed) removal_added_ = true;  // often half of a save (vim renames the file away first)
+    else if (ev == file_event::created && likely_temporary_name(path)) return;  // the rename onto the file follows
     else if (restart_paths_.size() < max_restart_paths) restart_paths_.push_back(path);
     else restart_more_ = true;
   }

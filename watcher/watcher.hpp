@@ -37,6 +37,8 @@ struct options {
   std::vector<classifier::rule> rules;
   /// Quiet time after the last event before a restart batch is delivered.
   std::chrono::milliseconds restart_settle{debouncer::default_restart_settle};
+  /// ...for a batch of one file written whole (an editor's save).
+  std::chrono::milliseconds quick_settle{debouncer::default_quick_settle};
   /// Browser-only batches go out on the leading edge; later events of the same burst are coalesced for this long.
   std::chrono::milliseconds browser_coalesce{debouncer::default_browser_coalesce};
   /// Called with true as soon as code changes arrive (each read of events that brings some), before their

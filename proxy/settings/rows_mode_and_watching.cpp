@@ -204,8 +204,11 @@ void add_mode_and_watching(std::vector<setting>& t) {
                }});
   t.push_back({"settle_ms", "--settle", "MS",
                "quiet time after a code change before the app restarts (default " +
-                   n(watcher::debouncer::default_restart_settle.count()) + ")",
-               "Milliseconds of quiet after a code change before the app restarts (--settle).",
+                   n(watcher::debouncer::default_restart_settle.count()) + ";\none file saved whole: " +
+                   n(watcher::debouncer::default_quick_settle.count()) + ", unless MS is given)",
+               "Milliseconds of quiet after a code change before the app restarts (--settle). By default a batch "
+               "of one file saved whole (an editor's save) settles after " +
+                   n(watcher::debouncer::default_quick_settle.count()) + " ms; a value given here applies to every batch.",
                R"("type": "integer", "minimum": 0, "maximum": 10000, "default": )" +
                    n(watcher::debouncer::default_restart_settle.count()) + R"(, "examples": [200])",
                "", reload_effect::rebuild_watcher, option_ms<&config::restart_settle, 0, max_wait_ms>,

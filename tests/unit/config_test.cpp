@@ -102,7 +102,7 @@ TEST_CASE("debounce timing: --settle and --coalesce in milliseconds, validated",
 
   const std::string usage = usage_text();
   CHECK(usage.find("--settle MS") != std::string::npos);
-  CHECK(usage.find("restarts (default 80)") != std::string::npos);
+  CHECK(usage.find("restarts (default 80;") != std::string::npos);
   CHECK(usage.find("--coalesce MS") != std::string::npos);
   CHECK(usage.find("together (default 30)") != std::string::npos);
 }

@@ -124,3 +124,16 @@ TEST_CASE("action names", "[unit][watcher]") {
   CHECK(std::string(to_string(action::reload)) == "reload");
   CHECK(std::string(to_string(action::restart)) == "restart");
 }
+
+TEST_CASE("names tools write before renaming them over the real file", "[unit][watcher]") {
+  using liveproxy::watcher::likely_temporary_name;
+  CHECK(likely_temporary_name("mysite/sedAb12Cd"));  // GNU sed -i
+  CHECK(likely_temporary_name("sedXXXXXX"));
+  CHECK(likely_temporary_name("/srv/app/tmpk2_9ab8z"));  // Python's tempfile
+  CHECK_FALSE(likely_temporary_name("mysite/views.py"));
+  CHECK_FALSE(likely_temporary_name("sedan.py"));
+  CHECK_FALSE(likely_temporary_name("sediment"));      // 5 after "sed"
+  CHECK_FALSE(likely_temporary_name("sedAb12Cd.py"));  // an extension: a file of the project
+  CHECK_FALSE(likely_temporary_name("tmp"));
+  CHECK_FALSE(likely_temporary_name("mysite/sed/views"));
+}

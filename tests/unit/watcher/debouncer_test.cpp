@@ -3,7 +3,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <string>
+#include <tuple>
+#include <vector>
 
 using namespace std::chrono_literals;
 using liveproxy::watcher::action;
@@ -349,4 +352,54 @@ TEST_CASE("restart_pending says a restart batch is on its way, and stops saying 
   CHECK_FALSE(d.restart_pending());
   d.add_overflow(at + 1ms);
   CHECK(d.restart_pending());
+}
+
+TEST_CASE("one file saved whole settles after the quick settle - anything more waits the full settle", "[unit][watcher]") {
+  const auto due_after = [](auto&& events) {
+    debouncer d(80ms, 30ms, 2s, 20ms);
+    for (const auto& [rel, ev, at] : events) d.add(ch(rel, action::restart), t0 + at, ev);
+    return d.next_due() ? std::optional<debouncer::duration>(*d.next_due() - t0) : std::nullopt;
+  };
+  using ev = std::tuple<std::string, file_event, debouncer::duration>;
+  // An editor writing in place, or renaming onto the file (JetBrains, sed -i after its temporary file).
+  CHECK(due_after(std::vector<ev>{{"views.py", file_event::changed, 0ms}}) == 20ms);
+  CHECK(due_after(std::vector<ev>{{"views.py", file_event::removed, 0ms}, {"views.py", file_event::changed, 1ms}}) ==
+        21ms);
+  CHECK(due_after(std::vector<ev>{{"sedAb12Cd", file_event::created, 0ms},
+                                  {"sedAb12Cd", file_event::removed, 2ms},
+                                  {"views.py", file_event::changed, 2ms}}) == 22ms);
+  // Half a save (the file renamed away), a new file (a checkout deletes and creates), two files, lost events.
+  CHECK(due_after(std::vector<ev>{{"views.py", file_event::removed, 0ms}}) == 80ms);
+  CHECK(due_after(std::vector<ev>{{"views.py", file_event::removed, 0ms}, {"views.py", file_event::created, 1ms}}) ==
+        81ms);
+  CHECK(due_after(std::vector<ev>{{"new.py", file_event::created, 0ms}}) == 80ms);
+  CHECK(due_after(std::vector<ev>{{"a.py", file_event::changed, 0ms}, {"b.py", file_event::changed, 5ms}}) == 85ms);
+  debouncer lost(80ms, 30ms, 2s, 20ms);
+  lost.add(ch("a.py", action::restart), t0);
+  lost.add_overflow(t0 + 1ms);
+  CHECK(lost.next_due() == t0 + 81ms);
+}
+
+TEST_CASE("a second file after a quick settle began is a batch of its own - a checkout is one batch", "[unit][watcher]") {
+  debouncer d(80ms, 30ms, 2s, 20ms);
+  d.add(ch("a.py", action::restart), t0);
+  d.add(ch("b.py", action::restart), t0 + 10ms);  // within the quick settle: the full one now
+  CHECK(d.next_due() == t0 + 90ms);
+  REQUIRE(d.take_due(t0 + 90ms));
+  // 2,000 files deleted and created, a few microseconds apart: one batch, after the full settle.
+  for (int i = 0; i < 2000; ++i) {
+    const auto at = t0 + 1s + std::chrono::microseconds(i * 5);
+    d.add(ch("f" + std::to_string(i) + ".py", action::restart), at, file_event::removed);
+    d.add(ch("f" + std::to_string(i) + ".py", action::restart), at, file_event::created);
+  }
+  auto [b, when] = run_until_batch(d, t0 + 1s);
+  REQUIRE(b);
+  CHECK(b->changes.size() == 2000);
+  CHECK(when == t0 + 1s + 90ms);  // the full settle after the last event (9,995 us in), on the 1 ms step
+}
+
+TEST_CASE("a settle time below the quick one is used for every batch", "[unit][watcher]") {
+  debouncer d(5ms, 30ms, 2s, 20ms);
+  d.add(ch("a.py", action::restart), t0);
+  CHECK(d.next_due() == t0 + 5ms);
 }
