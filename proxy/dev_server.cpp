@@ -59,6 +59,8 @@ watcher::options watch_options(const config& cfg) {
   o.poll_interval = cfg.poll_interval;
   o.use_watchman = cfg.use_watchman;
   o.restart_settle = cfg.restart_settle;
+  // A settle time the user chose is what they want for every batch, one saved file included.
+  if (cfg.restart_settle != watcher::debouncer::default_restart_settle) o.quick_settle = cfg.restart_settle;
   o.browser_coalesce = cfg.browser_coalesce;
   // The user's rules first (first match wins), then the built-in ones: a node (deno, bun...) app's own scripts
   // are its code, they restart it, except under public/ and the like.
@@ -212,11 +214,12 @@ void dev_server::start() {
     log::info("settings from " + cfg_.config_file->string() + " (edits apply while running)");
     watch_extras();
   }
+  const auto front = listener_.local_endpoint();
+  front_url_ = "http://" + url_host(front.address()) + ":" + std::to_string(front.port());
+  source_->set_front_url(front_url_);
   source_->start(source_events());
   apply(policy_.start());
   net::co_spawn(ex_, listener_.run(ctx_, cfg_.max_connections), net::detached);
-  const auto front = listener_.local_endpoint();
-  front_url_ = "http://" + url_host(front.address()) + ":" + std::to_string(front.port());
   log::info(front_url_ + " " + (source_->kind() == app_kind::folder ? "" : "-> ") + source_->describe());
   status_.board().set_mode(source_->mode(), source_->target_text(), source_->command_text(), front_url_);
   if (source_->kind() == app_kind::folder) status_.board().app_state("running");

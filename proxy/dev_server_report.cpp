@@ -104,7 +104,10 @@ void dev_server::report(const policy_command& c, std::size_t tabs_reloaded, std:
       switch (c.result) {
         case outcome::restarted:
           text = "restarted in " + std::to_string(count_ms(c.took)) + " ms (app start " +
-                 std::to_string(count_ms(c.app_took)) + " ms" + (source_->run_was_preloaded() ? ", preloaded)" : ")") +
+                 std::to_string(count_ms(c.app_took)) + " ms" +
+                 (source_->run_was_preloaded()              ? ", preloaded)"
+                  : !source_->not_preloaded_why().empty() ? ", not preloaded: " + source_->not_preloaded_why() + ")"
+                                                           : ")") +
                  ", " + count_of(tabs_reloaded, "tab") + " reloaded";
           if (held_released != 0) text += ", " + count_of(held_released, "held request") + " released";
           break;
@@ -126,7 +129,10 @@ void dev_server::report(const policy_command& c, std::size_t tabs_reloaded, std:
           break;
       }
       if (!c.quiet) log::action(c.text + std::string(arrow) + text);
-      board.finish(std::move(text));
+      if (c.result == outcome::restarted && (source_->run_was_preloaded() || !source_->not_preloaded_why().empty()))
+        board.finish(std::move(text), source_->run_was_preloaded(), source_->not_preloaded_why());
+      else
+        board.finish(std::move(text));
       status_.changed();
       if (!c.quiet) note_tabs();
       break;

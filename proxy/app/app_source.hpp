@@ -55,6 +55,8 @@ class app_source {
   virtual void refused() {}
   /// Stops the app (at once if `now`); done runs when nothing of it is left.
   virtual void stop(bool now, std::function<void()> done) = 0;
+  /// liveproxy's own address ("http://127.0.0.1:8000"): where the app's output names its private one, this shows.
+  virtual void set_front_url(const std::string&) {}
   /// liveproxy.json changed what the source runs (the command, its environment, start timeout, preloading).
   virtual void reconfigure(const config&) {}
 
@@ -73,6 +75,8 @@ class app_source {
   virtual const output_log* output() const { return nullptr; }
   /// The current run started from a preloaded interpreter.
   virtual bool run_was_preloaded() const { return false; }
+  /// When runs are preloaded but the current one was not: why, in a few words ("" otherwise).
+  virtual std::string not_preloaded_why() const { return {}; }
   /// liveproxy's exit status for how the app ended (0 when it was stopped, or is not ours).
   virtual int exit_status() const { return 0; }
   /// The app's terminal, when a command runs on a pseudo-terminal of its own: keys typed for it, the window's

@@ -82,7 +82,7 @@ command_source::command_source(net::any_io_executor ex, const config& cfg)
                          handoff_ ? handoff_->native_handle() : -1,
                          // {fd} in the command names the socket; LISTEN_FDS would name it twice.
                          !has_placeholder(command_, "{fd}"), cfg.env, std::move(spare.first),
-                         std::move(spare.second), std::chrono::milliseconds(250),
+                         std::move(spare.second), supervisor_options{}.spare_delay,
                          // The app sees a terminal, as it would without liveproxy: colours, pdb, input().
                          app_terminal::wanted() ? app_terminal::current_settings() : std::nullopt},
       supervisor::callbacks{[this](std::uint64_t g) { on_ready(g); }, [this](const app_exit& e) { on_exit(e); },

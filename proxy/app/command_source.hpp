@@ -23,6 +23,7 @@ class command_source final : public app_source {
   void start_run() override;
   void stop(bool now, std::function<void()> done) override;
   void reconfigure(const config& next) override;
+  void set_front_url(const std::string& url) override { supervisor_->set_front_url(url); }
   std::uint64_t generation() const override { return supervisor_->generation(); }
   app_failure failure(bool gate_failed, std::optional<std::chrono::milliseconds> restart_in) const override;
   std::string describe() const override;
@@ -31,6 +32,7 @@ class command_source final : public app_source {
   std::string command_text() const override;
   const output_log* output() const override { return &supervisor_->output(); }
   bool run_was_preloaded() const override { return supervisor_->run_was_preloaded(); }
+  std::string not_preloaded_why() const override { return supervisor_->not_preloaded_why(); }
   int exit_status() const override;
   std::vector<std::filesystem::path> crash_files() const override { return crash_files_; }
   bool has_terminal() const override { return supervisor_->has_terminal(); }

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <filesystem>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -110,7 +111,16 @@ supervisor::supervisor(net::any_io_executor ex, supervisor_options opts, callbac
       opts_(std::move(opts)),
       cb_(std::move(cb)),
       output_(limits::app_output_lines, limits::app_output_line_bytes, limits::app_output_bytes),
-      spare_timer_(ex_) {}
+      spare_timer_(ex_),
+      // --verbose shows every start-up in full.
+      echo_({!log::verbose(), opts_.app_port}) {}
+
+void supervisor::show(const std::vector<echo_piece>& pieces) {
+  for (const auto& p : pieces) {
+    if (p.what == echo_piece::kind::text) log::app_output(p.text);
+    else log::app_collapsed(p.lines);
+  }
+}
 
 supervisor::~supervisor() {
   // Last resort when the loop is torn down with the app alive; the guard also stops the rest
@@ -317,9 +327,9 @@ std::shared_ptr<supervisor::child> supervisor::take_spare() {
   return c;
 }
 
-void supervisor::schedule_spare() {
+void supervisor::schedule_spare(std::optional<std::chrono::milliseconds> delay) {
   if (!preloading() || spare_) return;
-  spare_timer_.expires_after(opts_.spare_delay);
+  spare_timer_.expires_after(delay.value_or(opts_.spare_delay));
   spare_timer_.async_wait([this](error_code ec) {
     if (ec || !preloading() || spare_) return;
     try {
@@ -357,6 +367,10 @@ awaitable<void> supervisor::watch_spare(std::shared_ptr<child> c) {
 }
 
 void supervisor::launch() {
+  // Said on the restart's line when a preloaded start was expected and this one is not.
+  not_preloaded_why_ = spare_failed_ ? "preloading failed earlier"
+                       : spare_        ? "the warm interpreter had ended"
+                                       : "no warm interpreter was ready yet (the last start was moments ago)";
   auto c = take_spare();
   run_preloaded_ = c != nullptr;
   if (!c) c = spawn(false);
@@ -365,6 +379,7 @@ void supervisor::launch() {
   child_ = c;
   output_.clear();
   log::end_app_line();
+  echo_.run_started();
 
   std::string line = "starting app (run " + std::to_string(c->generation) + ", pid " + std::to_string(c->pid) +
                      (run_preloaded_ ? ", preloaded" : "") + "):";
@@ -480,18 +495,33 @@ std::optional<std::string> supervisor::waiting_prompt(std::chrono::steady_clock:
 
 awaitable<void> supervisor::pump_output(std::shared_ptr<child> c) {
   std::array<char, 16 * 1024> buf;
-  auto print = [](std::string_view bytes) { log::app_output(bytes); };
+  auto print = [this](std::string_view bytes) { show(echo_.feed(bytes)); };
   for (;;) {
     auto [ec, n] = co_await c->output.async_read_some(net::buffer(buf), use_tuple);
     if (ec) break;
     // Output of an older run that is still draining does not belong in the current log.
     if (child_ == c || !child_) {
       last_output_ = std::chrono::steady_clock::now();
-      output_.append(std::string_view(buf.data(), n), print);
+      const std::string_view bytes(buf.data(), n);
+      // The warm interpreter found a library file changed since it imported it and starts the app afresh
+      // (assets/python_preload.py): this run is not a preloaded one, and the restart's line says why.
+      static constexpr std::string_view restarting = " changed since it was preloaded: starting the app without";
+      if (const auto at = bytes.find(restarting); at != std::string_view::npos && run_preloaded_ && child_ == c) {
+        const auto line_start = bytes.rfind('\n', at);
+        auto path = bytes.substr(line_start == std::string_view::npos ? 0 : line_start + 1);
+        path = path.substr(0, at - (line_start == std::string_view::npos ? 0 : line_start + 1));
+        if (path.starts_with("liveproxy: ")) path.remove_prefix(11);
+        run_preloaded_ = false;
+        not_preloaded_why_ = std::filesystem::path(path).filename().string() + " changed since it was preloaded";
+      }
+      output_.append(bytes, print);
       if (cb_.output) cb_.output();
     }
   }
-  if (child_ == c || !child_) output_.flush();
+  if (child_ == c || !child_) {
+    output_.flush();
+    show(echo_.ended());
+  }
 }
 
 awaitable<void> supervisor::watch_accepts(std::shared_ptr<child> c) {
@@ -508,7 +538,10 @@ awaitable<void> supervisor::watch_accepts(std::shared_ptr<child> c) {
   while (!c->app_done && !c->stopping) {
     const auto waiting = accept_queue_length(opts_.listen_fd);
     if (waiting == 0 || waiting < longest) {
-      if (timed_out && cb_.ready) cb_.ready(c->generation);
+      if (timed_out) {
+        if (child_ == c) show(echo_.ready());
+        if (cb_.ready) cb_.ready(c->generation);
+      }
       co_return;
     }
     longest = std::max(longest, waiting);
@@ -530,8 +563,10 @@ awaitable<void> supervisor::probe_ready(std::shared_ptr<child> c) {
     // The socket already listens (we bound it): connections queue in its backlog until the app accepts, so
     // requests go there at once. Whether the app does accept is watched separately.
     c->ready = true;
+    if (child_ == c) show(echo_.ready());
     if (cb_.ready) cb_.ready(c->generation);
-    if (child_ == c) schedule_spare();
+    // Ready at once, but still importing: the spare imports what the run has imported by the time it starts.
+    if (child_ == c) schedule_spare(std::max(opts_.spare_delay, std::chrono::milliseconds(250)));
     co_await watch_accepts(c);
     co_return;
   }
@@ -544,6 +579,7 @@ awaitable<void> supervisor::probe_ready(std::shared_ptr<child> c) {
     if (c->app_done || c->stopping) co_return;
     if (!ec) {
       c->ready = true;
+      if (child_ == c) show(echo_.ready());
       if (cb_.ready) cb_.ready(c->generation);
       if (child_ == c) schedule_spare();
       co_return;

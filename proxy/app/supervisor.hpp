@@ -3,6 +3,7 @@
 #pragma once
 
 #include "proxy/app/output_log.hpp"
+#include "proxy/app/startup_echo.hpp"
 #include "proxy/base/net.hpp"
 
 #include <termios.h>
@@ -49,8 +50,10 @@ struct supervisor_options {
   std::vector<std::string> spare_command = {};
   /// The spare's own environment (after env).
   std::vector<std::string> spare_env = {};
-  /// How long after a run is ready (or has ended) its spare is started: the new run's first requests come first.
-  std::chrono::milliseconds spare_delay{250};
+  /// How long after a run is ready (or has ended) its spare is started: the requests held for the new run go
+  /// first. Short: edits half a second apart must each find a warm interpreter (a cold start takes longer than
+  /// that, and every later edit would then be cold too).
+  std::chrono::milliseconds spare_delay{30};
   /// Each run gets a pseudo-terminal of its own, starting with these settings (liveproxy's terminal's, as they
   /// were before raw mode) and the window's size. Unset: stdin is /dev/null and the output a pipe.
   std::optional<termios> pty = std::nullopt;
@@ -118,6 +121,12 @@ class supervisor {
   bool preloading() const { return !opts_.spare_command.empty() && !spare_failed_; }
   /// The current run was a spare (its imports were done before it was asked to start).
   bool run_was_preloaded() const { return run_preloaded_; }
+  /// Runs start from spares but the current one did not: why, in a few words ("" otherwise).
+  std::string not_preloaded_why() const {
+    return opts_.spare_command.empty() || run_preloaded_ ? std::string() : not_preloaded_why_;
+  }
+  /// liveproxy's own address, which the app's output shows in place of its private one.
+  void set_front_url(std::string url) { echo_.set_front_url(std::move(url)); }
 
  private:
   struct child;
@@ -127,7 +136,8 @@ class supervisor {
   std::shared_ptr<child> spawn(bool spare);
   /// The spare, told to go; null if there is none (or it has ended: preloading is then off).
   std::shared_ptr<child> take_spare();
-  void schedule_spare();
+  /// Starts the spare after `delay` (the option's spare_delay if none).
+  void schedule_spare(std::optional<std::chrono::milliseconds> delay = std::nullopt);
   void discard_spare();
   awaitable<void> watch_spare(std::shared_ptr<child> c);
   void take_status(const std::shared_ptr<child>& c);
@@ -138,6 +148,8 @@ class supervisor {
   awaitable<void> probe_ready(std::shared_ptr<child> c);
   awaitable<void> watch_accepts(std::shared_ptr<child> c);
   awaitable<void> flush_typed(std::shared_ptr<child> c);
+  /// Shows what the start-up filter let through.
+  static void show(const std::vector<echo_piece>& pieces);
 
   net::any_io_executor ex_;
   supervisor_options opts_;
@@ -154,6 +166,8 @@ class supervisor {
   steady_timer spare_timer_;
   bool spare_failed_ = false;
   bool run_preloaded_ = false;
+  std::string not_preloaded_why_;
+  startup_echo echo_;
   std::chrono::steady_clock::time_point last_output_{};
 };
 

@@ -126,6 +126,16 @@ void app_output(std::string_view bytes) {
   write_all(STDOUT_FILENO, out);
 }
 
+void app_collapsed(std::size_t lines) {
+  end_app_line();
+  std::string out("  app | ");
+  if (use_colour) out.append(dim);
+  out.append("(start-up output as before: " + std::to_string(lines) + " lines; --verbose shows it)");
+  if (use_colour) out.append(reset);
+  out.push_back('\n');
+  write_all(STDOUT_FILENO, out);
+}
+
 void end_app_line() {
   if (std::exchange(app_line_open, false)) write_all(STDOUT_FILENO, "\n");
 }

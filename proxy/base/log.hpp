@@ -2,6 +2,7 @@
 // terminal (and never under NO_COLOR), as much of it as --quiet or --verbose asks for.
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 
 namespace liveproxy::log {
@@ -38,6 +39,8 @@ void browser(std::string_view msg, bool is_error);
 /// several lines excepted: outside text in it (a file name, a Host) cannot move the cursor or set the title.
 /// Callers escape outside text that could hold a newline themselves, so that it cannot forge a line.
 void app_output(std::string_view bytes);
+/// "  app | (start-up output as before: N lines)", dim: a restart's banner that repeats the last one.
+void app_collapsed(std::size_t lines);
 /// A new run begins: an unfinished line of the last one (a prompt, an echoed `rs`) is ended first.
 void end_app_line();
 

@@ -84,10 +84,12 @@ void status_board::console(bool is_error, std::string text) {
   if (console_.size() > max_console) console_.pop_front();
 }
 
-void status_board::finish(std::string outcome) {
+void status_board::finish(std::string outcome, std::optional<bool> preloaded, std::string not_preloaded_why) {
   for (auto it = actions_.rbegin(); it != actions_.rend(); ++it)
     if (it->outcome.empty()) {
       it->outcome = std::move(outcome);
+      it->preloaded = preloaded;
+      it->not_preloaded_why = std::move(not_preloaded_why);
       return;
     }
 }
@@ -145,6 +147,11 @@ std::string status_board::json(std::size_t tabs, const std::deque<std::string>& 
     field(out, "files", it->files);
     field(out, "action", it->action);
     field(out, "outcome", it->outcome);
+    if (it->preloaded) {
+      event_json::append_string(out, "preloaded");
+      out += *it->preloaded ? ":true," : ":false,";
+      if (!*it->preloaded) field(out, "not_preloaded_why", it->not_preloaded_why);
+    }
     end_object(out);
     out.push_back(',');
   }

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ class status_board {
     std::string files;    ///< "mysite/urls.py", "a.css, b.css and 3 more", "rs typed"
     std::string action;   ///< restart, reload, css swap, settings, ...
     std::string outcome;  ///< "restarted in 170 ms, 2 tabs reloaded"; empty while under way
+    /// A restart of an app whose runs are preloaded: whether this one was, and if not, why.
+    std::optional<bool> preloaded = std::nullopt;
+    std::string not_preloaded_why = {};
   };
   /// A watched directory: how it is watched and how much is in it.
   struct watched_root {
@@ -48,7 +52,7 @@ class status_board {
   /// A change arrived and `action` was taken; its outcome, if it takes time, comes with finish().
   void begin(std::string files, std::string action, std::string outcome = {});
   /// The outcome of the latest action still under way (none: nothing happens).
-  void finish(std::string outcome);
+  void finish(std::string outcome, std::optional<bool> preloaded = std::nullopt, std::string not_preloaded_why = {});
 
   /// A message from a page's console (an uncaught error, console.error or console.warn), as the terminal said
   /// it; the last max_console are kept.

@@ -158,7 +158,7 @@ TEST_CASE("a Django app restarts from a preloaded interpreter, and a settings er
   opts.env = {{"PYTHONDONTWRITEBYTECODE", "1"}};
   // No command: the Django preset, which preloads.
   liveproxy_process proxy({"--port", "0", "--verbose"}, opts, 30s);
-  CHECK(proxy.proc().output().find("liveproxy --preload -- ") != std::string::npos);
+  CHECK(proxy.proc().output().find("liveproxy --preload ") != std::string::npos);
 
   const auto first = http_get(proxy.port(), "/preload", {}, 30s);
   INFO(first.error << "\n" << first.body);
@@ -251,6 +251,9 @@ TEST_CASE("a preloaded library that changed is not used: that run starts the pla
   CHECK(after["pid"] == spare);  // the same process, started again from scratch (exec)
   CHECK(after["preloaded"] == "0");
   CHECK(proxy.proc().output().find("fakelib.py changed since it was preloaded") != std::string::npos);
+  // The restart's line says it was not preloaded, and why.
+  CHECK(proxy.proc().wait_for_output("(app start ", 10s));
+  CHECK(proxy.proc().wait_for_output("not preloaded: fakelib.py changed since it was preloaded)", 10s));
 }
 
 TEST_CASE("a preloader that dies while importing is reported once, and runs start the plain way",
