@@ -58,7 +58,10 @@ int main(int argc, char** argv) {
     log::info("found a " + preset->name + " project (" + preset->evidence + ")");
     for (const auto& note : preset->notes) log::info(note);
     std::string env;
-    for (const auto& e : preset->env) env += "--env " + shell_quote({e}) + " ";
+    for (std::size_t i = 0; i < preset->env.size(); ++i) {
+      const bool typed = i < preset->env_typed.size() && !preset->env_typed[i].empty();
+      env += "--env " + (typed ? preset->env_typed[i] : shell_quote({preset->env[i]})) + " ";
+    }
     if (preset->preload) env = "--preload " + env;
     log::info("the same, said in full: liveproxy " + env +
               (preset->serve ? std::string("--serve .") : "-- " + shell_quote(preset->command)));

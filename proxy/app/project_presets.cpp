@@ -76,6 +76,24 @@ std::string app_variable(const std::string& source, const std::string& construct
 }
 
 std::optional<project_preset> detect_node(const fs::path& dir) {
+  const auto direct = [&](project_preset& p, std::string_view name, std::string_view script) {
+    auto command = direct_script_command(script);
+    if (!command) return;
+    // The tool as npm finds it (the package's own first); the app's PATH does not decide what is executed.
+    if (const auto local = fs::path("node_modules/.bin") / command->front(); fs::exists(dir / local)) {
+      command->front() = local.string();  // the app runs in dir
+    } else if (find_program(command->front()).empty()) {
+      return;  // npm says what is missing
+    }
+    p.command = *command;
+    // As npm would run it: the package's own tools first on PATH.
+    const char* path = std::getenv("PATH");
+    p.env.push_back("PATH=" + (dir / "node_modules/.bin").string() + (path && *path ? ":" + std::string(path) : ""));
+    p.env_typed.resize(p.env.size());
+    p.env_typed.back() = "\"PATH=$PWD/node_modules/.bin:$PATH\"";
+    p.notes.push_back("the \"" + std::string(name) + "\" script is run directly, as npm would but without its start-up at "
+                      "every restart");
+  };
   const auto file = dir / "package.json";
   if (!fs::is_regular_file(file)) return std::nullopt;
   simdjson::dom::parser parser;
@@ -87,9 +105,11 @@ std::optional<project_preset> detect_node(const fs::path& dir) {
   if (!doc["scripts"]["dev"].get(script_value)) {
     p.command = {"npm", "run", "dev"};
     p.evidence = "package.json with a \"dev\" script";
+    direct(p, "dev", script_value);
   } else if (!doc["scripts"]["start"].get(script_value)) {
     p.command = {"npm", "start"};
     p.evidence = "package.json with a \"start\" script";
+    direct(p, "start", script_value);
   } else if (std::string_view main_file; !doc["main"].get(main_file) && fs::is_regular_file(dir / main_file)) {
     p.command = {"node", std::string(main_file)};
     p.evidence = "package.json naming main " + std::string(main_file);
@@ -101,6 +121,42 @@ std::optional<project_preset> detect_node(const fs::path& dir) {
 }
 
 }  // namespace
+
+std::optional<std::vector<std::string>> direct_script_command(std::string_view script) {
+  // Words split on blanks; anything a shell would read differently is left to npm.
+  if (script.find_first_of("&|;<>$`'\"\\*?(){}[]~#=\n") != std::string_view::npos) return std::nullopt;
+  std::vector<std::string> words;
+  for (std::size_t pos = 0; pos < script.size();) {
+    const auto start = script.find_first_not_of(" \t", pos);
+    if (start == std::string_view::npos) break;
+    const auto end = std::min(script.find_first_of(" \t", start), script.size());
+    words.emplace_back(script.substr(start, end - start));
+    pos = end;
+  }
+  if (words.empty()) return std::nullopt;
+  // The entry file and its arguments: after the tool's name (and `watch`), and no option of the tool's own
+  // before it (node's own options other than --watch are kept: they change how the app runs).
+  const std::string tool = words.front();
+  std::vector<std::string> rest(words.begin() + 1, words.end());
+  if (tool == "node") {
+    std::erase(rest, std::string("--watch"));
+    if (rest.empty() || rest.front().starts_with("--watch")) return std::nullopt;  // --watch-path=...: its own rules
+    rest.insert(rest.begin(), "node");
+    return rest;
+  }
+  if (tool == "nodemon") {
+    if (rest.empty() || rest.front().starts_with("-")) return std::nullopt;  // nodemon's own options: npm runs it
+    rest.insert(rest.begin(), "node");
+    return rest;
+  }
+  if (tool == "tsx") {
+    if (!rest.empty() && rest.front() == "watch") rest.erase(rest.begin());
+    if (rest.empty() || rest.front().starts_with("-")) return std::nullopt;
+    rest.insert(rest.begin(), "tsx");
+    return rest;
+  }
+  return std::nullopt;
+}
 
 std::string find_program(const std::string& program) {
   if (program.find('/') != std::string::npos) return executable(program) ? program : "";
@@ -217,6 +273,8 @@ std::optional<project_preset> detect_project(const fs::path& dir) {
     p.command = {py.path, "manage.py", "runserver", "--noreload", "127.0.0.1:{port}"};
     // Compiled translations change what the app says: a restart (as for *.py, which the built-in rules restart).
     p.rules = {{"locale/**/*.mo", watcher::action::restart}};
+    // Django 5.2 warns on every start that runserver is not for production: liveproxy starts it at every edit.
+    p.env = {"DJANGO_RUNSERVER_HIDE_WARNING=true"};
     p.preload = true;
     p.notes.push_back("Python: " + py.path + " (" + py.why + ")");
     return p;

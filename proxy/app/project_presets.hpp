@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace liveproxy {
@@ -20,6 +21,9 @@ struct project_preset {
   std::optional<std::filesystem::path> serve;  ///< a static site: the folder
   std::vector<watcher::classifier::rule> rules;  ///< ahead of the built-in rules
   std::vector<std::string> env;        ///< the app's extra environment ("NAME=value")
+  /// env[i] as a user would type it after --env when that differs (a variable kept as a variable: "$PATH"), else
+  /// empty (quoted as it is); as long as env or shorter.
+  std::vector<std::string> env_typed;
   std::vector<std::string> notes;      ///< said at start: which interpreter, and why
   bool preload = false;                ///< runs start from a warm interpreter (--preload)
 };
@@ -49,6 +53,13 @@ std::string closest_program(const std::string& name);
 
 /// The full path of `program` as PATH finds it (or itself if it has a '/' and is executable); empty if not found.
 std::string find_program(const std::string& program);
+
+/// A package.json script that is one plain command liveproxy can run itself, without npm's own start-up (about half
+/// a second at every restart): `node server.js`, and `nodemon server.js`, `node --watch server.js`, `tsx watch
+/// server.ts` without their own watchers (liveproxy restarts the app). Nothing for anything else: shell syntax
+/// (`&&`, quotes, `$VAR`, a variable assignment), a watcher's own options, a tool that is a dev server itself
+/// (vite, next): npm runs those.
+std::optional<std::vector<std::string>> direct_script_command(std::string_view script);
 
 /// Takes what a detected project says to run (the user's own rules stay ahead of the preset's).
 void apply_preset(config& cfg, const project_preset& p);

@@ -43,7 +43,8 @@ TEST_CASE("presets: a Django project made by startproject runs with the bare com
   CHECK(out.find("found a Django project (manage.py)") != std::string::npos);
   // PATH may have another Python first (this machine's has one without Django): the one with Django is chosen.
   CHECK(out.find("Python: /usr/bin/python3") != std::string::npos);
-  CHECK(out.find("liveproxy --preload -- /usr/bin/python3 manage.py runserver --noreload 127.0.0.1:{port}") !=
+  CHECK(out.find("liveproxy --preload --env DJANGO_RUNSERVER_HIDE_WARNING=true -- /usr/bin/python3 manage.py runserver "
+                 "--noreload 127.0.0.1:{port}") !=
         std::string::npos);
   const auto page = first_page(proxy);
   CHECK(page.status == 200);
@@ -96,8 +97,23 @@ TEST_CASE("presets: a Node project runs its dev script with PORT", "[integration
   liveproxy_process proxy({"--port", "0"}, in_dir(dir));
   INFO(proxy.proc().output());
   CHECK(proxy.proc().output().find("package.json with a \"dev\" script") != std::string::npos);
+  // A plain command: run directly (npm's own start-up would be paid at every restart), and said in full.
+  CHECK(proxy.proc().output().find("the \"dev\" script is run directly") != std::string::npos);
+  CHECK(proxy.proc().output().find("-- node server.js") != std::string::npos);
   const auto res = first_page(proxy);
   CHECK(res.body == "node on " + std::to_string(proxy.app_port()));
+}
+
+TEST_CASE("presets: a Node dev script that is more than one command is run by npm", "[integration][presets]") {
+  temp_dir dir("liveproxy-preset-node-npm");
+  write_file(dir / "package.json", R"({"name": "demo", "scripts": {"dev": "echo starting && node server.js"}})");
+  write_file(dir / "server.js",
+             "require('http').createServer((req, res) => res.end('npm ran ' + process.env.npm_lifecycle_event))"
+             ".listen(process.env.PORT, '127.0.0.1');\n");
+  liveproxy_process proxy({"--port", "0"}, in_dir(dir), 20s);
+  INFO(proxy.proc().output());
+  CHECK(proxy.proc().output().find("-- npm run dev") != std::string::npos);
+  CHECK(first_page(proxy).body == "npm ran dev");
 }
 
 TEST_CASE("presets: a folder with index.html and no server is served", "[integration][presets]") {
