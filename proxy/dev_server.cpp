@@ -335,7 +335,8 @@ void dev_server::apply(const policy_commands& cmds) {
         break;
       case kind::reload_tabs:
         tabs_reloaded = hub_.size();
-        hub_.broadcast(event_json::reload(cfg_.morph_pages && !c.full, source_->generation()));
+        last_reload_morphs_ = cfg_.morph_pages && !c.full;
+        hub_.broadcast(event_json::reload(last_reload_morphs_, source_->generation()));
         break;
       case kind::swap_css:
         hub_.broadcast(event_json::css(c.text));

@@ -118,6 +118,7 @@ class dev_server {
   steady_timer announce_timer_;
   bool told_no_tabs_ = false;     ///< "no tab is connected" was said
   bool flask_hint_given_ = false;
+  bool last_reload_morphs_ = false;  ///< the last reload told the tabs to morph their page (the line says "update")
   console_relay console_;
   steady_timer console_timer_;
   /// The app waiting at a prompt (a debugger's), looked at while it has a terminal: its requests are not

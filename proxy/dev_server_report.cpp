@@ -92,7 +92,9 @@ void dev_server::report(const policy_command& c, std::size_t tabs_reloaded, std:
     case kind::act: {
       if (c.action == "page reload") maybe_flask_hint();
       const std::size_t tabs = hub_.size();
-      const std::string outcome_text = c.action + tabs_text(tabs);
+      // A tab morphs its page in place unless a morph would be wrong (it then reloads): "update" says both.
+      const std::string outcome_text =
+          (c.action == "page reload" && last_reload_morphs_ ? std::string("page update") : c.action) + tabs_text(tabs);
       log::action(c.text + std::string(arrow) + outcome_text);
       board.begin(c.text, c.action, outcome_text);
       status_.changed();

@@ -55,6 +55,12 @@ TEST_CASE("each change is one timestamped line saying what was done - the URL to
   site.write("static/site.css", "body { color: olive; }\n");
   CHECK(out.wait_for_output(std::regex(R"(liveproxy: \d\d:\d\d:\d\d static/site\.css → css swap \(1 tab\)\n)"), 10s, mark));
 
+  // A page change morphs the tab's page (or reloads it when a morph would be wrong): an update.
+  mark = out.output().size();
+  site.write("templates/index.html", "<html><head></head><body>new</body></html>\n");
+  CHECK(out.wait_for_output(std::regex(R"(liveproxy: \d\d:\d\d:\d\d templates/index\.html → page update \(1 tab\)\n)"), 10s,
+                            mark));
+
   mark = out.output().size();
   site.append("greeting.py", "\n# edited\n");
   const auto line = out.wait_for_output(
