@@ -21,9 +21,9 @@ namespace liveproxy::watcher {
 ///   browser_coalesce. If that first change is browser-only (css/reload) it is due at once (leading edge).
 /// - Later browser-only changes are collected and due browser_coalesce after the last one (trailing batch).
 /// - Once a restart is pending it swallows everything else and is due after restart_settle of quiet; after only
-///   quick_settle when the batch is one file written whole (its last event a write or a rename onto it, nothing
-///   created or deleted in the batch): an editor's save. A checkout deletes and creates files (git never writes
-///   in place), and a second file makes the batch wait the full settle again.
+///   quick_settle when the batch is one file written whole (its last event a write or a rename onto it, no other
+///   file in the batch, and it was not created in it): an editor's save. A checkout deletes and creates files
+///   (git never writes in place), and a second file makes the batch wait the full settle again.
 /// - Whatever is pending is due at the latest max_delay after the last change to a *new* path, so a
 ///   file rewritten forever cannot starve the app, while a long checkout (new paths all the time,
 ///   however slow the disk) still gives one batch.
