@@ -7,7 +7,8 @@
 # sections below, prints one Markdown report and saves it (tests/bench/RESULTS.md for a full run):
 #   1  proxy throughput, p50/p99: direct, nginx proxy_pass, browser-sync --proxy, liveproxy  (proxy_bench.sh)
 #   2  change -> socket message p50/p95, CSS and HTML, small folder and 20,000 files  (peers/change_bench.py)
-#   3  change -> pixel in headless Chromium for a CSS edit, and where the time goes  (css_swap_bench.mjs)
+#   3  change -> pixel in headless Chromium for a CSS edit, and where the time goes  (css_swap_bench.mjs);
+#      a template edit with the page kept (morphed) and with --reload-mode full  (morph_bench.mjs)
 #   4  Django code edit -> new content served: runserver, browser-sync, liveproxy's modes  (peers/code_edit_bench.py)
 #   5  liveproxy's own share of a restart  (restart_bench.py)
 #   6  idle CPU, RSS and time until watching on 20,000 files  (peers/change_bench.py)
@@ -201,7 +202,7 @@ section_2() {
 section_3() {
   local edits=50
   ((QUICK)) && edits=20
-  echo "## 3. Change -> pixel in headless Chromium (CSS edit)"
+  echo "## 3. Change -> pixel in headless Chromium (CSS edit, template edit)"
   echo
   echo "\`node tests/bench/css_swap_bench.mjs --edits $edits\`: the browser tests' app (a Python http.server)" \
     "behind liveproxy, a page with four stylesheets; each edit rewrites static/site.css and waits for the new" \
@@ -210,6 +211,16 @@ section_3() {
   echo
   echo '```'
   LIVEPROXY_BINARY="$LIVEPROXY_BINARY" helper node "$SCRIPT_DIR/css_swap_bench.mjs" --edits "$edits" || echo "(failed: see the log)"
+  echo '```'
+  echo
+  echo "\`node tests/bench/morph_bench.mjs --edits $edits\`: the same app; each edit gives the template of a page" \
+    "of about 1400 px with a form (scrolled down, a name typed) a new heading and waits for the new text: first" \
+    "with the page kept (the default: the page is fetched again and morphed in place), then with a fresh liveproxy" \
+    "under \`--reload-mode full\` (the page reloads). The page's clock stamps the text in the DOM (a" \
+    "MutationObserver) and the next frame; for a reload, in the new document."
+  echo
+  echo '```'
+  LIVEPROXY_BINARY="$LIVEPROXY_BINARY" helper node "$SCRIPT_DIR/morph_bench.mjs" --edits "$edits" || echo "(failed: see the log)"
   echo '```'
 }
 
