@@ -10,6 +10,8 @@
 #include "proxy/base/limits.hpp"
 
 #include <charconv>
+#include <functional>
+#include <string_view>
 
 namespace liveproxy {
 namespace {
@@ -27,10 +29,28 @@ std::string client_script() {
 constexpr std::string_view corp_same_origin = "same-origin";
 constexpr std::string_view corp_any = "cross-origin";
 
-/// One of our files. `no-store` for what shows the app's state; scripts may be cached but revalidated.
+/// Names a version of a file of ours: it changes when its bytes do (a new liveproxy), so the browser can ask
+/// "has it changed?" (If-None-Match) and get a 304 instead of the script again at every page load.
+std::string entity_tag(std::string_view body) {
+  char hex[17];
+  const auto [end, ec] = std::to_chars(hex, hex + 16, std::hash<std::string_view>{}(body), 16);
+  return "\"" + std::string(hex, end) + "-" + std::to_string(body.size()) + "\"";
+}
+
+/// If-None-Match names this version (or any: "*").
+bool client_has(const http::request_header<>& req, std::string_view etag) {
+  const auto wanted = req[http::field::if_none_match];
+  return wanted == "*" || (!wanted.empty() && wanted.find(etag) != std::string_view::npos);
+}
+
+/// One of our files. `no-store` for what shows the app's state; scripts may be cached but revalidated (their
+/// ETag: the client script is loaded synchronously at the top of every page, and a reload need not fetch it).
 awaitable<next_step> send_own(client_connection& s, const http::request_header<>& req, std::string_view type,
                               std::string body, bool keep, bool page, std::string_view corp = corp_same_origin) {
-  http::response<http::string_body> res{http::status::ok, 11};
+  const std::string etag = page ? std::string() : entity_tag(body);
+  const bool unchanged = !page && client_has(req, etag);
+  http::response<http::string_body> res{unchanged ? http::status::not_modified : http::status::ok, 11};
+  if (!etag.empty()) res.set(http::field::etag, etag);
   res.set(http::field::server, "liveproxy");
   res.set(http::field::content_type, type);
   res.set(http::field::cache_control, page ? "no-store" : "no-cache");
@@ -43,8 +63,10 @@ awaitable<next_step> send_own(client_connection& s, const http::request_header<>
             "frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
     res.set("Referrer-Policy", "no-referrer");
   }
-  res.body() = std::move(body);
-  res.prepare_payload();
+  if (!unchanged) {
+    res.body() = std::move(body);
+    res.prepare_payload();
+  }
   if (req.method() == http::verb::head) res.body().clear();
   set_keep_alive(res, keep, req.version());
   s.deadline.expires_after(limits::client_write_timeout, s.client);

@@ -4,11 +4,7 @@
 // Usage: LIVEPROXY_BINARY=build/liveproxy node tests/bench/morph_bench.mjs [--edits N] [--help]
 //        (needs tests/browser's npm packages: cd tests/browser && npm ci). Progress on stderr; the app folders,
 //        liveproxy and Chromium are removed/stopped at the end, also on Ctrl-C and SIGTERM.
-import path from 'node:path';
-
-// The harness starts liveproxy inside the app's folder: a relative LIVEPROXY_BINARY is made absolute before it reads it.
-if (process.env.LIVEPROXY_BINARY) process.env.LIVEPROXY_BINARY = path.resolve(process.env.LIVEPROXY_BINARY);
-const { APP_FILES, LiveEnv, connected, pageWait } = await import('../browser/harness.mjs');
+import { APP_FILES, LiveEnv, connected, pageWait } from '../browser/harness.mjs';
 
 const USAGE = 'usage: LIVEPROXY_BINARY=build/liveproxy node tests/bench/morph_bench.mjs [--edits N]   (default 30, at least 20)';
 const argv = process.argv.slice(2);

@@ -7,7 +7,8 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { chromium } from 'playwright-core';
 import { pngSolid } from './png.mjs';
 
-export const BINARY = process.env.LIVEPROXY_BINARY;
+// Absolute: liveproxy is started inside the app's folder, where a path relative to the caller would not resolve.
+export const BINARY = process.env.LIVEPROXY_BINARY && path.resolve(process.env.LIVEPROXY_BINARY);
 export const SOURCE_DIR = process.env.LIVEPROXY_SOURCE_DIR;
 export const PYTHON = '/usr/bin/python3'; // the python3 on PATH may be another interpreter
 export const CHROMIUM = '/usr/bin/chromium';

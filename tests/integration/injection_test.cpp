@@ -94,4 +94,19 @@ TEST_CASE("the proxy serves its client script as JavaScript", "[integration][net
   CHECK(res.header("Content-Type").find("javascript") != std::string::npos);
   CHECK_FALSE(res.body.empty());
   CHECK(res.body.find("/__liveproxy/ws") != std::string::npos);
+
+  // Loaded at the top of every page: a reload asks whether it changed, and gets a 304 on the same connection.
+  const auto etag = res.header("ETag");
+  REQUIRE_FALSE(etag.empty());
+  CHECK(res.header("Cache-Control") == "no-cache");
+  http_client browser(site.port());
+  const auto again = browser.get("/__liveproxy/client.js", {{"If-None-Match", etag}});
+  INFO(again.error);
+  CHECK(again.status == 304);
+  CHECK(again.body.empty());
+  CHECK(again.header("ETag") == etag);
+  CHECK(again.keep_alive);
+  const auto other = browser.get("/__liveproxy/client.js", {{"If-None-Match", "\"older-1\""}});
+  CHECK(other.status == 200);
+  CHECK(other.body == res.body);
 }
