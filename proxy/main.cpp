@@ -92,7 +92,9 @@ int main(int argc, char** argv) {
       if (received == 1) {
         // Decided now: how the app had ended before we were asked to stop it.
         status = server.exit_status();
-        log::info(std::string("stopping the app (") + ::strsignal(sig) + "); press Ctrl-C again to kill it");
+        // A signal sent by a tool (systemd, docker, kill) is not a Ctrl-C: what ends the wait is a second signal.
+        log::info(std::string("stopping the app (") + ::strsignal(sig) + "); " +
+                  (sig == SIGINT ? "press Ctrl-C again to kill it" : "a second signal kills it"));
       }
       server.shutdown(received > 1, [&] { ioc.stop(); });
       signals.async_wait(on_signal);

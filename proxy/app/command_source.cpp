@@ -103,6 +103,12 @@ command_source::command_source(net::any_io_executor ex, const config& cfg)
                             }});
 }
 
+std::string command_source::port_hint() const {
+  const bool runserver = std::find(command_.begin(), command_.end(), "runserver") != command_.end();
+  return runserver ? "add 127.0.0.1:{port} to runserver's arguments (it takes no --port)"
+                   : "add --port {port} to the command (or {port} wherever it takes its port), or read $PORT";
+}
+
 std::pair<std::vector<std::string>, std::vector<std::string>> command_source::spare_setup(const config& c) {
   if (!c.preload.value_or(false) || c.app_command.empty()) return {};
   std::string why_not;
@@ -249,7 +255,7 @@ awaitable<void> command_source::watch_for_foreign_port(std::uint64_t run) {
       const std::string where = (v6 ? "[" + a.address + "]" : a.address) + ":" + std::to_string(a.port);
       foreign_listen_ = where;
       log::warn("the app listens on " + where + ", not on the port liveproxy gave it (" + std::to_string(app_port_) +
-                "): add 127.0.0.1:{port} (or --port {port}) to the command, or use --app-port " +
+                "): " + port_hint() + ", or use --app-port " +
                 std::to_string(a.port));
       // Waiting tabs get this explanation now rather than the start timeout's in 20 s.
       if (events_.cannot_reach) events_.cannot_reach();
@@ -381,8 +387,7 @@ app_failure command_source::failure(bool gate_failed, std::optional<std::chrono:
     info.cause = "liveproxy started the app with the port " + port + " as $PORT" +
                  (has_placeholder(command_, "{port}") ? " and {port}" : "") + ", but it listens on " +
                  *foreign_listen_ +
-                 ". Add 127.0.0.1:{port} (or --port {port}) to the command so it listens where liveproxy expects "
-                 "it, or start liveproxy with --app-port " +
+                 ". To listen where liveproxy expects it: " + port_hint() + "; or start liveproxy with --app-port " +
                  foreign_listen_->substr(foreign_listen_->rfind(':') + 1) + ".";
     return info;
   }

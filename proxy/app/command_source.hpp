@@ -54,6 +54,8 @@ class command_source final : public app_source {
   awaitable<void> watch_for_foreign_port(std::uint64_t run);
   /// After a crash: a Python app that could not import a module is run by the wrong interpreter, usually.
   void explain_missing_module();
+  /// How to give this command its port: runserver takes an address argument, most others --port.
+  std::string port_hint() const;
   /// The files a crash names, for the error page and to be watched.
   void note_traceback();
   /// A file of a traceback is the project's own code: under the working directory or a watched directory.

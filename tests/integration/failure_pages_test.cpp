@@ -131,6 +131,7 @@ TEST_CASE("an app listening on another port than its own is named within seconds
   CHECK(res.body.find("The app listens on 127.0.0.1:" + other + ", not on the port liveproxy gave it") !=
         std::string::npos);
   CHECK(res.body.find("--app-port " + other) != std::string::npos);
+  CHECK(res.body.find("add --port {port} to the command") != std::string::npos);
   CHECK(res.elapsed < 5s);  // not the 20 s start timeout
 }
 

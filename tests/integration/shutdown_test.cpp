@@ -30,6 +30,10 @@ TEST_CASE("on SIGTERM or SIGINT liveproxy stops the app group and exits 0", "[in
   CHECK(WIFEXITED(*status));
   if (WIFEXITED(*status)) CHECK(WEXITSTATUS(*status) == 0);
   if (WIFSIGNALED(*status)) FAIL("liveproxy was killed by signal " << WTERMSIG(*status));
+  // Only a Ctrl-C is answered with "press Ctrl-C again".
+  const auto said = site.proxy().proc().output();
+  CHECK((said.find("press Ctrl-C again to kill it") != std::string::npos) == (sig == SIGINT));
+  CHECK((said.find("a second signal kills it") != std::string::npos) == (sig == SIGTERM));
 
   // Its children are reaped by init now: give that a moment, with a deadline.
   CHECK(wait_until([&] { return process_is_gone(*app); }, 3s));
