@@ -7,6 +7,9 @@
 #include "proxy/status/report_text.hpp"
 
 #include <algorithm>
+#include <fstream>
+#include <string>
+#include <vector>
 
 namespace liveproxy {
 namespace {
@@ -28,6 +31,26 @@ std::string dev_server::tabs_text(std::size_t n) const { return " (" + count_of(
 namespace {
 
 long long count_ms(std::chrono::milliseconds d) { return static_cast<long long>(d.count()); }
+
+/// The app's own Python files named in its command (a script, or Flask's `--app MODULE[:NAME]`) set
+/// TEMPLATES_AUTO_RELOAD: Flask then reads an edited template again without debug mode.
+bool sets_template_auto_reload(const std::vector<std::string>& command) {
+  for (std::size_t i = 0; i < command.size(); ++i) {
+    std::string file = command[i];
+    if (i > 0 && command[i - 1] == "--app") {
+      file = file.substr(0, file.find(':'));
+      std::replace(file.begin(), file.end(), '.', '/');
+      file += ".py";
+    }
+    if (!file.ends_with(".py")) continue;
+    std::ifstream in(file, std::ios::binary);
+    std::string text(256 * 1024, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (text.find("TEMPLATES_AUTO_RELOAD") != std::string::npos) return true;
+  }
+  return false;
+}
 
 std::string seconds_text(std::chrono::milliseconds d) {
   std::string s = std::to_string(d.count() / 1000.0);
@@ -146,7 +169,7 @@ void dev_server::report(const policy_command& c, std::size_t tabs_reloaded, std:
 
 void dev_server::maybe_flask_hint() {
   const auto* output = source_->output();
-  if (flask_hint_given_ || !output) return;
+  if (flask_hint_given_ || !output || sets_template_auto_reload(cfg_.app_command)) return;
   const auto& lines = output->lines();
   if (std::any_of(lines.begin(), lines.end(),
                   [](const std::string& l) { return l.find(" * Debug mode: off") != std::string::npos; })) {
