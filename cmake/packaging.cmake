@@ -34,6 +34,8 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # --watchman talks to the watchman service; without it liveproxy says so and uses inotify.
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS watchman)
+# The completion script calls bash-completion's helpers (_init_completion): without that package it fails.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS bash-completion)
 # Checked when cpack runs, which may be on another machine than the configure step.
 set(CPACK_PROJECT_CONFIG_FILE ${CMAKE_CURRENT_LIST_DIR}/cpack_checks.cmake)
 # `package_source`: the sources without what .gitignore leaves out.

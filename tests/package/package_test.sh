@@ -54,6 +54,7 @@ expect_field Version "${version}-1"
 expect_field Architecture "$arch"
 expect_field Section devel
 expect_field Suggests watchman
+expect_field Recommends bash-completion
 [[ $(field Maintainer) == *\ \<*@*\> ]] || fail "Maintainer is '$(field Maintainer)'"
 description=$(field Description)
 [[ ${description%%$'\n'*} == "dev-server reverse proxy with browser live reload" ]] ||
