@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs what liveproxy needs on Debian 12, and only what is missing (safe to run again).
-# usage: install-deps.sh [--tests]   (--tests adds Chromium, watchman, the browser-test npm packages, what
-#                                     the package test uses, and clang for the fuzz targets)
+# usage: install-deps.sh [--tests | --demo]
+#   --tests adds Chromium, watchman, the browser-test npm packages, what the package test uses, and clang for
+#           the fuzz targets; --demo installs only what building liveproxy and the Flask example need.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 packages=(g++ cmake make pkg-config libboost1.81-dev libsimdjson-dev catch2 zlib1g-dev libbrotli-dev libzstd-dev libjemalloc-dev libssl-dev
-          python3-flask python3-django gunicorn python3-websockets python3-fastapi python3-uvicorn)
+          python3-flask)
+# The examples and tests run Django, gunicorn, FastAPI under uvicorn and websockets clients too.
+[[ "${1:-}" == "--demo" ]] || packages+=(python3-django gunicorn python3-websockets python3-fastapi python3-uvicorn)
 if [[ "${1:-}" == "--tests" ]]; then
   # watchman: the watcher tests run their behaviour tests against it too (liveproxy --watchman).
   packages+=(chromium watchman)
