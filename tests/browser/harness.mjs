@@ -255,7 +255,10 @@ export class LiveEnv {
   }
 
   async closePages() {
-    await Promise.all(this.contexts.splice(0).map((c) => c.close().catch(() => {})));
+    // Bounded: a context whose page hangs in a navigation must fail its test, not hang the suite until ctest's
+    // timeout (the browser is closed at the end anyway).
+    const closing = Promise.all(this.contexts.splice(0).map((c) => c.close().catch(() => {})));
+    await Promise.race([closing, new Promise((r) => setTimeout(r, 5000))]);
   }
 
   async stop() {
