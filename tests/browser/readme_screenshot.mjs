@@ -1,10 +1,10 @@
-// Makes assets/screenshot.png, the picture at the top of the README, from the real pages: the Flask example through
+// Makes assets/readme/screenshot.png, the README's picture, from the real pages: the Flask example through
 // the real liveproxy after a stylesheet edit, the error page of a real syntax error, and the status page. Run it
 // again after changing any of them, so the picture stays true. A generator, not a test: it exits non-zero (and
 // writes nothing) when a page does not come up.
 //
 //   node tests/browser/readme_screenshot.mjs [path/to/liveproxy] [out.png]
-// (defaults: build/liveproxy and assets/screenshot.png of this repository; about 5 s)
+// (defaults: build/liveproxy and assets/readme/screenshot.png of this repository; about 5 s)
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ import { chromium } from 'playwright-core';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const EXAMPLE = path.join(ROOT, 'examples', 'flask');
 const binary = path.resolve(process.argv[2] || path.join(ROOT, 'build', 'liveproxy'));
-const out = path.resolve(process.argv[3] || path.join(ROOT, 'assets', 'screenshot.png'));
+const out = path.resolve(process.argv[3] || path.join(ROOT, 'assets', 'readme', 'screenshot.png'));
 // The harness reads the binary from the environment when it loads, so it is imported only once that is set.
 process.env.LIVEPROXY_BINARY = binary;
 const { CHROMIUM, CHROMIUM_ARGS, LiveEnv, PYTHON, connected, pageWait, waitFor } = await import('./harness.mjs');
