@@ -1,6 +1,6 @@
-# Turns every file in DIR (not its subfolders: assets/readme/ holds the README's picture), and the file EXTRA (a
-# dependency's, from outside the sources), into a std::string_view constant in OUT, so the binary is self-contained. Asset "client.js" becomes
-# liveproxy::assets::client_js.
+# Turns every file in DIR (not its subfolders: assets/readme/ holds the README's picture), and the file EXTRA
+# (a dependency's, from outside the sources), into a std::string_view constant in OUT, so the binary is
+# self-contained. Asset "client.js" becomes liveproxy::assets::client_js.
 file(GLOB files ${DIR}/*)
 list(SORT files)
 if(EXTRA)
