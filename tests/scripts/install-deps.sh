@@ -18,6 +18,8 @@ if [[ "${1:-}" == "--tests" ]]; then
   # The package test (tests/package/): cpack's Depends come from dpkg-shlibdeps (dpkg-dev), which CPack
   # feeds the ELF files `file` finds; the installed completion is run under bash-completion.
   packages+=(dpkg-dev file bash-completion)
+  # The pip wheel and npm package test: a new virtualenv (python3-venv), Debian's wheel packer, unzip.
+  packages+=(python3-venv python3-wheel unzip)
   # bindfs: a FUSE mount for the test of watching a network file system (polled, not inotify).
   packages+=(bindfs)
   # tmux: a real terminal for the test of pdb in liveproxy's terminal (app_terminal_test.cpp).
