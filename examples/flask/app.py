@@ -17,8 +17,8 @@ app.config["TEMPLATES_AUTO_RELOAD"] = True
 STARTED = time.strftime("%H:%M:%S")
 
 IDEAS = [
-    ("Edit app.py", "liveproxy restarts the app, holds your request meanwhile, then reloads the tab."),
-    ("Edit templates/index.html", "the tab reloads; the app keeps running."),
+    ("Edit app.py", "liveproxy restarts the app, holds your request meanwhile, then updates the tab in place."),
+    ("Edit templates/index.html", "the page updates in place (scroll and typed text kept); the app keeps running."),
     ("Edit static/style.css", "the new styles swap in without a reload."),
 ]
 

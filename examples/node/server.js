@@ -1,7 +1,7 @@
 // A plain Node http server (no npm packages) to try liveproxy with.
 // Run it from the repository root:
 //   liveproxy --watch examples/node -- node examples/node/server.js
-// Edit this file (restart), public/index.html (reload) or public/style.css (hot swap).
+// Edit this file (restart), public/index.html (the page updates in place) or public/style.css (hot swap).
 "use strict";
 
 const http = require("node:http");
