@@ -173,6 +173,34 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
     ctx_.serve = &folder->options();
     ctx_.files = &folder->files();
   }
+  make_units();
+}
+
+void dev_server::make_units() {
+  if (cfg_.apps.empty() && !cfg_.app_hmr) return;
+  std::error_code ec;
+  const auto here = std::filesystem::current_path(ec);
+  std::vector<change_owner::app> owners{{cfg_.app_cwd.empty() ? here : cfg_.app_cwd, true, cfg_.app_watch,
+                                         cfg_.app_hmr}};
+  for (const auto& r : cfg_.app_routes) routes_.add(r, 0);
+  for (const auto& spec : cfg_.apps) {
+    units_.push_back(std::make_unique<app_unit>(
+        ex_, cfg_, spec, ctx_,
+        app_unit::hooks{[this](bool full) {
+                          if (stopping_) return;
+                          last_reload_morphs_ = cfg_.morph_pages && !full;
+                          hub_.broadcast(event_json::reload(last_reload_morphs_, source_->generation()));
+                        },
+                        [this] { status_.changed(); }}));
+    for (const auto& r : spec.routes) routes_.add(r, units_.size());
+    owners.push_back({spec.cwd.empty() ? here : spec.cwd, !spec.routes.empty(), spec.watch, spec.hmr.value_or(false)});
+  }
+  owner_.emplace(std::move(owners));
+  if (!routes_.empty())
+    ctx_.route = [this](std::string_view path) -> proxy_context& {
+      const auto i = routes_.match(path);
+      return i == 0 ? ctx_ : units_[i - 1]->context();
+    };
 }
 
 std::unique_ptr<watcher::watcher> dev_server::make_watcher() {
@@ -219,6 +247,7 @@ void dev_server::start() {
   source_->set_front_url(front_url_);
   source_->start(source_events());
   apply(policy_.start());
+  for (auto& u : units_) u->start(front_url_);
   net::co_spawn(ex_, listener_.run(ctx_, cfg_.max_connections), net::detached);
   log::info(front_url_ + " " + (source_->kind() == app_kind::folder ? "" : "-> ") + source_->describe());
   status_.board().set_mode(source_->mode(), source_->target_text(), source_->command_text(), front_url_);
@@ -259,7 +288,13 @@ void dev_server::shutdown(bool now, std::function<void()> done) {
     terminal_.stop();  // a second Ctrl-C is a signal again: it kills the app at once
     listener_.close();
   }
-  source_->stop(now, std::move(done));
+  // Every app stops at once; done runs when the last is gone.
+  auto left = std::make_shared<std::size_t>(units_.size() + 1);
+  auto one_gone = [left, done = std::move(done)] {
+    if (--*left == 0 && done) done();
+  };
+  for (auto& u : units_) u->stop(now, one_gone);
+  source_->stop(now, one_gone);
 }
 
 void dev_server::watch_prompt() {
@@ -369,7 +404,20 @@ void dev_server::arm_policy_timer() {
 
 void dev_server::on_restart_pending(bool pending, const std::vector<std::string>& paths) {
   if (stopping_) return;
-  if (!pending) return apply(policy_.temporary_only(clock::now()));
+  if (!pending) {
+    for (auto& u : units_) u->temporary_only();
+    return apply(policy_.temporary_only(clock::now()));
+  }
+  if (owner_ && !paths.empty()) {
+    // Each app whose code this is starts early; the main app only for its own.
+    std::vector<bool> owns(units_.size() + 1, false);
+    for (const auto& p : paths)
+      if (p != config_path_.string())
+        for (const auto i : owner_->owners(p)) owns[i] = true;
+    for (std::size_t i = 0; i < units_.size(); ++i)
+      if (owns[i + 1]) units_[i]->code_pending(true);
+    if (!owns[0]) return;
+  }
   // liveproxy.json is read again once settled; whether that restarts the app depends on what changed in it.
   if (!paths.empty() && !config_path_.empty() &&
       std::all_of(paths.begin(), paths.end(), [&](const std::string& p) { return p == config_path_.string(); }))
@@ -392,7 +440,35 @@ void dev_server::on_changes(const watcher::batch& in) {
     rest.strongest = std::max(rest.strongest, c.act);
   }
   if (rest.overflow) rest.strongest = watcher::action::restart;
+  if (several_apps()) return dispatch_changes(rest, config_restart);
   apply(policy_.settled(clock::now(), policy_changes(rest), config_restart));
+}
+
+void dev_server::dispatch_changes(const watcher::batch& in, bool config_restart) {
+  watcher::batch main;
+  main.overflow = in.overflow;
+  std::vector<watcher::batch> theirs(units_.size());
+  for (const auto& c : in.changes) {
+    if (c.act == watcher::action::restart) {
+      for (const auto i : owner_->owners(c.path)) {
+        auto& b = i == 0 ? main : theirs[i - 1];
+        b.changes.push_back(c);
+        b.strongest = watcher::action::restart;
+      }
+    } else if (!owner_->hmr_owned(c.path)) {
+      main.changes.push_back(c);
+      main.strongest = std::max(main.strongest, c.act);
+    }
+  }
+  // Events were lost: which app's files changed is unknown, so every app restarts.
+  if (in.overflow) {
+    main.strongest = watcher::action::restart;
+    for (auto& b : theirs) b.strongest = watcher::action::restart;
+  }
+  for (std::size_t i = 0; i < units_.size(); ++i)
+    if (theirs[i].strongest == watcher::action::restart) units_[i]->code_changed(summarize(theirs[i]));
+  if (main.strongest != watcher::action::ignore || config_restart)
+    apply(policy_.settled(clock::now(), policy_changes(main), config_restart));
 }
 
 app_failure dev_server::describe_failure() const {

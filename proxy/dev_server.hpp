@@ -3,6 +3,7 @@
 
 #include "proxy/app/app_source.hpp"
 #include "proxy/app/app_terminal.hpp"
+#include "proxy/app/change_owner.hpp"
 #include "proxy/app/restart_policy.hpp"
 #include "proxy/app/stdin_commands.hpp"
 #include "proxy/browser/console_relay.hpp"
@@ -10,6 +11,8 @@
 #include "proxy/browser/reload_hub.hpp"
 #include "proxy/front/listener.hpp"
 #include "proxy/front/proxy_context.hpp"
+#include "proxy/front/route_table.hpp"
+#include "proxy/app_unit.hpp"
 #include "proxy/http/app_gate.hpp"
 #include "proxy/http/app_pool.hpp"
 #include "proxy/http/buffer_pool.hpp"
@@ -53,6 +56,12 @@ class dev_server {
   app_source::events source_events();
 
   void on_changes(const watcher::batch& b);
+  /// Of several apps: each app's code changes go to it, a hot-reloading dev server's own changes to nobody,
+  /// the rest (pages, stylesheets) to the main app's policy, which updates the tabs.
+  void dispatch_changes(const watcher::batch& b, bool config_restart);
+  /// Several apps run ("apps", --route), or the one app shows its own changes (hmr).
+  bool several_apps() const { return !units_.empty() || cfg_.app_hmr; }
+  void make_units();
   void on_restart_pending(bool pending, const std::vector<std::string>& paths);
   std::unique_ptr<watcher::watcher> make_watcher();
   /// liveproxy.json changed: read it again with the command line over it and apply what can be applied. True
@@ -100,6 +109,11 @@ class dev_server {
   host_check hosts_;
   buffer_pool buffers_;
   proxy_context ctx_;
+  /// The other apps ("apps", --route); requests go to them by routes_, code changes by owner_ (index 0: the
+  /// main app, unit i at i + 1).
+  std::vector<std::unique_ptr<app_unit>> units_;
+  route_table routes_;
+  std::optional<change_owner> owner_;
   std::unique_ptr<watcher::watcher> watcher_;  ///< replaced when liveproxy.json changes what is watched
   std::filesystem::path config_path_;          ///< the liveproxy.json followed while running (canonical), or empty
   std::set<std::filesystem::path> extra_watched_;

@@ -71,7 +71,7 @@ void dev_server::report(const policy_command& c, std::size_t tabs_reloaded, std:
         if (c.run == 1 || !c.quiet) log::info(source_->target_text() + " answers" + (c.run > 1 ? " again" : ""));
         board.app_state("running");
       } else {
-        const std::string line = "app ready on port " + std::to_string(source_->target().endpoints.front().port()) +
+        const std::string line = cfg_.app_name + " ready on port " + std::to_string(source_->target().endpoints.front().port()) +
                                  " in " + std::to_string(count_ms(c.app_took)) + " ms (run " + std::to_string(c.run) +
                                  (cfg_.socket_handoff ? ", socket handed over" : "") + ")";
         if (c.quiet) log::detail(line);

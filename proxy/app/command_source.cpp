@@ -64,6 +64,7 @@ bool has_placeholder(const std::vector<std::string>& command, std::string_view p
 command_source::command_source(net::any_io_executor ex, const config& cfg)
     : ex_(ex),
       command_(cfg.app_command),
+      name_(cfg.app_name),
       env_(cfg.env),
       preload_(cfg.preload),
       project_dirs_(cfg.watch_dirs),
@@ -76,19 +77,26 @@ command_source::command_source(net::any_io_executor ex, const config& cfg)
   target_.endpoints.emplace_back(net::ip::make_address(app_host_), app_port_);
   target_.name = "port " + std::to_string(app_port_);
   auto spare = spare_setup(cfg);
+  supervisor_options opts{expand_placeholders(command_, app_port_), app_host_, app_port_, start_timeout_,
+                          handoff_ ? handoff_->native_handle() : -1,
+                          // {fd} in the command names the socket; LISTEN_FDS would name it twice.
+                          !has_placeholder(command_, "{fd}"), cfg.env, std::move(spare.first),
+                          std::move(spare.second), supervisor_options{}.spare_delay,
+                          // The app sees a terminal, as it would without liveproxy: colours, pdb, input(). Of
+                          // several apps, only the main one can have it.
+                          cfg.app_terminal && app_terminal::wanted() ? app_terminal::current_settings()
+                                                                     : std::nullopt};
+  opts.name = cfg.app_name;
+  opts.cwd = cfg.app_cwd.string();
+  opts.listens = cfg.app_listens;
   supervisor_.emplace(
-      ex,
-      supervisor_options{expand_placeholders(command_, app_port_), app_host_, app_port_, start_timeout_,
-                         handoff_ ? handoff_->native_handle() : -1,
-                         // {fd} in the command names the socket; LISTEN_FDS would name it twice.
-                         !has_placeholder(command_, "{fd}"), cfg.env, std::move(spare.first),
-                         std::move(spare.second), supervisor_options{}.spare_delay,
-                         // The app sees a terminal, as it would without liveproxy: colours, pdb, input().
-                         app_terminal::wanted() ? app_terminal::current_settings() : std::nullopt},
+      ex, std::move(opts),
       supervisor::callbacks{[this](std::uint64_t g) { on_ready(g); }, [this](const app_exit& e) { on_exit(e); },
                             [this](std::uint64_t g) { on_start_timeout(g); },
                             [this](std::uint64_t g, int pid) {
-                              if (g == 1) log::info("starting the app: " + command_text());
+                              if (g == 1)
+                                log::info("starting " + (name_ == "app" ? std::string("the app") : name_) + ": " +
+                                          command_text());
                               if (events_.started) events_.started(g, pid);
                             },
                             [this] {

@@ -70,6 +70,7 @@ class command_source final : public app_source {
 
   net::any_io_executor ex_;
   std::vector<std::string> command_;  ///< with placeholders, as configured
+  std::string name_;                  ///< "app", or its name among several
   std::vector<std::string> env_;
   std::optional<bool> preload_;
   std::vector<std::filesystem::path> project_dirs_;  ///< never preloaded: the watched directories

@@ -178,6 +178,13 @@ bool control_closed(int control_fd) {
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  if (!spec.cwd.empty() && ::chdir(spec.cwd.c_str()) != 0) {
+    const char* m = "liveproxy: cannot enter the app's directory ";
+    [[maybe_unused]] auto w1 = ::write(STDERR_FILENO, m, std::strlen(m));
+    [[maybe_unused]] auto w2 = ::write(STDERR_FILENO, spec.cwd.c_str(), spec.cwd.size());
+    [[maybe_unused]] auto w3 = ::write(STDERR_FILENO, "\n", 1);
+    ::_exit(127);
+  }
   ::execvpe(argv[0], argv, envp);
   const char* msg = "liveproxy: cannot run ";
   [[maybe_unused]] auto r1 = ::write(STDERR_FILENO, msg, std::strlen(msg));

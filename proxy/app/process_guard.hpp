@@ -21,6 +21,8 @@ struct spawn_spec {
   /// terminal, on stdin, stdout and stderr; output_fd is then -1 (the caller reads the master). -1: stdin is
   /// /dev/null and the output goes through a pipe.
   int pty_slave = -1;
+  /// The directory the app runs in; empty: liveproxy's.
+  std::string cwd = {};
 };
 
 /// The descriptor number a warm interpreter finds its go pipe on (after the listening socket's 3).

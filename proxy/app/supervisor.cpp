@@ -115,10 +115,10 @@ supervisor::supervisor(net::any_io_executor ex, supervisor_options opts, callbac
       // --verbose shows every start-up in full.
       echo_({!log::verbose(), opts_.app_port}) {}
 
-void supervisor::show(const std::vector<echo_piece>& pieces) {
+void supervisor::show(const std::vector<echo_piece>& pieces) const {
   for (const auto& p : pieces) {
-    if (p.what == echo_piece::kind::text) log::app_output(p.text);
-    else log::app_collapsed(p.lines);
+    if (p.what == echo_piece::kind::text) log::app_output(p.text, opts_.name);
+    else log::app_collapsed(p.lines, opts_.name);
   }
 }
 
@@ -209,7 +209,7 @@ void supervisor::stop(bool now, std::function<void()> on_stopped) {
 void supervisor::launch_when_port_free() {
   // In --fd mode we hold the socket ourselves; otherwise an old grandchild still holding the port
   // would answer the readiness probe in place of the new run.
-  if (opts_.listen_fd >= 0 || !port_in_use(opts_.app_host, opts_.app_port)) {
+  if (opts_.listen_fd >= 0 || !opts_.listens || !port_in_use(opts_.app_host, opts_.app_port)) {
     launch();
     return;
   }
@@ -249,6 +249,7 @@ std::shared_ptr<supervisor::child> supervisor::spawn(bool spare) {
                   "PYTHONUNBUFFERED=1"};
   spec.env_add.insert(spec.env_add.end(), opts_.env.begin(), opts_.env.end());
   spec.listen_fd = opts_.listen_fd;
+  spec.cwd = opts_.cwd;
   spec.listen_env = opts_.listen_env;
   int go[2] = {-1, -1};
   if (preloading()) {
@@ -559,6 +560,12 @@ awaitable<void> supervisor::watch_accepts(std::shared_ptr<child> c) {
 }
 
 awaitable<void> supervisor::probe_ready(std::shared_ptr<child> c) {
+  if (!opts_.listens) {
+    c->ready = true;
+    if (child_ == c) show(echo_.ready());
+    if (cb_.ready) cb_.ready(c->generation);
+    co_return;
+  }
   if (opts_.listen_fd >= 0) {
     // The socket already listens (we bound it): connections queue in its backlog until the app accepts, so
     // requests go there at once. Whether the app does accept is watched separately.

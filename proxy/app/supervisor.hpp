@@ -57,6 +57,11 @@ struct supervisor_options {
   /// Each run gets a pseudo-terminal of its own, starting with these settings (liveproxy's terminal's, as they
   /// were before raw mode) and the window's size. Unset: stdin is /dev/null and the output a pipe.
   std::optional<termios> pty = std::nullopt;
+  /// Where several apps run: its name (prefixing its output) and its directory (empty: liveproxy's).
+  std::string name = "app";
+  std::string cwd = {};
+  /// False for a side process (a CSS watcher, a worker): it never listens, and counts as ready once started.
+  bool listens = true;
 };
 
 /// Owns at most one app process tree at a time. Everything runs on one executor.
@@ -149,7 +154,7 @@ class supervisor {
   awaitable<void> watch_accepts(std::shared_ptr<child> c);
   awaitable<void> flush_typed(std::shared_ptr<child> c);
   /// Shows what the start-up filter let through.
-  static void show(const std::vector<echo_piece>& pieces);
+  void show(const std::vector<echo_piece>& pieces) const;
 
   net::any_io_executor ex_;
   supervisor_options opts_;

@@ -32,6 +32,20 @@ constexpr std::string_view red = "\x1b[1;31m";
 
 /// The app's last line on the terminal has no newline yet (a prompt such as "(Pdb) ").
 bool app_line_open = false;
+std::string open_line_app;  ///< whose line is unfinished, where several apps write
+
+/// "  app | " for the one app; "name | " in a colour chosen by the name for each of several, as foreman does.
+std::string app_prefix(std::string_view name) {
+  if (name == "app") return "  app | ";
+  static constexpr const char* colours[] = {"\x1b[36m", "\x1b[35m", "\x1b[32m", "\x1b[34m", "\x1b[33m"};
+  std::size_t h = 0;
+  for (const char c : name) h = h * 31 + static_cast<unsigned char>(c);
+  std::string out;
+  if (use_colour) out.append(colours[h % std::size(colours)]);
+  out.append(name).append(" | ");
+  if (use_colour) out.append(reset);
+  return out;
+}
 
 void write_all(int fd, std::string_view rest) {
   while (!rest.empty()) {
@@ -111,24 +125,31 @@ void browser(std::string_view msg, bool is_error) {
   if (level != verbosity::quiet) write_line(STDOUT_FILENO, "browser | ", msg, is_error ? red : yellow);
 }
 
-void app_output(std::string_view bytes) {
-  // One write per call: a prefix at each start of a line the app begins in these bytes.
+void app_output(std::string_view bytes, std::string_view name) {
+  // One write per call: a prefix at each start of a line the app begins in these bytes. Another app's
+  // unfinished line is ended first: lines of two apps never run together.
   std::string out;
   out.reserve(bytes.size() + 16);
+  if (app_line_open && open_line_app != name) {
+    out.push_back('\n');
+    app_line_open = false;
+  }
+  const auto prefix = app_prefix(name);
   for (std::size_t pos = 0; pos < bytes.size();) {
-    if (!app_line_open) out.append("  app | ");
+    if (!app_line_open) out.append(prefix);
     const auto nl = bytes.find('\n', pos);
     const auto end = nl == std::string_view::npos ? bytes.size() : nl + 1;
     out.append(bytes.substr(pos, end - pos));
     app_line_open = nl == std::string_view::npos;
     pos = end;
   }
+  open_line_app = name;
   write_all(STDOUT_FILENO, out);
 }
 
-void app_collapsed(std::size_t lines) {
+void app_collapsed(std::size_t lines, std::string_view name) {
   end_app_line();
-  std::string out("  app | ");
+  std::string out(app_prefix(name));
   if (use_colour) out.append(dim);
   out.append("(start-up output as before: " + std::to_string(lines) + " lines; --verbose shows it)");
   if (use_colour) out.append(reset);

@@ -38,9 +38,10 @@ void browser(std::string_view msg, bool is_error);
 /// Every message above is written with control characters escaped (printable()), the newlines of a message of
 /// several lines excepted: outside text in it (a file name, a Host) cannot move the cursor or set the title.
 /// Callers escape outside text that could hold a newline themselves, so that it cannot forge a line.
-void app_output(std::string_view bytes);
+/// `name` is the app's where several run ("apps"): its lines are prefixed "name | " in a colour of its own.
+void app_output(std::string_view bytes, std::string_view name = "app");
 /// "  app | (start-up output as before: N lines)", dim: a restart's banner that repeats the last one.
-void app_collapsed(std::size_t lines);
+void app_collapsed(std::size_t lines, std::string_view name = "app");
 /// A new run begins: an unfinished line of the last one (a prompt, an echoed `rs`) is ended first.
 void end_app_line();
 

@@ -25,8 +25,8 @@ enum class next_step { keep_alive, close, handed_over };
 /// A browser connection: its socket and deadline, and buffers taken from the pool while a request needs them.
 struct client_connection {
   client_connection(tcp_socket socket, proxy_context& context, std::string ip)
-      : client(std::move(socket)), deadline(client.get_executor()), ctx(context), client_ip(std::move(ip)),
-        buf(context.buffers) {
+      : client(std::move(socket)), deadline(client.get_executor()), front(context), ctx(&context),
+        client_ip(std::move(ip)), buf(context.buffers) {
     deadline.set_client(client);
     deadline.set_pause_flag(&context.app_paused);
   }
@@ -34,7 +34,10 @@ struct client_connection {
   tcp_socket client;
   io_deadline deadline;
   beast::flat_buffer client_buf;  ///< request bytes read ahead; empty (no memory) while idle
-  proxy_context& ctx;
+  /// The front's context: liveproxy's own endpoints, the shared buffers and deadlines.
+  proxy_context& front;
+  /// The context of the app the current request goes to: the front's own, or a routed app's (see route()).
+  proxy_context* ctx;
   std::string client_ip;
   relay_buffer buf;
   std::string head;  ///< serialized header of the message being sent, reused
@@ -52,11 +55,11 @@ struct client_connection {
   void go_idle();
   /// Makes sure the request read buffer has room (taken from the pool when idle had given it back).
   void go_busy() {
-    if (client_buf.capacity() == 0) client_buf = ctx.buffers.take_read();
+    if (client_buf.capacity() == 0) client_buf = front.buffers.take_read();
   }
   /// The splice pipe, taken from the pool when needed; false when the system has no splice.
   bool splice_ready() {
-    if (!pipe.is_open()) pipe = ctx.buffers.take_pipe();
+    if (!pipe.is_open()) pipe = front.buffers.take_pipe();
     return pipe.ready();
   }
 };

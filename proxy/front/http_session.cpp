@@ -42,7 +42,7 @@ awaitable<next_step> send_simple(client_connection& s, http::status status, std:
 
 error_info app_error(client_connection& s, unsigned status, std::string title, std::string message) {
   error_info info;
-  static_cast<app_failure&>(info) = s.ctx.app_failure();
+  static_cast<app_failure&>(info) = s.ctx->app_failure();
   info.status = status;
   info.title = std::move(title);
   info.message = std::move(message);
@@ -50,7 +50,7 @@ error_info app_error(client_connection& s, unsigned status, std::string title, s
 }
 
 error_info visible_error(const client_connection& s, std::string_view host, error_info info) {
-  if (s.ctx.hosts.host_allowed(host)) return info;
+  if (s.ctx->hosts.host_allowed(host)) return info;
   // A page on another (perhaps rebinding) domain could read this: nothing of the app, its output or command.
   error_info bare;
   bare.status = info.status;
@@ -62,8 +62,8 @@ error_info visible_error(const client_connection& s, std::string_view host, erro
 
 void client_connection::go_idle() {
   buf.release();
-  ctx.buffers.give_read(client_buf);
-  ctx.buffers.give_pipe(pipe);
+  front.buffers.give_read(client_buf);
+  front.buffers.give_pipe(pipe);
   // A large page or header leaves a large capacity behind: not worth keeping per idle connection.
   if (head.capacity() > 4096) std::string().swap(head);
   if (out.capacity() > 16 * 1024) std::string().swap(out);
@@ -77,9 +77,9 @@ void set_in_flight(client_connection& s, bool on) {
   if (s.in_flight == on) return;
   s.in_flight = on;
   if (on) {
-    ++s.ctx.responses_in_flight;
-  } else if (--s.ctx.responses_in_flight == 0 && s.ctx.on_drained) {
-    std::exchange(s.ctx.on_drained, nullptr)();
+    ++s.ctx->responses_in_flight;
+  } else if (--s.ctx->responses_in_flight == 0 && s.ctx->on_drained) {
+    std::exchange(s.ctx->on_drained, nullptr)();
   }
 }
 
@@ -95,12 +95,12 @@ bool accepts_html(const http::request_header<>& req) {
 awaitable<next_step> send_error(client_connection& s, const http::request_header<>& req, std::string_view host,
                                 error_info info, bool keep_alive) {
   const auto status = static_cast<http::status>(info.status);
-  const bool allowed = s.ctx.hosts.host_allowed(host);
+  const bool allowed = s.ctx->hosts.host_allowed(host);
   info = visible_error(s, host, std::move(info));
   const auto retry_after = info.retry_after;
   if (accepts_html(req))
     co_return co_await send_simple(s, status, "text/html; charset=utf-8",
-                                   render_error_html(info, allowed ? std::string_view(s.ctx.script_tag) : ""),
+                                   render_error_html(info, allowed ? std::string_view(s.ctx->script_tag) : ""),
                                    keep_alive, 11, retry_after);
   co_return co_await send_simple(s, status, "text/plain; charset=utf-8", render_error_text(info), keep_alive, 11,
                                  retry_after);
@@ -119,7 +119,7 @@ void prepare_upstream_request(client_connection& s, http::request<http::buffer_b
   const std::string host(req[http::field::host]);
   strip_hop_by_hop(req.base(), upgrade);
   write_request_framing(req.base(), framing);
-  if (!s.ctx.upstream_host.empty()) req.set(http::field::host, s.ctx.upstream_host);
+  if (!s.ctx->upstream_host.empty()) req.set(http::field::host, s.ctx->upstream_host);
   req.version(11);
   if (upgrade) req.set(http::field::connection, "upgrade");
   if (auto xff = req["X-Forwarded-For"]; !xff.empty())
@@ -146,17 +146,17 @@ struct connect_result {
 /// closes the app's socket, never the browser's, and notices meanwhile if the browser leaves); then the TLS
 /// handshake for an https upstream.
 awaitable<connect_result> connect_app(client_connection& s) {
-  const auto& target = s.ctx.pool.target();
+  const auto& target = s.ctx->pool.target();
   connect_result r;
   for (const auto& endpoint : target.endpoints) {
-    auto c = s.ctx.pool.fresh();
+    auto c = s.ctx->pool.fresh();
     s.deadline.expires_after(limits::app_connect_timeout, c->socket);
     error_code cec;
     if (endpoint.address().is_loopback()) {
       using namespace net::experimental::awaitable_operators;
       const auto give_up = std::chrono::steady_clock::now() + limits::app_connect_timeout;
       steady_timer turn(c->socket.get_executor());
-      while (s.ctx.app_connects >= limits::app_connects_at_once && !s.deadline.client_gone() &&
+      while (s.ctx->app_connects >= limits::app_connects_at_once && !s.deadline.client_gone() &&
              std::chrono::steady_clock::now() < give_up) {
         turn.expires_after(std::chrono::milliseconds(1));
         co_await turn.async_wait(use_tuple);
@@ -167,7 +167,7 @@ awaitable<connect_result> connect_app(client_connection& s) {
         ~counted() { --n; }
         counted(const counted&) = delete;
         counted& operator=(const counted&) = delete;
-      } connecting(s.ctx.app_connects);
+      } connecting(s.ctx->app_connects);
       for (;;) {
         steady_timer attempt(c->socket.get_executor());
         attempt.expires_after(limits::app_connect_attempt);
@@ -180,7 +180,7 @@ awaitable<connect_result> connect_app(client_connection& s) {
           cec = net::error::timed_out;
           break;
         }
-        c = s.ctx.pool.fresh();  // the dropped SYN's socket goes; a new one asks again now
+        c = s.ctx->pool.fresh();  // the dropped SYN's socket goes; a new one asks again now
         s.deadline.expires_after(give_up - std::chrono::steady_clock::now(), c->socket);
       }
     } else {
@@ -230,7 +230,7 @@ std::string tls_failure(const error_code& ec) {
 awaitable<std::optional<error_info>> exchange(client_connection& s, request_parser& parser, bool upgrade, upstream_exchange& ex) {
   auto& req = parser.get();
   const bool has_body = !parser.is_done();
-  const auto deadline = std::chrono::steady_clock::now() + s.ctx.hold_timeout;
+  const auto deadline = std::chrono::steady_clock::now() + s.ctx->hold_timeout;
   bool fresh_only = false;
   // Sent again when the app went away before answering: idempotent (RFC 9110 §9.2.2) and without a body (which
   // has gone to the app as it came, and is not kept).
@@ -245,7 +245,7 @@ awaitable<std::optional<error_info>> exchange(client_connection& s, request_pars
   auto pause_before_retry = [&]() -> awaitable<void> {
     --tries_left;
     set_in_flight(s, false);
-    if (s.ctx.app_refused) s.ctx.app_refused();
+    if (s.ctx->app_refused) s.ctx->app_refused();
     steady_timer pause(s.client.get_executor());
     pause.expires_after(limits::app_retry_pause);
     s.deadline.hold(pause);
@@ -254,24 +254,24 @@ awaitable<std::optional<error_info>> exchange(client_connection& s, request_pars
   };
   for (;;) {
     if (s.deadline.client_gone()) co_return client_left();
-    if (!s.ctx.gate.is_open() && !s.ctx.gate.is_failed() && s.ctx.gate.waiting() >= s.ctx.max_held) {
+    if (!s.ctx->gate.is_open() && !s.ctx->gate.is_failed() && s.ctx->gate.waiting() >= s.ctx->max_held) {
       // Enough are waiting already: a client that sends thousands must not take the memory of them all.
       error_info busy;
       busy.status = 503;
       busy.retry_after = limits::held_full_retry_after;
       busy.title = "Too many requests are waiting for the app";
-      busy.message = std::to_string(s.ctx.max_held) + " requests are already held while the app (re)starts "
+      busy.message = std::to_string(s.ctx->max_held) + " requests are already held while the app (re)starts "
                      "(--max-held); retry in a moment.";
       co_return busy;
     }
-    if (!s.ctx.gate.is_open()) {
+    if (!s.ctx->gate.is_open()) {
       tries_left = 3;           // the app is indeed restarting: once back, it has its tries again
       set_in_flight(s, false);  // a restart waiting for it would wait for itself
       // The hold timeout rules this wait; the watchdog ends it early if the browser leaves.
       steady_timer held(s.client.get_executor());
       s.deadline.hold(held);
       const auto now = std::chrono::steady_clock::now();
-      const auto r = co_await s.ctx.gate.wait(held, deadline > now ? deadline - now : std::chrono::milliseconds(0));
+      const auto r = co_await s.ctx->gate.wait(held, deadline > now ? deadline - now : std::chrono::milliseconds(0));
       s.deadline.expires_never();
       if (s.deadline.client_gone()) co_return client_left();
       if (r == app_gate::result::failed)
@@ -280,27 +280,27 @@ awaitable<std::optional<error_info>> exchange(client_connection& s, request_pars
       if (r == app_gate::result::timed_out)
         co_return app_error(s, 504, "The app did not come up in time",
                             "liveproxy held this request for " +
-                                std::to_string(s.ctx.hold_timeout.count() / 1000.0).substr(0, 4) +
-                                " s waiting for the app to listen on " + s.ctx.pool.target().name + ".");
+                                std::to_string(s.ctx->hold_timeout.count() / 1000.0).substr(0, 4) +
+                                " s waiting for the app to listen on " + s.ctx->pool.target().name + ".");
     }
 
     set_in_flight(s, true);
     ex.parser.reset();
-    ex.conn = fresh_only ? nullptr : s.ctx.pool.take_idle();
+    ex.conn = fresh_only ? nullptr : s.ctx->pool.take_idle();
     if (!ex.conn) {
       auto [cec, connect_again, conn] = co_await connect_app(s);
       if (cec) {
         if (s.deadline.client_gone()) co_return client_left();
         if (!connect_again)
           co_return app_error(s, 502, "The TLS handshake with the app failed",
-                              "Connecting to " + s.ctx.pool.target().name + " failed: " + tls_failure(cec) + ".");
-        if (s.ctx.app_refused) s.ctx.app_refused();
+                              "Connecting to " + s.ctx->pool.target().name + " failed: " + tls_failure(cec) + ".");
+        if (s.ctx->app_refused) s.ctx->app_refused();
         // Not listening (a moment ago it was, or it never did): it is restarting, starting or crashed.
         // Retry until the deadline.
         if (std::chrono::steady_clock::now() >= deadline)
-          co_return app_error(s, 502, "Nothing answers at " + s.ctx.pool.target().name,
-                              "liveproxy tried for " + std::to_string(s.ctx.hold_timeout.count() / 1000.0).substr(0, 4) +
-                                  " s; connecting to " + s.ctx.pool.target().name + " failed: " + cec.message() +
+          co_return app_error(s, 502, "Nothing answers at " + s.ctx->pool.target().name,
+                              "liveproxy tried for " + std::to_string(s.ctx->hold_timeout.count() / 1000.0).substr(0, 4) +
+                                  " s; connecting to " + s.ctx->pool.target().name + " failed: " + cec.message() +
                                   ".");
         steady_timer pause(s.client.get_executor());
         pause.expires_after(limits::app_retry_pause);
@@ -458,15 +458,21 @@ awaitable<next_step> forward(client_connection& s, request_parser& parser, const
 awaitable<next_step> handle(client_connection& s, request_parser& parser, const request_framing& framing) {
   const auto target = parser.get().target();
   const auto path = path_of(target);
+  s.ctx = &s.front;
   // LiveReload's well-known paths are ours too: its script, and its socket (only as an upgrade).
   if (target.starts_with("/__liveproxy/") || path == livereload::script_path ||
       (path == livereload::socket_path && websocket::is_upgrade(parser.get())))
     return serve_own(s, parser);
+  // Of several apps, the one this path is routed to: its gate holds the request, its pool connects.
+  if (s.front.route) {
+    s.ctx = &s.front.route(path);
+    s.deadline.set_pause_flag(&s.ctx->app_paused);
+  }
   if (parser.get().method() == http::verb::connect)
     return send_simple(s, http::status::method_not_allowed, "text/plain; charset=utf-8",
                        "liveproxy is a reverse proxy for your app, not a forward proxy: CONNECT is not supported.\n",
                        false);
-  if (s.ctx.serve) return serve_static(s, parser);
+  if (s.ctx->serve) return serve_static(s, parser);
   return forward(s, parser, framing);
 }
 
@@ -479,7 +485,7 @@ awaitable<void> serve(client_connection& s) {
     if (s.client_buf.size() == 0) {
       // Idle until the next request's first byte, holding no buffer: the idle timeout rules this wait.
       s.go_idle();
-      s.deadline.expires_after(s.ctx.idle_timeout, s.client);
+      s.deadline.expires_after(s.ctx->idle_timeout, s.client);
       auto [rec0, n] = co_await s.client.async_read_some(net::buffer(s.first_bytes), use_tuple);
       if (rec0) break;  // closed while idle (or the idle timeout)
       s.go_busy();
@@ -487,7 +493,7 @@ awaitable<void> serve(client_connection& s) {
     }
     // From its first byte on, the whole header must come within the header timeout: a client trickling
     // a header cannot hold its connection for the idle timeout.
-    s.deadline.expires_after(s.ctx.header_timeout, s.client);
+    s.deadline.expires_after(s.ctx->header_timeout, s.client);
     const auto rec = co_await read_header(s.client, s.client_buf, parser);
     if (rec) {
       if (rec == http::error::header_limit) {

@@ -103,7 +103,7 @@ awaitable<next_step> open_socket(client_connection& s, request_parser& parser, w
   auto& req = parser.get();
   const auto host = req[http::field::host];
   const auto origin = req[http::field::origin];
-  if (!s.ctx.hosts.origin_allowed(origin, host))
+  if (!s.ctx->hosts.origin_allowed(origin, host))
     co_return co_await send_simple(s, http::status::forbidden, "text/plain; charset=utf-8",
                                    "liveproxy: Origin '" + std::string(origin) + "' may not open this socket.\n",
                                    false);
@@ -111,10 +111,10 @@ awaitable<next_step> open_socket(client_connection& s, request_parser& parser, w
   // site let in by a broad --allowed-host) does not, and gets nothing. LiveReload's socket keeps its protocol,
   // which has no token, and the Host and Origin rules.
   const auto token = query_param(req.target(), "token");
-  if (proto != ws_session::protocol::livereload && !origin.empty() && !same_secret(token, s.ctx.socket_token)) {
+  if (proto != ws_session::protocol::livereload && !origin.empty() && !same_secret(token, s.ctx->socket_token)) {
     // No token: not a page of ours. A token of another run: a tab left open across a restart of liveproxy,
     // told to reload (and so get this run's token); it learns nothing else.
-    if (proto != ws_session::protocol::native || token.size() != s.ctx.socket_token.size())
+    if (proto != ws_session::protocol::native || token.size() != s.ctx->socket_token.size())
       co_return co_await send_simple(s, http::status::forbidden, "text/plain; charset=utf-8",
                                      "liveproxy: this socket is for pages served through liveproxy (their script "
                                      "carries this run's token).\n",
@@ -128,7 +128,7 @@ awaitable<next_step> open_socket(client_connection& s, request_parser& parser, w
     error_code ec;
     s.client.set_option(net::socket_base::send_buffer_size(limits::status_send_buffer), ec);
   }
-  auto ws = std::make_shared<ws_session>(beast::tcp_stream(std::move(s.client)), s.ctx.hub, proto);
+  auto ws = std::make_shared<ws_session>(beast::tcp_stream(std::move(s.client)), s.ctx->hub, proto);
   co_await ws_session::run(ws, parser.release());
   co_return next_step::handed_over;
 }
@@ -143,7 +143,7 @@ bool own_request(client_connection& s, const http::request_header<>& req) {
   const bool own_origin = scheme_end != std::string_view::npos &&
                           beast::iequals(origin.substr(scheme_end + 3), req[http::field::host]);
   return (site.empty() || site == "same-origin" || site == "none") &&
-         (origin.empty() || own_origin || same_secret(req["X-Liveproxy-Token"], s.ctx.socket_token));
+         (origin.empty() || own_origin || same_secret(req["X-Liveproxy-Token"], s.ctx->socket_token));
 }
 
 /// POST /__liveproxy/open?frame=N: the error page's link to a file:line of the crash. The page names a frame of
@@ -152,7 +152,7 @@ awaitable<next_step> open_in_editor(client_connection& s, const http::request_he
   if (req.method() != http::verb::post)
     return send_simple(s, http::status::method_not_allowed, "text/plain; charset=utf-8",
                        "liveproxy: POST to open a file of the crash in the editor.\n", keep);
-  if (!own_request(s, req) || !same_secret(req["X-Liveproxy-Token"], s.ctx.socket_token))
+  if (!own_request(s, req) || !same_secret(req["X-Liveproxy-Token"], s.ctx->socket_token))
     return send_simple(s, http::status::forbidden, "text/plain; charset=utf-8",
                        "liveproxy: only liveproxy's own error page may open files.\n", false);
   const std::string_view target(req.target().data(), req.target().size());
@@ -162,7 +162,7 @@ awaitable<next_step> open_in_editor(client_connection& s, const http::request_he
   auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), frame);
   if (ec != std::errc{} || ptr == digits.data())
     return send_simple(s, http::status::bad_request, "text/plain; charset=utf-8", "liveproxy: frame=N\n", keep);
-  if (s.ctx.open_frame) s.ctx.open_frame(frame);
+  if (s.ctx->open_frame) s.ctx->open_frame(frame);
   // The same answer whatever the frame held: nothing to learn about files from it.
   return send_simple(s, http::status::accepted, "text/plain; charset=utf-8", "liveproxy: opening.\n", keep);
 }
@@ -175,7 +175,7 @@ awaitable<next_step> restart_app(client_connection& s, const http::request_heade
   if (!same_origin)
     return send_simple(s, http::status::forbidden, "text/plain; charset=utf-8",
                        "liveproxy: cross-site requests may not restart the app.\n", false);
-  s.ctx.restart_app();
+  s.ctx->restart_app();
   return send_simple(s, http::status::accepted, "text/plain; charset=utf-8", "liveproxy: restarting the app.\n", keep);
 }
 
@@ -186,7 +186,7 @@ awaitable<next_step> serve_own(client_connection& s, request_parser& parser) {
   auto& req = parser.get();
   const bool keep = req.keep_alive() && parser.is_done();
   const auto host = req[http::field::host];
-  if (!s.ctx.hosts.host_allowed(host))
+  if (!s.ctx->hosts.host_allowed(host))
     return send_simple(s, http::status::forbidden, "text/plain; charset=utf-8",
                        "liveproxy: this Host may not use /__liveproxy/ endpoints: only localhost, loopback "
                        "addresses and allowed Hosts can (protection against DNS rebinding). " +
@@ -210,7 +210,7 @@ awaitable<next_step> serve_own(client_connection& s, request_parser& parser) {
                     path == livereload::script_path ? corp_any : corp_same_origin);
   if (path == "/__liveproxy/" && get) {
     std::string page(assets::status_html);
-    page.replace(page.find("{{token}}"), 9, s.ctx.socket_token);
+    page.replace(page.find("{{token}}"), 9, s.ctx->socket_token);
     return send_own(s, req, "text/html; charset=utf-8", std::move(page), keep, true);
   }
   if (path == "/__liveproxy/status.js" && get)
@@ -218,8 +218,8 @@ awaitable<next_step> serve_own(client_connection& s, request_parser& parser) {
   if (path == "/__liveproxy/status.css" && get)
     return send_own(s, req, "text/css; charset=utf-8", std::string(assets::status_css), keep, false);
   if (path == "/__liveproxy/status.json" && get)
-    return send_own(s, req, "application/json", *s.ctx.hub.status(true), keep, true);
-  if (path == "/__liveproxy/restart" && s.ctx.restart_app) return restart_app(s, req, keep);
+    return send_own(s, req, "application/json", *s.ctx->hub.status(true), keep, true);
+  if (path == "/__liveproxy/restart" && s.ctx->restart_app) return restart_app(s, req, keep);
   if (path == "/__liveproxy/open") return open_in_editor(s, req, keep);
   return send_simple(s, http::status::not_found, "text/plain; charset=utf-8",
                      "liveproxy: no such endpoint " + std::string(path) + "\n", keep);

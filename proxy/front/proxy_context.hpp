@@ -60,6 +60,9 @@ struct proxy_context {
   std::size_t max_held = limits::max_held_requests;
   /// The app is stopped at a debugger prompt: waits on its answers do not time out meanwhile.
   bool app_paused = false;
+  /// Several apps behind the front ("apps", --route): the context of the app a path goes to (this one for the
+  /// main app). Empty: one app.
+  std::function<proxy_context&(std::string_view path)> route = {};
 };
 
 }  // namespace liveproxy

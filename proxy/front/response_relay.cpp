@@ -18,8 +18,8 @@ namespace {
 /// Our tag for a page answering this method: a page that answered a POST (a form's result) says so, and the
 /// client reloads it instead of fetching its URL again to morph it, which would be a GET of another page.
 std::string tag_for(const client_connection& s, http::verb method) {
-  if (method == http::verb::get || method == http::verb::head) return s.ctx.script_tag;
-  std::string tag = s.ctx.script_tag;
+  if (method == http::verb::get || method == http::verb::head) return s.ctx->script_tag;
+  std::string tag = s.ctx->script_tag;
   tag.insert(tag.find("></script>"), " data-method=\"" + std::string(http::to_string(method)) + "\"");
   return tag;
 }
@@ -63,7 +63,7 @@ void frame_unknown_length(http::response<http::buffer_body>& msg, response_plan&
 }
 
 void release_app(client_connection& s, upstream_exchange& ex, const response_plan& plan) {
-  if (plan.app_keep && ex.buf().size() == 0) s.ctx.pool.release(std::move(ex.conn));
+  if (plan.app_keep && ex.buf().size() == 0) s.ctx->pool.release(std::move(ex.conn));
 }
 
 /// Known length, not rewritten: the header and the bytes read with it in one write, then the rest
@@ -336,7 +336,7 @@ awaitable<next_step> relay_response(client_connection& s, upstream_exchange& ex,
   if (!host.empty() && (res.find(http::field::location) != res.end() ||
                         res.find(http::field::content_location) != res.end() ||
                         res.find("Refresh") != res.end()))
-    rewrite_app_urls(res.base(), s.ctx.origin, "http://" + std::string(host));
+    rewrite_app_urls(res.base(), s.ctx->origin, "http://" + std::string(host));
   // The framing fields say what our parser read, and nothing else: the browser must see the same body ends.
   const bool chunked = rp.chunked();
   const auto length = rp.content_length();

@@ -89,7 +89,7 @@ awaitable<next_step> send(client_connection& s, http::response_header<>& h, std:
 /// A small page of ours (404, 403, listing) with our script, so the tab reloads when the file appears.
 awaitable<next_step> send_page(client_connection& s, http::status status, unsigned version, bool keep, bool head,
                                std::string html) {
-  html_injector injector(s.ctx.script_tag);
+  html_injector injector(s.ctx->script_tag);
   s.out.clear();
   injector.feed(html, s.out);
   injector.finish(s.out);
@@ -126,7 +126,7 @@ std::string simple_page(std::string_view title, std::string_view text) {
 /// else read (and kept; the copy sent is s.out). False when the file cannot be read whole.
 bool whole_body(client_connection& s, const std::string& path, const struct stat& st, bool inject,
                 std::string_view& body) {
-  auto& cache = *s.ctx.files;
+  auto& cache = *s.ctx->files;
   if (const auto* cached = cache.find(path, st, inject)) {
     body = *cached;
     return true;
@@ -139,7 +139,7 @@ bool whole_body(client_connection& s, const std::string& path, const struct stat
     return false;
   s.out.clear();
   if (inject) {
-    html_injector injector(s.ctx.script_tag);
+    html_injector injector(s.ctx->script_tag);
     injector.feed(raw, s.out);
     injector.finish(s.out);
   } else {
@@ -237,13 +237,13 @@ awaitable<next_step> serve_static(client_connection& s, request_parser& parser) 
   const bool keep = req.keep_alive() && parser.is_done();
   const bool head = req.method() == http::verb::head;
   // We are the server here, reading the developer's files: a page on a rebinding domain must not.
-  if (!s.ctx.hosts.host_allowed(req[http::field::host]))
+  if (!s.ctx->hosts.host_allowed(req[http::field::host]))
     return send_page(s, http::status::forbidden, version, false, head,
                      simple_page("403 Forbidden", "liveproxy --serve answers only requests for localhost and loopback "
                                                   "addresses (Host '" + std::string(req[http::field::host]) +
                                                   "'), as protection against DNS rebinding."));
   if (req.method() != http::verb::get && !head) return send_not_allowed(s, version, keep);
-  auto target = resolve_static(*s.ctx.serve, req.target());
+  auto target = resolve_static(*s.ctx->serve, req.target());
   using kind = static_target::kind;
   switch (target.what) {
     case kind::bad_request:
@@ -260,7 +260,7 @@ awaitable<next_step> serve_static(client_connection& s, request_parser& parser) 
       return send_redirect(s, version, keep, std::move(target.location));
     case kind::listing:
       return send_page(s, http::status::ok, version, keep, head,
-                       directory_listing_html(target.file, target.url_path, s.ctx.serve->dotfiles));
+                       directory_listing_html(target.file, target.url_path, s.ctx->serve->dotfiles));
     case kind::file:
       break;
   }

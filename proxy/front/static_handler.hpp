@@ -6,7 +6,7 @@
 
 namespace liveproxy {
 
-/// Answers the request `parser` holds (its header read, no body expected) from s.ctx.serve.
+/// Answers the request `parser` holds (its header read, no body expected) from s.ctx->serve.
 awaitable<next_step> serve_static(client_connection& s, request_parser& parser);
 
 }  // namespace liveproxy

@@ -78,6 +78,7 @@ std::optional<std::filesystem::path> config_file_for(int argc, const char* const
 
 /// What the whole line makes contradictory, and what is derived from it (canonical directories, the mode).
 void check_and_complete(config& cfg) {
+  resolve_apps(cfg);
   cfg.js_runs_on_server = runs_server_javascript(cfg.app_command);
   cfg.warnings = command_warnings(cfg.app_command);
   if (cfg.serve_dir) {

@@ -22,6 +22,25 @@ struct config_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// One more app behind the front: an entry of "apps" in liveproxy.json, or a --route. The app that answers "/"
+/// (else the first with routes) is not one of these: it is the config's own command or upstream.
+struct app_spec {
+  std::string name;
+  std::vector<std::string> command;      ///< run and supervised, as "command" (placeholders in place); or
+  std::optional<upstream_url> upstream;  ///< proxied, as "upstream"
+  std::filesystem::path cwd;             ///< canonical; empty: liveproxy's own
+  std::vector<std::string> env;          ///< "NAME=value", after PORT
+  /// Path prefixes it answers ("/api/"); the longest prefix that matches a request wins. None: a side process
+  /// (a CSS watcher, a worker), run and restarted after a crash but never sent a request.
+  std::vector<std::string> routes;
+  /// Globs, relative to cwd, whose changes restart it; empty: code changes under its cwd (for an app with
+  /// routes; a side process restarts only for these).
+  std::vector<std::string> watch;
+  /// A front-end dev server with hot module replacement of its own (Vite, webpack-dev-server...): changes under
+  /// its cwd are its to show. Unset: recognised from the command.
+  std::optional<bool> hmr;
+};
+
 /// Everything liveproxy needs to run. Defaults are the documented ones.
 struct config {
   std::string host = "127.0.0.1";  ///< front address (loopback unless told otherwise)
@@ -67,6 +86,21 @@ struct config {
   /// --fd: bind the app's listening socket ourselves and hand it over as fd 3 (systemd LISTEN_FDS).
   bool socket_handoff = false;
   std::vector<std::string> app_command;  ///< argv with {port} placeholders still in place
+  /// The main app's working directory (canonical; from "apps"); empty: liveproxy's.
+  std::filesystem::path app_cwd;
+  /// The main app's name where several apps run ("apps"), prefixing its output; "app" otherwise.
+  std::string app_name = "app";
+  /// The main app's own prefixes when "apps" gives them (it also answers every path no other app routes).
+  std::vector<std::string> app_routes;
+  /// The app may have liveproxy's terminal (false for the other apps of "apps": one terminal, one owner).
+  bool app_terminal = true;
+  /// The app listens on its port (false: a side process of "apps", ready once started).
+  bool app_listens = true;
+  /// The main app's "watch" globs, and whether it is a dev server with hot module replacement of its own.
+  std::vector<std::string> app_watch;
+  bool app_hmr = false;
+  /// The other apps behind the front ("apps" but the main one, --route).
+  std::vector<app_spec> apps;
   /// --upstream URL: proxy an app the user starts; no command then.
   std::optional<upstream_url> upstream;
   /// --upstream-insecure: no certificate checks for an https upstream (self-signed local certificates).
@@ -123,6 +157,13 @@ config parse_command_line(int argc, const char* const* argv);
 /// command after `env`, its flags and VAR=value assignments) is one of node, nodejs, deno, bun, tsx,
 /// ts-node, nodemon, npm, npx, yarn, pnpm. A shell wrapper (sh -c "node ...") is not looked into.
 bool runs_server_javascript(const std::vector<std::string>& app_command);
+/// A front-end dev server with hot module replacement of its own, by its command: vite, webpack serve /
+/// webpack-dev-server, esbuild --serve, next dev, nuxt dev, astro dev, directly or through npx/npm/pnpm/yarn.
+bool runs_hmr_dev_server(const std::vector<std::string>& app_command);
+/// "apps" and --route made whole: the main app (the one routed at "/", else the first with routes) becomes the
+/// config's own command or upstream when there is none, names and routes are checked, and the apps'
+/// directories are watched. Throws config_error.
+void resolve_apps(config& cfg);
 
 /// The command line as a shell would need it typed (single quotes where needed).
 std::string shell_quote(const std::vector<std::string>& argv);

@@ -1,6 +1,8 @@
 // The settings table's rows for the mode (command, upstream, serve), the front address and what is watched.
 #include "proxy/settings/setting_readers.hpp"
 
+#include "proxy/settings/apps.hpp"
+
 #include "watcher/debouncer.hpp"
 #include "watcher/watcher.hpp"
 
@@ -88,6 +90,25 @@ void add_mode_and_watching(std::vector<setting>& t) {
                  r.mode(m);
                },
                differ<&config::serve_dir>});
+  t.push_back({"apps", "", "",
+               "Several apps behind one front.",
+               "Several apps behind one front: an object of named apps, each with a \"command\" (run and supervised, "
+               "with its own {port}) or an \"upstream\" URL, and \"routes\": the path prefixes it answers (the "
+               "longest matching prefix wins; the app routed at \"/\" answers the rest). \"cwd\" (relative to this "
+               "file) is where it runs, \"env\" its environment, \"watch\" globs (relative to its cwd) whose changes "
+               "restart it (default: code changes under its cwd), \"hmr\": true marks a front-end dev server that "
+               "updates its own pages (Vite, webpack-dev-server, esbuild, Next and Nuxt are recognised by command). "
+               "An app without routes is a side process (a CSS watcher, a worker): run, restarted after a crash, "
+               "stopped with liveproxy.",
+               R"("type": "object", "additionalProperties": {"type": "object", "properties": {"command": {"oneOf": [{"type": "array", "items": {"type": "string"}, "minItems": 1}, {"type": "string", "minLength": 1}]}, "upstream": {"type": "string", "pattern": "^https?://"}, "cwd": {"type": "string"}, "env": {"type": "object", "additionalProperties": {"type": "string"}}, "routes": {"type": "array", "items": {"type": "string", "pattern": "^/"}}, "watch": {"type": "array", "items": {"type": "string"}}, "hmr": {"type": "boolean"}}, "additionalProperties": false}, "examples": [{"api": {"command": ["python3", "manage.py", "runserver", "--noreload", "127.0.0.1:{port}"], "routes": ["/api/", "/admin/"]}, "web": {"command": ["npx", "vite", "--port", "{port}", "--strictPort"], "cwd": "web", "routes": ["/"]}}])",
+               "", reload_effect::relaunch, nullptr,
+               [](const setting&, config& c, json_reader& r, const json::member& m) { c.apps = read_apps(r, m.value); },
+               [](const config& a, const config& b) { return describe_apps(a.apps) != describe_apps(b.apps); }});
+  t.push_back({"", "--route", "PREFIX=URL",
+               "send requests under PREFIX to the app at URL (e.g. /api/=http://127.0.0.1:8000),\n"
+               "repeatable; the longest matching prefix wins",
+               "", "", "", reload_effect::relaunch,
+               [](const setting&, config& c, std::string_view v) { c.apps.push_back(parse_route_option(v)); }});
   t.push_back({"port", "--port", "N", "front port the browser opens (default 3000; 0 = any free port)",
                "Front port the browser opens (--port). 0 picks any free port. Given here or on the command line, a "
                "port in use is an error; by default liveproxy moves on to the next free one.",

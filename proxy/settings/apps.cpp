@@ -1,0 +1,202 @@
+// Several apps behind one front: "apps" in liveproxy.json, --route PREFIX=URL, and making them whole (which app
+// is the main one, what each answers, what is watched for them).
+#include "proxy/settings/apps.hpp"
+
+#include "proxy/settings/json_reader.hpp"
+
+#include <algorithm>
+#include <array>
+#include <map>
+
+namespace liveproxy {
+namespace {
+
+std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+std::string basename_of(std::string_view path) {
+  const auto slash = path.rfind('/');
+  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+}
+
+/// Why a route prefix is not one, or "".
+std::string route_problem(std::string_view prefix) {
+  if (!prefix.starts_with('/')) return "a route is a path prefix starting with /, such as \"/api/\"";
+  if (prefix.find_first_of("?#* \t") != std::string_view::npos)
+    return "a route is a plain path prefix (no query, fragment, space or wildcard), such as \"/api/\"";
+  return {};
+}
+
+constexpr std::array<std::string_view, 7> app_keys = {"command", "upstream", "cwd", "env", "routes", "watch", "hmr"};
+
+}  // namespace
+
+bool runs_hmr_dev_server(const std::vector<std::string>& argv) {
+  // The first word that is not a runner (npx vite, npm exec -- vite, pnpm dlx next) or its option.
+  static constexpr std::array<std::string_view, 9> runners = {"npx", "npm", "pnpm", "yarn", "bunx", "bun",
+                                                              "exec", "dlx", "run"};
+  std::size_t i = 0;
+  while (i < argv.size() && (argv[i].starts_with('-') ||
+                             std::find(runners.begin(), runners.end(), basename_of(argv[i])) != runners.end()))
+    ++i;
+  if (i >= argv.size()) return false;
+  const auto tool = basename_of(argv[i]);
+  const auto next = i + 1 < argv.size() ? std::string_view(argv[i + 1]) : std::string_view();
+  if (tool == "vite" || tool == "webpack-dev-server") return next != "build" && next != "preview";
+  if (tool == "webpack") return next == "serve" || next == "server";
+  if (tool == "next" || tool == "nuxt" || tool == "nuxi" || tool == "astro") return next == "dev";
+  if (tool == "esbuild")
+    return std::any_of(argv.begin() + static_cast<long>(i), argv.end(),
+                       [](const std::string& a) { return a.starts_with("--serve"); });
+  return false;
+}
+
+std::vector<app_spec> read_apps(json_reader& r, const json::node& v) {
+  if (v.type != json::node::kind::object)
+    r.fail(v.offset, "\"apps\" must be an object of named apps, such as {\"api\": {\"command\": [...], "
+                     "\"routes\": [\"/api/\"]}}");
+  std::vector<app_spec> out;
+  std::map<std::string, std::size_t> seen;
+  for (const auto& m : v.members) {
+    if (m.key.empty() || m.key.find_first_of(" \t\n|") != std::string::npos)
+      r.fail(m.key_offset, "\"apps\": " + in_quotes(m.key) + " is not a name (a word, no spaces)");
+    if (const auto [it, fresh] = seen.emplace(m.key, m.key_offset); !fresh)
+      r.fail(m.key_offset, in_quotes("apps." + m.key) + " is given twice (first at " + r.place(it->second) + ")");
+    const std::string where = "apps." + m.key;
+    if (m.value.type != json::node::kind::object)
+      r.fail(m.value.offset, in_quotes(where) + " must be an object with a \"command\" or an \"upstream\"");
+    app_spec a;
+    a.name = m.key;
+    std::size_t mode_at = 0;
+    for (const auto& f : m.value.members) {
+      const std::string key = where + "." + f.key;
+      if (f.key == "command" || f.key == "upstream") {
+        if (mode_at)
+          r.fail(f.key_offset, in_quotes(key) + ": an app has a \"command\" or an \"upstream\", not both (the other "
+                                                "at " + r.place(mode_at) + ")");
+        mode_at = f.key_offset;
+      }
+      if (f.key == "command") {
+        a.command = r.command(f.value);
+      } else if (f.key == "upstream") {
+        const auto& text = r.nonempty_string_of(f.value, key, "a URL such as \"http://127.0.0.1:5173\"");
+        try {
+          a.upstream = parse_upstream_url(text);
+        } catch (const std::invalid_argument& e) {
+          r.fail(f.value.offset, in_quotes(key) + ": \"" + text + "\": " + e.what());
+        }
+      } else if (f.key == "cwd") {
+        a.cwd = r.directory(f.value, key);
+      } else if (f.key == "env") {
+        a.env = r.environment(f.value);
+      } else if (f.key == "routes") {
+        a.routes = r.strings_of(f.value, key, "an array of path prefixes, such as [\"/api/\"]", "a path prefix");
+        for (std::size_t i = 0; i < a.routes.size(); ++i)
+          if (const auto why = route_problem(a.routes[i]); !why.empty())
+            r.fail(f.value.items[i].offset, in_quotes(key) + ": " + in_quotes(a.routes[i]) + ": " + why);
+      } else if (f.key == "watch") {
+        a.watch = r.strings_of(f.value, key, "an array of globs, such as [\"**/*.py\"]", "a glob");
+      } else if (f.key == "hmr") {
+        a.hmr = r.bool_of(f.value, key);
+      } else {
+        std::string what = "unknown key " + in_quotes(f.key) + " in " + in_quotes(where) + " (an app takes ";
+        for (std::size_t i = 0; i < app_keys.size(); ++i) what += (i ? ", " : "") + in_quotes(app_keys[i]);
+        r.fail(f.key_offset, what + ")");
+      }
+    }
+    if (!mode_at)
+      r.fail(m.key_offset, in_quotes(where) + " needs a \"command\" to run or an \"upstream\" URL to proxy");
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+app_spec parse_route_option(std::string_view value) {
+  const auto eq = value.find('=');
+  if (eq == std::string_view::npos || eq == 0)
+    throw config_error("--route " + std::string(value) + ": expected PREFIX=URL, such as /api/=http://127.0.0.1:8000");
+  app_spec a;
+  const std::string prefix(value.substr(0, eq));
+  if (const auto why = route_problem(prefix); !why.empty())
+    throw config_error("--route " + std::string(value) + ": " + why);
+  try {
+    a.upstream = parse_upstream_url(value.substr(eq + 1));
+  } catch (const std::invalid_argument& e) {
+    throw config_error("--route " + std::string(value) + ": " + e.what());
+  }
+  a.routes.push_back(prefix);
+  // Named by its prefix ("/api/" -> "api"), else its address.
+  std::string name;
+  for (const char c : prefix)
+    if (c != '/') name.push_back(c);
+  a.name = name.empty() ? a.upstream->authority : name;
+  return a;
+}
+
+std::string describe_apps(const std::vector<app_spec>& apps) {
+  std::string out;
+  const auto list = [&](const std::vector<std::string>& v) {
+    for (const auto& s : v) out += s + '\x1f';
+    out += '\x1e';
+  };
+  for (const auto& a : apps) {
+    out += a.name + '\x1e' + (a.upstream ? a.upstream->text() : "") + '\x1e' + a.cwd.string() + '\x1e' +
+           (a.hmr ? (*a.hmr ? "1" : "0") : "-") + '\x1e';
+    list(a.command);
+    list(a.env);
+    list(a.routes);
+    list(a.watch);
+    out += '\x1d';
+  }
+  return out;
+}
+
+void resolve_apps(config& cfg) {
+  if (cfg.apps.empty()) return;
+  std::map<std::string, std::string> owner;  // route -> app
+  for (const auto& r : cfg.app_routes) owner.emplace(r, cfg.app_name);
+  const bool has_main = !cfg.app_command.empty() || cfg.upstream || cfg.serve_dir;
+  if (!has_main) {
+    // The main app answers "/" (and whatever no other app routes); else the first app with routes does.
+    auto main = std::find_if(cfg.apps.begin(), cfg.apps.end(), [](const app_spec& a) {
+      return std::find(a.routes.begin(), a.routes.end(), "/") != a.routes.end();
+    });
+    if (main == cfg.apps.end())
+      main = std::find_if(cfg.apps.begin(), cfg.apps.end(), [](const app_spec& a) { return !a.routes.empty(); });
+    if (main == cfg.apps.end())
+      throw config_error("\"apps\": no app has \"routes\", so none answers the browser: give the one that serves "
+                         "the pages \"routes\": [\"/\"]");
+    cfg.app_name = main->name;
+    cfg.app_routes = main->routes;
+    cfg.app_command = main->command;
+    cfg.upstream = main->upstream;
+    cfg.app_cwd = main->cwd;
+    cfg.app_watch = main->watch;
+    cfg.app_hmr = main->hmr.value_or(runs_hmr_dev_server(main->command));
+    cfg.env.insert(cfg.env.end(), main->env.begin(), main->env.end());
+    cfg.apps.erase(main);
+    for (const auto& r : cfg.app_routes) owner.emplace(r, cfg.app_name);
+  }
+  std::map<std::string, int> names{{cfg.app_name, 1}};
+  for (auto& a : cfg.apps) {
+    if (++names[a.name] > 1)
+      throw config_error("two apps are named " + in_quotes(a.name) + ": give one of them another name");
+    for (const auto& r : a.routes)
+      if (const auto [it, fresh] = owner.emplace(r, a.name); !fresh)
+        throw config_error("the route " + in_quotes(r) + " is given to both " + in_quotes(it->second) + " and " +
+                           in_quotes(a.name) + ": each prefix goes to one app");
+    if (!a.hmr) a.hmr = runs_hmr_dev_server(a.command);
+  }
+  // An app's directory outside the watched ones (those given; else the current one) is watched too.
+  if (cfg.watch_dirs.empty()) cfg.watch_dirs.emplace_back(".");
+  for (const auto& a : cfg.apps) {
+    if (a.cwd.empty()) continue;
+    const bool inside = std::any_of(cfg.watch_dirs.begin(), cfg.watch_dirs.end(), [&](const auto& d) {
+      std::error_code ec;
+      const auto rel = a.cwd.lexically_relative(std::filesystem::weakly_canonical(std::filesystem::absolute(d), ec));
+      return !rel.empty() && *rel.begin() != "..";
+    });
+    if (!inside) cfg.watch_dirs.push_back(a.cwd);
+  }
+}
+
+}  // namespace liveproxy
