@@ -227,10 +227,10 @@ void app_unit::report(const policy_command& c) {
         log::info(name + " came back in " + ms(c.took));
       break;
     case kind::crash_restart:
-      log::warn(name + ": " + c.text + "; starting it again in " + ms(c.took));
+      log::info(name + ": starting it again in " + ms(c.took));
       break;
     case kind::crash_wait:
-      log::warn(name + ": " + c.text + "; a change to its files starts it again");
+      log::info(name + ": a change to its files starts it again");
       break;
     default:
       break;

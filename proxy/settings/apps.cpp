@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <utility>
 
 namespace liveproxy {
 namespace {
@@ -39,6 +40,20 @@ bool runs_hmr_dev_server(const std::vector<std::string>& argv) {
                              std::find(runners.begin(), runners.end(), basename_of(argv[i])) != runners.end()))
     ++i;
   if (i >= argv.size()) return false;
+  // One line for /bin/sh -c ("npx vite --port {port}"): its words, as far as plain words go.
+  if (i + 3 == argv.size() && basename_of(argv[i]) == "sh" && argv[i + 1] == "-c") {
+    std::vector<std::string> words;
+    std::string word;
+    for (const char c : argv[i + 2] + " ") {
+      if (c != ' ' && c != '\t') {
+        word.push_back(c);
+      } else if (!word.empty()) {
+        if (word == "&&" || word == ";" || word == "|") break;
+        words.push_back(std::exchange(word, {}));
+      }
+    }
+    return !words.empty() && runs_hmr_dev_server(words);
+  }
   const auto tool = basename_of(argv[i]);
   const auto next = i + 1 < argv.size() ? std::string_view(argv[i + 1]) : std::string_view();
   if (tool == "vite" || tool == "webpack-dev-server") return next != "build" && next != "preview";
@@ -124,6 +139,7 @@ app_spec parse_route_option(std::string_view value) {
     throw config_error("--route " + std::string(value) + ": " + e.what());
   }
   a.routes.push_back(prefix);
+  a.from_route = true;
   // Named by its prefix ("/api/" -> "api"), else its address.
   std::string name;
   for (const char c : prefix)
@@ -155,13 +171,16 @@ void resolve_apps(config& cfg) {
   std::map<std::string, std::string> owner;  // route -> app
   for (const auto& r : cfg.app_routes) owner.emplace(r, cfg.app_name);
   const bool has_main = !cfg.app_command.empty() || cfg.upstream || cfg.serve_dir;
-  if (!has_main) {
+  // --route alone adds to the main app, which is then the project's found here (or the command given).
+  const bool file_apps = std::any_of(cfg.apps.begin(), cfg.apps.end(), [](const app_spec& a) { return !a.from_route; });
+  if (!has_main && file_apps) {
     // The main app answers "/" (and whatever no other app routes); else the first app with routes does.
     auto main = std::find_if(cfg.apps.begin(), cfg.apps.end(), [](const app_spec& a) {
-      return std::find(a.routes.begin(), a.routes.end(), "/") != a.routes.end();
+      return !a.from_route && std::find(a.routes.begin(), a.routes.end(), "/") != a.routes.end();
     });
     if (main == cfg.apps.end())
-      main = std::find_if(cfg.apps.begin(), cfg.apps.end(), [](const app_spec& a) { return !a.routes.empty(); });
+      main = std::find_if(cfg.apps.begin(), cfg.apps.end(),
+                          [](const app_spec& a) { return !a.from_route && !a.routes.empty(); });
     if (main == cfg.apps.end())
       throw config_error("\"apps\": no app has \"routes\", so none answers the browser: give the one that serves "
                          "the pages \"routes\": [\"/\"]");
@@ -188,14 +207,16 @@ void resolve_apps(config& cfg) {
   }
   // An app's directory outside the watched ones (those given; else the current one) is watched too.
   if (cfg.watch_dirs.empty()) cfg.watch_dirs.emplace_back(".");
-  for (const auto& a : cfg.apps) {
-    if (a.cwd.empty()) continue;
+  std::vector<std::filesystem::path> dirs{cfg.app_cwd};
+  for (const auto& a : cfg.apps) dirs.push_back(a.cwd);
+  for (const auto& cwd : dirs) {
+    if (cwd.empty()) continue;
     const bool inside = std::any_of(cfg.watch_dirs.begin(), cfg.watch_dirs.end(), [&](const auto& d) {
       std::error_code ec;
-      const auto rel = a.cwd.lexically_relative(std::filesystem::weakly_canonical(std::filesystem::absolute(d), ec));
+      const auto rel = cwd.lexically_relative(std::filesystem::weakly_canonical(std::filesystem::absolute(d), ec));
       return !rel.empty() && *rel.begin() != "..";
     });
-    if (!inside) cfg.watch_dirs.push_back(a.cwd);
+    if (!inside) cfg.watch_dirs.push_back(cwd);
   }
 }
 

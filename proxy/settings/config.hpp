@@ -39,6 +39,7 @@ struct app_spec {
   /// A front-end dev server with hot module replacement of its own (Vite, webpack-dev-server...): changes under
   /// its cwd are its to show. Unset: recognised from the command.
   std::optional<bool> hmr;
+  bool from_route = false;  ///< a --route (which never becomes the main app)
 };
 
 /// Everything liveproxy needs to run. Defaults are the documented ones.

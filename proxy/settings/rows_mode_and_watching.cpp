@@ -100,12 +100,12 @@ void add_mode_and_watching(std::vector<setting>& t) {
                "updates its own pages (Vite, webpack-dev-server, esbuild, Next and Nuxt are recognised by command). "
                "An app without routes is a side process (a CSS watcher, a worker): run, restarted after a crash, "
                "stopped with liveproxy.",
-               R"("type": "object", "additionalProperties": {"type": "object", "properties": {"command": {"oneOf": [{"type": "array", "items": {"type": "string"}, "minItems": 1}, {"type": "string", "minLength": 1}]}, "upstream": {"type": "string", "pattern": "^https?://"}, "cwd": {"type": "string"}, "env": {"type": "object", "additionalProperties": {"type": "string"}}, "routes": {"type": "array", "items": {"type": "string", "pattern": "^/"}}, "watch": {"type": "array", "items": {"type": "string"}}, "hmr": {"type": "boolean"}}, "additionalProperties": false}, "examples": [{"api": {"command": ["python3", "manage.py", "runserver", "--noreload", "127.0.0.1:{port}"], "routes": ["/api/", "/admin/"]}, "web": {"command": ["npx", "vite", "--port", "{port}", "--strictPort"], "cwd": "web", "routes": ["/"]}}])",
+               R"("type": "object", "additionalProperties": {"type": "object", "properties": {"command": {"oneOf": [{"type": "array", "items": {"type": "string"}, "minItems": 1}, {"type": "string", "minLength": 1}]}, "upstream": {"type": "string", "pattern": "^https?://"}, "cwd": {"type": "string"}, "env": {"type": "object", "additionalProperties": {"type": "string"}}, "routes": {"type": "array", "items": {"type": "string", "pattern": "^/"}}, "watch": {"type": "array", "items": {"type": "string"}}, "hmr": {"type": "boolean"}}, "additionalProperties": false}, "examples": [{"api": {"command": ["python3", "manage.py", "runserver", "--noreload", "127.0.0.1:{port}"], "routes": ["/api/", "/admin/"]}, "web": {"command": ["npx", "vite", "--port", "{port}", "--strictPort"], "routes": ["/"]}}])",
                "", reload_effect::relaunch, nullptr,
                [](const setting&, config& c, json_reader& r, const json::member& m) { c.apps = read_apps(r, m.value); },
                [](const config& a, const config& b) { return describe_apps(a.apps) != describe_apps(b.apps); }});
   t.push_back({"", "--route", "PREFIX=URL",
-               "send requests under PREFIX to the app at URL (e.g. /api/=http://127.0.0.1:8000),\n"
+               "send requests under PREFIX to the app at URL (/api/=http://127.0.0.1:8000),\n"
                "repeatable; the longest matching prefix wins",
                "", "", "", reload_effect::relaunch,
                [](const setting&, config& c, std::string_view v) { c.apps.push_back(parse_route_option(v)); }});
