@@ -81,6 +81,23 @@
     text("last-restart", restart ? clock(restart.at) + ", " + restart.files + (restart.outcome ? ": " + restart.outcome : " (under way)") : "");
     renderTimes();
 
+    // Several apps: one row each (the main app first); a side process has no routes.
+    $("apps-section").hidden = !st.apps;
+    $("apps").replaceChildren(...(st.apps || []).map((a) => {
+      const tr = document.createElement("tr");
+      const badge = document.createElement("span");
+      badge.className = "badge " + a.state;
+      badge.textContent = a.state;
+      const cells = [a.name, badge, a.pid || "", a.routes || "(side process)", a.command, a.last || ""];
+      for (const v of cells) {
+        const td = document.createElement("td");
+        if (typeof v === "string" || typeof v === "number") td.textContent = v;
+        else td.append(v);
+        tr.append(td);
+      }
+      return tr;
+    }));
+
     const rows = st.actions.map((a) => {
       const tr = document.createElement("tr");
       for (const v of [clock(a.at), a.files, a.action, a.outcome || "under way"]) {

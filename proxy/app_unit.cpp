@@ -98,7 +98,9 @@ app_source::events app_unit::events() {
   e.cannot_reach = [this] { apply(policy_.cannot_reach()); };
   e.went_down = [this, now] { apply(policy_.upstream_down(now())); };
   e.stayed_up = [this, now] { apply(policy_.upstream_stayed_up(now())); };
-  e.started = [this](std::uint64_t, int) {
+  e.started = [this](std::uint64_t run, int pid) {
+    run_ = run;
+    pid_ = pid;
     if (hooks_.changed) hooks_.changed();
   };
   e.output = [] {};
@@ -199,11 +201,42 @@ void app_unit::apply(const policy_commands& cmds) {
   arm_timer();
 }
 
+status_board::app_row app_unit::row() const {
+  status_board::app_row r;
+  r.name = spec_.name;
+  const bool ours = source_->kind() == app_kind::command;
+  switch (policy_.gate()) {
+    case restart_policy::gate_state::open:
+      r.state = "running";
+      break;
+    case restart_policy::gate_state::failed:
+      r.state = ours && !policy_.running() ? "crashed" : "down";
+      break;
+    case restart_policy::gate_state::closed:
+      r.state = run_ > 1 || (!ours && source_->generation() > 0) ? "restarting" : "starting";
+      break;
+  }
+  // A side process's gate never opens for a request: it runs while its process does.
+  if (side_process()) r.state = policy_.running() ? "running" : policy_.crash_restart_delay() ? "restarting" : "crashed";
+  r.pid = ours ? pid_ : 0;
+  r.run = ours ? run_ : source_->generation();
+  for (const auto& p : spec_.routes) r.routes += (r.routes.empty() ? "" : ", ") + p;
+  r.command = ours ? source_->command_text() : source_->target_text();
+  r.last = last_;
+  r.held = gate_.waiting();
+  return r;
+}
+
 void app_unit::report(const policy_command& c) {
   using kind = policy_command::kind;
   using outcome = policy_command::outcome;
   const auto ms = [](std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; };
   const std::string& name = spec_.name;
+  const auto say = [&](const std::string& line, bool warn) {
+    last_ = line;
+    if (warn) log::warn(name + ": " + line);
+    else log::info(name + ": " + line);
+  };
   switch (c.what) {
     case kind::app_ready:
       if (!c.quiet && !side_process())
@@ -211,8 +244,7 @@ void app_unit::report(const policy_command& c) {
                   " (run " + std::to_string(c.run) + ")");
       break;
     case kind::app_failed:
-      log::warn(name + ": " + c.text +
-                (side_process() ? "" : "; its routes get the error page, the other apps go on"));
+      say(c.text + (side_process() ? "" : "; its routes get the error page, the other apps go on"), true);
       break;
     case kind::begin_action:
       log::info(name + ": " + c.text + " changed: " + c.action);
@@ -220,11 +252,11 @@ void app_unit::report(const policy_command& c) {
     case kind::finish_action:
       if (c.quiet) break;
       if (c.result == outcome::restarted)
-        log::info(name + " restarted in " + ms(c.took) + " (app start " + ms(c.app_took) + ")");
+        say("restarted in " + ms(c.took) + " (app start " + ms(c.app_took) + ") for " + c.text, false);
       else if (c.result == outcome::failed)
-        log::warn(name + " did not start again: " + c.detail);
+        say("did not start again: " + c.detail, true);
       else if (c.result == outcome::upstream_restarted)
-        log::info(name + " came back in " + ms(c.took));
+        say("came back in " + ms(c.took), false);
       break;
     case kind::crash_restart:
       log::info(name + ": starting it again in " + ms(c.took));

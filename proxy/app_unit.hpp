@@ -8,6 +8,7 @@
 #include "proxy/http/app_gate.hpp"
 #include "proxy/http/app_pool.hpp"
 #include "proxy/settings/config.hpp"
+#include "proxy/status/status_board.hpp"
 
 #include <filesystem>
 #include <functional>
@@ -44,6 +45,8 @@ class app_unit {
   proxy_context& context() { return ctx_; }
   app_source& source() { return *source_; }
   const restart_policy& policy() const { return policy_; }
+  /// For the status page: state, process, routes, the last restart or failure.
+  status_board::app_row row() const;
 
  private:
   using clock = std::chrono::steady_clock;
@@ -63,6 +66,9 @@ class app_unit {
   app_pool pool_;
   proxy_context ctx_;
   bool stopping_ = false;
+  long pid_ = 0;
+  std::uint64_t run_ = 0;
+  std::string last_;  ///< the last restart or failure line, for the status page
 };
 
 }  // namespace liveproxy

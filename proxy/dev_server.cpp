@@ -224,6 +224,8 @@ app_source::events dev_server::source_events() {
   };
   e.stayed_up = [this, now] { apply(policy_.upstream_stayed_up(now())); };
   e.started = [this](std::uint64_t run, int pid) {
+    main_pid_ = pid;
+    main_run_ = run;
     status_.board().app_starting(run, pid);
     status_.changed();
   };

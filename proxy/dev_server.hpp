@@ -114,6 +114,8 @@ class dev_server {
   std::vector<std::unique_ptr<app_unit>> units_;
   route_table routes_;
   std::optional<change_owner> owner_;
+  long main_pid_ = 0;  ///< the main app's current process, for the status page's list of apps
+  std::uint64_t main_run_ = 0;
   std::unique_ptr<watcher::watcher> watcher_;  ///< replaced when liveproxy.json changes what is watched
   std::filesystem::path config_path_;          ///< the liveproxy.json followed while running (canonical), or empty
   std::set<std::filesystem::path> extra_watched_;

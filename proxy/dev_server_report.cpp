@@ -257,6 +257,25 @@ std::shared_ptr<const std::string> dev_server::status_snapshot(bool fresh) {
     status_.board().set_watching(watcher_->backend_name(), std::move(roots));
   }
   status_.board().set_held(gate_.waiting());
+  if (!units_.empty()) {
+    std::vector<status_board::app_row> rows;
+    status_board::app_row main;
+    main.name = cfg_.app_name;
+    const bool ours = source_->kind() == app_kind::command;
+    main.state = policy_.gate() == restart_policy::gate_state::open     ? "running"
+                 : policy_.gate() == restart_policy::gate_state::failed ? (ours && !policy_.running() ? "crashed" : "down")
+                 : main_run_ > 1                                         ? "restarting"
+                                                                         : "starting";
+    main.pid = ours ? main_pid_ : 0;
+    main.run = ours ? main_run_ : source_->generation();
+    for (const auto& r : cfg_.app_routes) main.routes += (main.routes.empty() ? "" : ", ") + r;
+    if (main.routes.empty()) main.routes = "/";
+    main.command = ours ? source_->command_text() : source_->target_text();
+    main.held = gate_.waiting();
+    rows.push_back(std::move(main));
+    for (const auto& u : units_) rows.push_back(u->row());
+    status_.board().set_apps(std::move(rows));
+  }
   return status_.snapshot(fresh);
 }
 

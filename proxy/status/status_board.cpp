@@ -126,6 +126,25 @@ std::string status_board::json(std::size_t tabs, const std::deque<std::string>& 
   end_object(out);
   out.push_back(',');
 
+  if (!apps_.empty()) {
+    out += "\"apps\":[";
+    for (const auto& a : apps_) {
+      out.push_back('{');
+      field(out, "name", a.name);
+      field(out, "state", a.state);
+      if (a.pid) field(out, "pid", a.pid);
+      if (a.run) field(out, "run", static_cast<long long>(a.run));
+      field(out, "routes", a.routes);
+      field(out, "command", a.command);
+      field(out, "last", a.last);
+      field(out, "held", static_cast<long long>(a.held));
+      end_object(out);
+      out.push_back(',');
+    }
+    if (out.back() == ',') out.pop_back();
+    out += "],";
+  }
+
   out += "\"watch\":{";
   field(out, "backend", backend_);
   out += "\"roots\":[";

@@ -49,6 +49,19 @@ class status_board {
   /// Requests waiting for the app now.
   void set_held(std::size_t held) { held_ = held; }
 
+  /// Of several apps ("apps", --route): one row each, the main app first. None: one app.
+  struct app_row {
+    std::string name;
+    std::string state;    ///< "starting", "running", "restarting", "crashed", "down"
+    long pid = 0;         ///< 0: not a process of ours (an upstream), or none yet
+    std::uint64_t run = 0;
+    std::string routes;   ///< "/api/, /admin/"; empty: a side process
+    std::string command;  ///< or the upstream's URL
+    std::string last;     ///< the last restart or failure, as the terminal said it
+    std::size_t held = 0;
+  };
+  void set_apps(std::vector<app_row> apps) { apps_ = std::move(apps); }
+
   /// A change arrived and `action` was taken; its outcome, if it takes time, comes with finish().
   void begin(std::string files, std::string action, std::string outcome = {});
   /// The outcome of the latest action still under way (none: nothing happens).
@@ -81,6 +94,7 @@ class status_board {
   std::size_t held_ = 0;
   std::chrono::milliseconds last_start_{-1};
   std::deque<action_record> actions_;  ///< newest last
+  std::vector<app_row> apps_;
   struct console_record {
     clock::time_point at;
     bool is_error;

@@ -330,3 +330,32 @@ TEST_CASE("apps: a side process that dies is started again, and the others never
   CHECK(pid_of(http_get(apps.port(), "/", {}, 5s), "web") == apps.web);
   CHECK(pid_of(http_get(apps.port(), "/api/", {}, 5s), "api") == apps.api);
 }
+
+TEST_CASE("apps: status.json lists each app with its state, process and routes", "[integration][net][fs]") {
+  running_apps apps;
+  REQUIRE(apps.web);
+  REQUIRE(apps.api);
+  REQUIRE(apps.side);
+  const auto status = http_get(apps.port(), "/__liveproxy/status.json", {}, 5s);
+  REQUIRE(status.status == 200);
+  INFO(status.body);
+  const auto row = [&](const std::string& name, pid_t pid, const std::string& routes) {
+    return std::regex_search(status.body, std::regex("\\{\"name\":\"" + name + "\",\"state\":\"running\",\"pid\":" +
+                                                     std::to_string(pid) + ",\"run\":1,\"routes\":\"" + routes + "\""));
+  };
+  // The main app first, then the others in the file's order; a side process has no routes.
+  CHECK(row("web", apps.web, "/"));
+  CHECK(row("api", apps.api, "/api/"));
+  CHECK(row("side", apps.side, ""));
+  CHECK(status.body.find("\"name\":\"web\"") < status.body.find("\"name\":\"api\""));
+
+  // After a restart of one app, its row says so.
+  write_file(apps.dir / "api/api.py", std::string(api_py).replace(std::string(api_py).find("v1"), 2, "v2"));
+  const bool restarted = wait_until(
+      [&] {
+        const auto s = http_get(apps.port(), "/__liveproxy/status.json", {}, 5s).body;
+        return std::regex_search(s, std::regex(R"("name":"api","state":"running","pid":\d+,"run":2,.*"last":"restarted in \d+ ms)"));
+      },
+      20s, 100ms);
+  CHECK(restarted);
+}
