@@ -2,10 +2,13 @@
 #include "proxy/init_command.hpp"
 
 #include "proxy/app/project_presets.hpp"
+#include "proxy/settings/procfile.hpp"
 #include "proxy/settings/settings_docs.hpp"
 #include "proxy/base/log.hpp"
 
+#include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 namespace liveproxy {
@@ -36,9 +39,32 @@ int run_init(const std::filesystem::path& dir) {
     log::error(file.string() + " exists already: edit it (liveproxy reads it at start and while running)");
     return 1;
   }
-  const auto preset = detect_project(dir);
+  auto preset = detect_project(dir);
   std::string json = "{\n  \"$schema\": \"./liveproxy.schema.json\",\n";
-  if (preset && preset->serve) {
+  // A Procfile.dev becomes "apps", as liveproxy would run it: "web" answers "/", the others run beside it.
+  std::vector<procfile_entry> procs;
+  if (std::ifstream in(dir / "Procfile.dev", std::ios::binary); in) {
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    try {
+      procs = parse_procfile(text, (dir / "Procfile.dev").string());
+    } catch (const config_error& e) {
+      log::error(e.what());
+      return 2;
+    }
+  }
+  const bool procfile_web =
+      std::any_of(procs.begin(), procs.end(), [](const procfile_entry& e) { return e.name == "web"; });
+  if (!procs.empty()) {
+    json += "  \"apps\": {\n";
+    for (std::size_t i = 0; i < procs.size(); ++i)
+      json += "    " + json_string(procs[i].name) + ": {\"command\": " + json_string(procs[i].command) +
+              (procs[i].name == "web" ? ", \"routes\": [\"/\"]" : "") + "}" + (i + 1 < procs.size() ? "," : "") +
+              "\n";
+    json += "  },\n";
+  }
+  if (procfile_web) {
+    // The web process is the app: the preset's command would be a second one.
+  } else if (preset && preset->serve) {
     json += "  \"serve\": \".\",\n";
   } else if (preset) {
     json += "  \"command\": [";
@@ -53,7 +79,7 @@ int run_init(const std::filesystem::path& dir) {
       }
       json += "},\n";
     }
-  } else {
+  } else if (procs.empty()) {
     json += "  \"command\": [\"./your-server\", \"--port\", \"{port}\"],\n";
   }
   json += "  \"watch\": [\".\"],\n  \"ignore\": [],\n  \"rules\": [";
@@ -64,7 +90,10 @@ int run_init(const std::filesystem::path& dir) {
   json += "],\n  \"hold_timeout\": 30\n}\n";
   std::ofstream(file) << json;
   std::ofstream(dir / "liveproxy.schema.json") << settings_schema_json();
-  log::info("wrote " + file.string() + (preset ? " for a " + preset->name + " project" : " (edit its command)") +
+  log::info("wrote " + file.string() +
+            (procfile_web ? " with the apps of Procfile.dev"
+             : preset     ? " for a " + preset->name + " project" + (procs.empty() ? "" : " and the apps of Procfile.dev")
+                          : " (edit its command)") +
             ", and liveproxy.schema.json beside it for editors; run liveproxy to use it");
   return 0;
 }

@@ -1,13 +1,17 @@
 // liveproxy entry point: parse the command line, run the loop, stop the app on Ctrl-C, exit with how it ended.
 #include "proxy/app/project_presets.hpp"
 #include "proxy/settings/config.hpp"
+#include "proxy/settings/procfile.hpp"
 #include "proxy/dev_server.hpp"
 #include "proxy/init_command.hpp"
 #include "proxy/settings/settings_docs.hpp"
 #include "proxy/base/log.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -46,6 +50,27 @@ int main(int argc, char** argv) {
   if (cfg.show_version) {
     std::cout << "liveproxy " LIVEPROXY_VERSION "\n";
     return 0;
+  }
+  if (cfg.detect_project &&
+      std::none_of(cfg.apps.begin(), cfg.apps.end(), [](const app_spec& a) { return !a.from_route; })) {
+    // A Procfile.dev (foreman, overmind, bin/dev) says what runs beside the app: each line is an app.
+    std::ifstream in("Procfile.dev", std::ios::binary);
+    if (in) {
+      const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      try {
+        const auto entries = parse_procfile(text, "Procfile.dev");
+        const bool has_web = std::any_of(entries.begin(), entries.end(), [](const auto& e) { return e.name == "web"; });
+        apply_procfile(cfg, entries, !has_web);
+        std::string names;
+        for (const auto& e : entries)
+          names += (names.empty() ? "" : ", ") + e.name + (e.name == "web" && has_web ? " (answers /)" : "");
+        log::info("Procfile.dev: " + names + (has_web ? "" : " beside the project's own app") +
+                  "; the lines without a route run beside it as side processes");
+      } catch (const config_error& e) {
+        log::error(e.what());
+        return 2;
+      }
+    }
   }
   if (cfg.detect_project) {
     const auto here = std::filesystem::current_path();
