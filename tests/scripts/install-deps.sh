@@ -40,7 +40,7 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-if [[ "${1:-}" == "--tests" ]] && { [[ ! -d tests/browser/node_modules/playwright-core ]] || [[ ! -d tests/browser/node_modules/livereload-js ]]; }; then
+if [[ "${1:-}" == "--tests" ]] && { [[ ! -d tests/browser/node_modules/playwright-core ]] || [[ ! -d tests/browser/node_modules/livereload-js ]] || [[ ! -d tests/browser/node_modules/vite ]]; }; then
   # playwright-core only: it drives Debian's /usr/bin/chromium and never downloads a browser.
   npm ci --prefix tests/browser --no-audit --no-fund
 fi
