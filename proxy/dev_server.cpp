@@ -452,7 +452,12 @@ void dev_server::dispatch_changes(const watcher::batch& in, bool config_restart)
   std::vector<watcher::batch> theirs(units_.size());
   for (const auto& c : in.changes) {
     if (c.act == watcher::action::restart) {
-      for (const auto i : owner_->owners(c.path)) {
+      auto owners = owner_->owners(c.path);
+      // A hot-reloading dev server's own file is its to show; code no app's directory holds (another --watch
+      // folder) is the main app's, as with one app.
+      if (owners.empty() && owner_->hmr_owned(c.path)) continue;
+      if (owners.empty()) owners.push_back(0);
+      for (const auto i : owners) {
         auto& b = i == 0 ? main : theirs[i - 1];
         b.changes.push_back(c);
         b.strongest = watcher::action::restart;

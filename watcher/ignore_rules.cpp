@@ -8,6 +8,8 @@ const std::vector<std::string>& ignore_rules::default_patterns() {
       // Version control, dependencies, virtualenvs, caches and IDE state: big, noisy, never app code.
       ".git/", ".hg/", ".svn/", "node_modules/", "__pycache__/", ".venv/", "venv/", ".mypy_cache/",
       ".pytest_cache/", ".tox/", ".idea/", ".vscode/",
+      // Dev servers' own caches, rewritten as they start (Vite's pre-bundled dependencies, Next's build).
+      ".vite/", ".next/", ".nuxt/", ".svelte-kit/", ".parcel-cache/",
       // Files the running app writes itself: reacting to them would restart it in a loop.
       "*.pyc", "*.pyo", "*.sqlite3", "*.sqlite3-journal", "*-journal", "*.db", "*.log", "media/",
       // Editor temporaries (vim, emacs, kate, gedit/GIO, JetBrains safe-write); the real name follows.

@@ -30,6 +30,8 @@ std::vector<std::size_t> change_owner::owners(const std::filesystem::path& path)
     }
     if (!a.routed) continue;
     const auto d = a.cwd.native().size();
+    // A dev server with hot reload of its own shows its files' changes itself, and restarts itself for its
+    // config: nothing under its directory restarts it (or an app above it), unless its watch globs say so.
     if (deepest.empty() || d > depth) {
       deepest = {i};
       depth = d;
@@ -37,7 +39,8 @@ std::vector<std::size_t> change_owner::owners(const std::filesystem::path& path)
       deepest.push_back(i);
     }
   }
-  for (const auto i : deepest) out.push_back(i);
+  for (const auto i : deepest)
+    if (!apps_[i].hmr) out.push_back(i);
   return out;
 }
 

@@ -23,7 +23,8 @@ class change_owner {
   explicit change_owner(std::vector<app> apps) : apps_(std::move(apps)) {}
 
   /// The apps a code change to `path` restarts: those whose watch globs match it, and of the routed apps without
-  /// globs, the one(s) with the deepest directory holding it. None when no app's directory holds it.
+  /// globs, the one(s) with the deepest directory holding it, unless that is a dev server with hot reload of its
+  /// own (its files are its own to show). None when no app's directory holds it.
   std::vector<std::size_t> owners(const std::filesystem::path& path) const;
   /// The file lies under the directory of a dev server with hot reload of its own (and no deeper app's): the
   /// page it serves updates by itself, liveproxy does not also reload it.

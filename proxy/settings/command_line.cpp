@@ -80,6 +80,12 @@ std::optional<std::filesystem::path> config_file_for(int argc, const char* const
 void check_and_complete(config& cfg) {
   resolve_apps(cfg);
   cfg.js_runs_on_server = runs_server_javascript(cfg.app_command);
+  // A front-end dev server's scripts are the browser's, not a server's: they restart nothing (unless another
+  // app runs JavaScript on the server).
+  if (cfg.app_hmr)
+    cfg.js_runs_on_server = std::any_of(cfg.apps.begin(), cfg.apps.end(), [](const app_spec& a) {
+      return !a.hmr.value_or(false) && runs_server_javascript(a.command);
+    });
   cfg.warnings = command_warnings(cfg.app_command);
   if (cfg.serve_dir) {
     if (!cfg.app_command.empty() || cfg.upstream)

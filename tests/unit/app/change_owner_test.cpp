@@ -22,8 +22,12 @@ TEST_CASE("a code change restarts the routed app with the deepest directory hold
   const auto o = example();
   CHECK(o.owners("/p/api/views.py") == list{0});
   CHECK(o.owners("/p/manage.py") == list{0});
-  CHECK(o.owners("/p/web/vite.config.js") == list{1});
-  CHECK(o.owners("/p/web/src/deep/App.jsx") == list{1});
+  // Under the hot-reloading dev server: its own to show (and Vite restarts itself for its config).
+  CHECK(o.owners("/p/web/vite.config.js").empty());
+  CHECK(o.owners("/p/web/src/deep/App.jsx").empty());
+  // A dev server without hot reload of its own restarts for its code as any app does.
+  const change_owner plain({{"/p", true, {}, false}, {"/p/web", true, {}, false}});
+  CHECK(plain.owners("/p/web/server.js") == list{1});
   // Outside every app's directory: nobody's.
   CHECK(o.owners("/elsewhere/x.py").empty());
   CHECK(o.owners("/pweb/x.py").empty());
@@ -52,4 +56,8 @@ TEST_CASE("changes under a hot-reloading dev server's own directory are its to s
   CHECK_FALSE(shared.hmr_owned("/p/x.js"));
   const change_owner alone({{"/p", true, {}, true}});
   CHECK(alone.hmr_owned("/p/x.js"));
+  CHECK(alone.owners("/p/x.js").empty());
+  // Its watch globs still restart it.
+  const change_owner globbed({{"/p", true, {"vite.config.*"}, true}});
+  CHECK(globbed.owners("/p/vite.config.ts") == list{0});
 }
