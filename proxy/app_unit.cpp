@@ -70,7 +70,7 @@ app_unit::app_unit(net::any_io_executor ex, const config& main, app_spec spec, p
            .idle_timeout = front.idle_timeout,
            .header_timeout = front.header_timeout,
            .script_tag = front.script_tag,
-           .app_failure = [this] { return source_->failure(gate_.is_failed(), policy_.crash_restart_delay()); },
+           .app_failure = [this] { return failure(); },
            .restart_app = {},
            .app_refused = {},
            .upstream_host = {},
@@ -86,6 +86,14 @@ app_unit::app_unit(net::any_io_executor ex, const config& main, app_spec spec, p
            .app_paused = false,
            .route = {}} {
   if (source_->kind() == app_kind::upstream) ctx_.app_refused = [this] { source_->refused(); };
+}
+
+app_failure app_unit::failure() const {
+  auto f = source_->failure(gate_.is_failed(), policy_.crash_restart_delay());
+  // Of several apps, the page says which one: "api crashed", not "The app crashed".
+  constexpr std::string_view generic = "The app ";
+  if (f.cause_title.starts_with(generic)) f.cause_title = spec_.name + " " + f.cause_title.substr(generic.size());
+  return f;
 }
 
 app_source::events app_unit::events() {

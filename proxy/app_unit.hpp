@@ -54,6 +54,8 @@ class app_unit {
   void report(const policy_command& c);
   void arm_timer();
   app_source::events events();
+  /// What the error page says of it, named.
+  app_failure failure() const;
 
   net::any_io_executor ex_;
   app_spec spec_;

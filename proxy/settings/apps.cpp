@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <array>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <utility>
 
@@ -24,6 +26,26 @@ std::string route_problem(std::string_view prefix) {
   if (!prefix.starts_with('/')) return "a route is a path prefix starting with /, such as \"/api/\"";
   if (prefix.find_first_of("?#* \t") != std::string_view::npos)
     return "a route is a plain path prefix (no query, fragment, space or wildcard), such as \"/api/\"";
+  return {};
+}
+
+/// `npm run dev`, `yarn dev`, `pnpm run dev`, `npm start`: the package.json script it runs (in dir), else "".
+std::string package_script(const std::vector<std::string>& argv, const std::filesystem::path& dir) {
+  if (argv.size() < 2) return {};
+  const auto tool = basename_of(argv[0]);
+  if (tool != "npm" && tool != "yarn" && tool != "pnpm" && tool != "bun") return {};
+  std::string name = argv[1];
+  if ((name == "run" || name == "run-script") && argv.size() >= 3) name = argv[2];
+  else if (tool == "npm" && name != "start" && name != "dev") return {};
+  std::ifstream in(dir / "package.json", std::ios::binary);
+  if (!in) return {};
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto doc = json::parse(text);
+  if (!doc.root) return {};
+  for (const auto& m : doc.root->members)
+    if (m.key == "scripts" && m.value.type == json::node::kind::object)
+      for (const auto& s : m.value.members)
+        if (s.key == name && s.value.type == json::node::kind::string) return s.value.text;
   return {};
 }
 
@@ -63,6 +85,13 @@ bool runs_hmr_dev_server(const std::vector<std::string>& argv) {
     return std::any_of(argv.begin() + static_cast<long>(i), argv.end(),
                        [](const std::string& a) { return a.starts_with("--serve"); });
   return false;
+}
+
+bool is_hmr_app(const std::vector<std::string>& command, const std::filesystem::path& cwd) {
+  if (runs_hmr_dev_server(command)) return true;
+  std::error_code ec;
+  const auto script = package_script(command, cwd.empty() ? std::filesystem::current_path(ec) : cwd);
+  return !script.empty() && runs_hmr_dev_server({"/bin/sh", "-c", script});
 }
 
 std::vector<app_spec> read_apps(json_reader& r, const json::node& v) {
@@ -190,7 +219,7 @@ void resolve_apps(config& cfg) {
     cfg.upstream = main->upstream;
     cfg.app_cwd = main->cwd;
     cfg.app_watch = main->watch;
-    cfg.app_hmr = main->hmr.value_or(runs_hmr_dev_server(main->command));
+    cfg.app_hmr = main->hmr.value_or(is_hmr_app(main->command, main->cwd));
     cfg.env.insert(cfg.env.end(), main->env.begin(), main->env.end());
     cfg.apps.erase(main);
     for (const auto& r : cfg.app_routes) owner.emplace(r, cfg.app_name);
@@ -203,7 +232,7 @@ void resolve_apps(config& cfg) {
       if (const auto [it, fresh] = owner.emplace(r, a.name); !fresh)
         throw config_error("the route " + in_quotes(r) + " is given to both " + in_quotes(it->second) + " and " +
                            in_quotes(a.name) + ": each prefix goes to one app");
-    if (!a.hmr) a.hmr = runs_hmr_dev_server(a.command);
+    if (!a.hmr) a.hmr = is_hmr_app(a.command, a.cwd);
   }
   // An app's directory outside the watched ones (those given; else the current one) is watched too.
   if (cfg.watch_dirs.empty()) cfg.watch_dirs.emplace_back(".");
