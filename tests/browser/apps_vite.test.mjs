@@ -291,6 +291,22 @@ function viteSuite(name, npx) {
       assert.ok(!page.consoleLines.some((l) => /\[vite\] failed to connect|trying direct/i.test(l)), page.consoleLines.join('\n'));
       const liveproxySockets = page.sockets.filter((s) => s.url.includes('/__liveproxy/'));
       assert.equal(liveproxySockets.length, 1, JSON.stringify(page.sockets));
+
+      // The status page lists the three apps: name, state, process, routes (none for the side process).
+      const status = await page.context().newPage();
+      await status.goto(env.url + '/__liveproxy/');
+      await pageWait(status, 'the status page to list three apps', () => document.querySelectorAll('#apps tr').length === 3);
+      const rows = await status.$$eval('#apps tr', (trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)));
+      const byName = Object.fromEntries(rows.map((r) => [r[0], r]));
+      assert.deepEqual(Object.keys(byName).sort(), ['api', 'side', 'web'], JSON.stringify(rows));
+      assert.equal(rows[0][0], 'web', 'the main app first');
+      for (const r of rows) assert.equal(r[1], 'running', JSON.stringify(r));
+      assert.equal(byName.api[2], String(django));
+      assert.equal(byName.side[2], String(side));
+      assert.equal(byName.api[3], '/api/');
+      assert.equal(byName.web[3], '/');
+      assert.equal(byName.side[3], '(side process)');
+      await status.close();
     });
 
     env.test("a front-end edit is Vite's to show: one navigation for a plain module (Vite's), none for accepted ones or CSS, none from liveproxy", async () => {
