@@ -112,8 +112,7 @@ supervisor::supervisor(net::any_io_executor ex, supervisor_options opts, callbac
       cb_(std::move(cb)),
       output_(limits::app_output_lines, limits::app_output_line_bytes, limits::app_output_bytes),
       spare_timer_(ex_),
-      // --verbose shows every start-up in full.
-      echo_({!log::verbose(), opts_.app_port}) {}
+      echo_({!log::verbose(), opts_.app_port}) {}  // --verbose shows every start-up in full
 
 void supervisor::show(const std::vector<echo_piece>& pieces) const {
   for (const auto& p : pieces) {
@@ -559,19 +558,18 @@ awaitable<void> supervisor::watch_accepts(std::shared_ptr<child> c) {
   }
 }
 
+void supervisor::became_ready(const std::shared_ptr<child>& c) {
+  c->ready = true;
+  if (child_ == c) show(echo_.ready());
+  if (cb_.ready) cb_.ready(c->generation);
+}
+
 awaitable<void> supervisor::probe_ready(std::shared_ptr<child> c) {
-  if (!opts_.listens) {
-    c->ready = true;
-    if (child_ == c) show(echo_.ready());
-    if (cb_.ready) cb_.ready(c->generation);
-    co_return;
-  }
+  if (!opts_.listens) co_return became_ready(c);  // a side process: ready once started
   if (opts_.listen_fd >= 0) {
     // The socket already listens (we bound it): connections queue in its backlog until the app accepts, so
     // requests go there at once. Whether the app does accept is watched separately.
-    c->ready = true;
-    if (child_ == c) show(echo_.ready());
-    if (cb_.ready) cb_.ready(c->generation);
+    became_ready(c);
     // Ready at once, but still importing: the spare imports what the run has imported by the time it starts.
     if (child_ == c) schedule_spare(std::max(opts_.spare_delay, std::chrono::milliseconds(250)));
     co_await watch_accepts(c);
@@ -585,9 +583,7 @@ awaitable<void> supervisor::probe_ready(std::shared_ptr<child> c) {
     auto [ec] = co_await probe.async_connect(ep, use_tuple);
     if (c->app_done || c->stopping) co_return;
     if (!ec) {
-      c->ready = true;
-      if (child_ == c) show(echo_.ready());
-      if (cb_.ready) cb_.ready(c->generation);
+      became_ready(c);
       if (child_ == c) schedule_spare();
       co_return;
     }

@@ -151,6 +151,8 @@ class supervisor {
   awaitable<void> watch_guard(std::shared_ptr<child> c);
   awaitable<void> pump_output(std::shared_ptr<child> c);
   awaitable<void> probe_ready(std::shared_ptr<child> c);
+  /// The run answers (or, a side process, runs): its held start-up output, then the ready callback.
+  void became_ready(const std::shared_ptr<child>& c);
   awaitable<void> watch_accepts(std::shared_ptr<child> c);
   awaitable<void> flush_typed(std::shared_ptr<child> c);
   /// Shows what the start-up filter let through.
