@@ -8,8 +8,8 @@
 namespace liveproxy {
 namespace {
 
-/// The main app's settings, made this app's: what it runs and where, and none of what only the main app has
-/// (a fixed port, a handed-over socket, the terminal, preloading).
+/// The main app's settings, made this app's: what it runs and where, how (preload, a handed-over socket,
+/// restarts after a crash), and none of what only the main app has (a fixed port, the terminal).
 config unit_config(const config& main, const app_spec& spec) {
   config c = main;
   c.app_command = spec.command;
@@ -21,8 +21,9 @@ config unit_config(const config& main, const app_spec& spec) {
   c.apps.clear();
   c.app_port = 0;
   c.app_port_given = false;
-  c.socket_handoff = false;
-  c.preload = false;
+  c.socket_handoff = spec.fd;
+  c.preload = spec.preload.value_or(false);
+  c.restart_on_crash = spec.restart_on_crash;
   c.serve_dir.reset();
   c.upstream_host = false;
   c.app_terminal = false;

@@ -144,7 +144,7 @@ std::pair<std::vector<std::string>, std::vector<std::string>> command_source::sp
   }
   // The project's code is never preloaded: the watched directories and the one the app runs in.
   auto dirs = c.watch_dirs;
-  dirs.push_back(std::filesystem::current_path());
+  dirs.push_back(c.app_cwd.empty() ? std::filesystem::current_path() : c.app_cwd);
   return {preload_files_->command(*python), preload_files_->env(dirs)};
 }
 

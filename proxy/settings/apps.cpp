@@ -49,7 +49,14 @@ std::string package_script(const std::vector<std::string>& argv, const std::file
   return {};
 }
 
-constexpr std::array<std::string_view, 7> app_keys = {"command", "upstream", "cwd", "env", "routes", "watch", "hmr"};
+constexpr std::array<std::string_view, 10> app_keys = {"command", "upstream", "cwd",     "env", "routes",
+                                                        "watch",   "hmr",      "preload", "fd",  "restart_on_crash"};
+
+/// "/api" and "/api/" answer the same requests (route_table matches by path segment): one key for both.
+std::string route_key(std::string_view prefix) {
+  while (prefix.size() > 1 && prefix.ends_with('/')) prefix.remove_suffix(1);
+  return std::string(prefix);
+}
 
 }  // namespace
 
@@ -111,6 +118,8 @@ std::vector<app_spec> read_apps(json_reader& r, const json::node& v) {
     app_spec a;
     a.name = m.key;
     std::size_t mode_at = 0;
+    std::size_t run_only_at = 0;  // preload, fd or restart_on_crash: only for an app liveproxy runs
+    std::string run_only_key;
     for (const auto& f : m.value.members) {
       const std::string key = where + "." + f.key;
       if (f.key == "command" || f.key == "upstream") {
@@ -141,6 +150,12 @@ std::vector<app_spec> read_apps(json_reader& r, const json::node& v) {
         a.watch = r.strings_of(f.value, key, "an array of globs, such as [\"**/*.py\"]", "a glob");
       } else if (f.key == "hmr") {
         a.hmr = r.bool_of(f.value, key);
+      } else if (f.key == "preload" || f.key == "fd" || f.key == "restart_on_crash") {
+        const bool on = r.bool_of(f.value, key);
+        if (f.key == "preload") a.preload = on;
+        else if (f.key == "fd") a.fd = on;
+        else a.restart_on_crash = on;
+        if (on) run_only_at = f.key_offset, run_only_key = f.key;
       } else {
         std::string what = "unknown key " + in_quotes(f.key) + " in " + in_quotes(where) + " (an app takes ";
         for (std::size_t i = 0; i < app_keys.size(); ++i) what += (i ? ", " : "") + in_quotes(app_keys[i]);
@@ -149,6 +164,9 @@ std::vector<app_spec> read_apps(json_reader& r, const json::node& v) {
     }
     if (!mode_at)
       r.fail(m.key_offset, in_quotes(where) + " needs a \"command\" to run or an \"upstream\" URL to proxy");
+    if (a.upstream && run_only_at)
+      r.fail(run_only_at, in_quotes(where + "." + run_only_key) + " is for an app liveproxy runs (a \"command\"); " +
+                              "an \"upstream\" is started by someone else");
     out.push_back(std::move(a));
   }
   return out;
@@ -190,15 +208,25 @@ std::string describe_apps(const std::vector<app_spec>& apps) {
     list(a.env);
     list(a.routes);
     list(a.watch);
-    out += '\x1d';
+    out += std::string(a.preload ? (*a.preload ? "1" : "0") : "-") + (a.fd ? "1" : "0") +
+           (a.restart_on_crash ? "1" : "0") + '\x1d';
   }
   return out;
 }
 
 void resolve_apps(config& cfg) {
   if (cfg.apps.empty()) return;
-  std::map<std::string, std::string> owner;  // route -> app
-  for (const auto& r : cfg.app_routes) owner.emplace(r, cfg.app_name);
+  std::map<std::string, std::pair<std::string, std::string>> owner;  // route_key -> (app, route as given)
+  const auto claim = [&](const std::string& route, const std::string& app) {
+    if (const auto [it, fresh] = owner.emplace(route_key(route), std::pair(app, route)); !fresh) {
+      const auto& [first, given] = it->second;
+      const std::string same = given == route ? "" : " (" + in_quotes(given) + " and " + in_quotes(route) +
+                                                         " answer the same paths)";
+      throw config_error("the route " + in_quotes(route) + " is given to both " + in_quotes(first) + " and " +
+                         in_quotes(app) + same + ": each prefix goes to one app");
+    }
+  };
+  for (const auto& r : cfg.app_routes) claim(r, cfg.app_name);
   const bool has_main = !cfg.app_command.empty() || cfg.upstream || cfg.serve_dir;
   // --route alone adds to the main app, which is then the project's found here (or the command given).
   const bool file_apps = std::any_of(cfg.apps.begin(), cfg.apps.end(), [](const app_spec& a) { return !a.from_route; });
@@ -221,17 +249,18 @@ void resolve_apps(config& cfg) {
     cfg.app_watch = main->watch;
     cfg.app_hmr = main->hmr.value_or(is_hmr_app(main->command, main->cwd));
     cfg.env.insert(cfg.env.end(), main->env.begin(), main->env.end());
+    // The command line's --preload / --no-preload, --fd and --restart-on-crash stay the main app's too.
+    if (!cfg.preload) cfg.preload = main->preload;
+    cfg.socket_handoff = cfg.socket_handoff || main->fd;
+    cfg.restart_on_crash = cfg.restart_on_crash || main->restart_on_crash;
     cfg.apps.erase(main);
-    for (const auto& r : cfg.app_routes) owner.emplace(r, cfg.app_name);
+    for (const auto& r : cfg.app_routes) claim(r, cfg.app_name);
   }
   std::map<std::string, int> names{{cfg.app_name, 1}};
   for (auto& a : cfg.apps) {
     if (++names[a.name] > 1)
       throw config_error("two apps are named " + in_quotes(a.name) + ": give one of them another name");
-    for (const auto& r : a.routes)
-      if (const auto [it, fresh] = owner.emplace(r, a.name); !fresh)
-        throw config_error("the route " + in_quotes(r) + " is given to both " + in_quotes(it->second) + " and " +
-                           in_quotes(a.name) + ": each prefix goes to one app");
+    for (const auto& r : a.routes) claim(r, a.name);
     if (!a.hmr) a.hmr = is_hmr_app(a.command, a.cwd);
   }
   // An app's directory outside the watched ones (those given; else the current one) is watched too.

@@ -39,6 +39,10 @@ struct app_spec {
   /// A front-end dev server with hot module replacement of its own (Vite, webpack-dev-server...): changes under
   /// its cwd are its to show. Unset: recognised from the command.
   std::optional<bool> hmr;
+  /// As --preload, --fd and --restart-on-crash for this app (a command's, not an upstream's).
+  std::optional<bool> preload;
+  bool fd = false;
+  bool restart_on_crash = false;
   bool from_route = false;  ///< a --route (which never becomes the main app)
 };
 

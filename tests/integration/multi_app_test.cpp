@@ -338,6 +338,67 @@ TEST_CASE("apps: a side process that dies is started again, and the others never
   CHECK(pid_of(http_get(apps.port(), "/api/", {}, 5s), "api") == apps.api);
 }
 
+/// An API that takes the socket liveproxy hands it (LISTEN_FDS) and says whether this process was preloaded.
+constexpr std::string_view warm_api_py = R"src(import http.server, os, socket, sys
+VERSION = "v1"
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def do_GET(self):
+        mods = getattr(sys.modules.get("_liveproxy_preload"), "modules", ())
+        body = ("api %s PID %d fd=%s preloaded=%d" % (VERSION, os.getpid(), os.environ.get("LISTEN_FDS", "-"),
+                                                      "http.server" in mods)).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+class S(http.server.HTTPServer):
+    def server_bind(self): pass
+    def server_activate(self): pass
+srv = S(("127.0.0.1", 0), H, bind_and_activate=False)
+srv.socket = socket.socket(fileno=3)
+srv.serve_forever()
+)src";
+
+TEST_CASE("apps: an app other than the main one restarts warm (preload) on the socket it is handed (fd)",
+          "[integration][net][fs][preload]") {
+  temp_dir dir{"liveproxy-apps"};
+  write_file(dir / "web.py", web_py);
+  write_file(dir / "api/api.py", warm_api_py);
+  write_file(dir / "liveproxy.json", R"({"apps": {
+    "web": {"command": ["/usr/bin/python3", "web.py"], "routes": ["/"]},
+    "api": {"command": ["/usr/bin/python3", "api.py"], "cwd": "api", "routes": ["/api/"], "preload": true, "fd": true}
+  }})");
+  liveproxy_process proxy({"--port", "0", "--verbose"}, in_dir(dir.path()));
+  kill_at_exit leftovers;
+  const auto first = wait_for_app(proxy.port(), "/api/", "api v1");
+  REQUIRE(first);
+  leftovers.pids.push_back(*first);
+  const auto before = http_get(proxy.port(), "/api/", {}, 5s).body;
+  CHECK_THAT(before, Catch::Contains("fd=1"));
+  // The warm interpreter for api's next run, announced once the first run is up.
+  const auto spare = proxy.proc().wait_for_output(std::regex(R"(preloading the next run \(pid (\d+)\))"), 20s);
+  INFO(proxy.proc().output());
+  REQUIRE(spare);
+  const auto spare_pid = static_cast<pid_t>(std::stol(spare->groups[1]));
+  leftovers.pids.push_back(spare_pid);
+  const auto web = wait_for_app(proxy.port(), "/", "web");
+  REQUIRE(web);
+  leftovers.pids.push_back(*web);
+
+  auto code = read_file(dir / "api/api.py");
+  code.replace(code.find("\"v1\""), 4, "\"v2\"");
+  write_file(dir / "api/api.py", code);
+  // The run serving the edit is that interpreter, with the library imported before it was asked to start, on
+  // the same handed-over socket; web was left alone.
+  const auto after = wait_for_app(proxy.port(), "/api/", "api v2");
+  INFO(proxy.proc().output());
+  REQUIRE(after);
+  CHECK(*after == spare_pid);
+  CHECK(http_get(proxy.port(), "/api/", {}, 5s).body ==
+        "api v2 PID " + std::to_string(spare_pid) + " fd=1 preloaded=1");
+  CHECK(pid_of(http_get(proxy.port(), "/", {}, 5s), "web") == web);
+}
+
 TEST_CASE("apps: status.json lists each app with its state, process and routes", "[integration][net][fs]") {
   running_apps apps;
   REQUIRE(apps.web);

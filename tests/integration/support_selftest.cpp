@@ -152,7 +152,7 @@ asyncio.run(main())
   REQUIRE(m);
   const auto port = static_cast<unsigned short>(std::stoul(m->groups[1]));
 
-  ws_client ok(port, {"/", "", "http://127.0.0.1", 5s});
+  ws_client ok(port, {"/", "", "http://127.0.0.1", 5s, ""});
   INFO(ok.error());
   REQUIRE(ok.connected());
   CHECK(ok.handshake_status() == 101);
@@ -167,7 +167,7 @@ asyncio.run(main())
   CHECK_FALSE(ok.read_message(200ms));
   CHECK(std::chrono::steady_clock::now() - started < 2s);
 
-  ws_client refused(port, {"/", "", "http://evil.example", 5s});
+  ws_client refused(port, {"/", "", "http://evil.example", 5s, ""});
   CHECK_FALSE(refused.connected());
   CHECK(refused.handshake_status() == 403);
 }

@@ -36,9 +36,11 @@ ws_client::ws_client(unsigned short port, ws_options opts) : ws_(ioc_) {
     return;
   }
   const std::string origin = opts.origin;
-  ws_.set_option(websocket::stream_base::decorator([origin](websocket::request_type& req) {
+  const std::string protocol = opts.protocol;
+  ws_.set_option(websocket::stream_base::decorator([origin, protocol](websocket::request_type& req) {
     req.set(http::field::user_agent, "liveproxy-tests");
     if (!origin.empty()) req.set(http::field::origin, origin);
+    if (!protocol.empty()) req.set(http::field::sec_websocket_protocol, protocol);
   }));
   const std::string host = opts.host.empty() ? "127.0.0.1:" + std::to_string(port) : opts.host;
   websocket::response_type res;

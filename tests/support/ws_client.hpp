@@ -20,6 +20,7 @@ struct ws_options {
   std::string host;
   std::string origin;
   std::chrono::milliseconds timeout{5000};
+  std::string protocol;  ///< Sec-WebSocket-Protocol, if any (Vite's HMR socket wants "vite-hmr")
 };
 
 /// One WebSocket connection. The constructor does the handshake; check connected() or error().

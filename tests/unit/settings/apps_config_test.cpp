@@ -206,6 +206,39 @@ TEST_CASE("apps: env, watch and hmr of the main app and of the others", "[unit][
   CHECK(app_named(vite, "front")->hmr == true);
 }
 
+TEST_CASE("apps: preload, fd and restart_on_crash are each app's own", "[unit][config][apps]") {
+  temp_dir dir;
+  const auto cfg = parse_with_file(dir, R"({"apps": {
+    "web": {"command": ["python3", "web.py"], "routes": ["/"], "fd": true, "restart_on_crash": true},
+    "api": {"command": ["python3", "api.py"], "routes": ["/api/"], "preload": true, "fd": true},
+    "worker": {"command": ["python3", "worker.py"], "preload": false}}})");
+  // The main app's become the settings of the same names.
+  CHECK(cfg.socket_handoff);
+  CHECK(cfg.restart_on_crash);
+  CHECK_FALSE(cfg.preload.has_value());
+  const auto* api = app_named(cfg, "api");
+  REQUIRE(api);
+  CHECK(api->preload == true);
+  CHECK(api->fd);
+  CHECK_FALSE(api->restart_on_crash);
+  const auto* worker = app_named(cfg, "worker");
+  REQUIRE(worker);
+  CHECK(worker->preload == false);
+  CHECK_FALSE(worker->fd);
+  // The command line's --no-preload stays the main app's choice over the file's.
+  const auto line = parse_with_file(
+      dir, R"({"apps": {"web": {"command": ["python3", "web.py"], "routes": ["/"], "preload": true}}})", {"--no-preload"});
+  CHECK(line.preload == false);
+  const auto file = parse_with_file(dir, R"({"apps": {"web": {"command": ["python3", "web.py"], "routes": ["/"], "preload": true}}})");
+  CHECK(file.preload == true);
+  // A change of any of them is a change of the apps (the running ones are started again).
+  const auto other = parse_with_file(dir, R"({"apps": {
+    "web": {"command": ["python3", "web.py"], "routes": ["/"], "fd": true, "restart_on_crash": true},
+    "api": {"command": ["python3", "api.py"], "routes": ["/api/"], "preload": true},
+    "worker": {"command": ["python3", "worker.py"], "preload": false}}})");
+  CHECK(describe_apps(cfg.apps) != describe_apps(other.apps));
+}
+
 TEST_CASE("apps: cwd is relative to the file, and an app's directory is watched", "[unit][config][apps]") {
   temp_dir dir;
   fs::create_directories(dir / "project/web");
@@ -310,7 +343,12 @@ TEST_CASE("apps: mistakes in the file name their line and column", "[unit][confi
        "liveproxy.json:1:18: \"apps.web\" must be an object with a \"command\" or an \"upstream\""},
       {R"({"apps": {"web": {"command": ["python3"], "routes": ["/"], "route": ["/api/"]}}})",
        "liveproxy.json:1:60: unknown key \"route\" in \"apps.web\" (an app takes \"command\", \"upstream\", \"cwd\", "
-       "\"env\", \"routes\", \"watch\", \"hmr\")"},
+       "\"env\", \"routes\", \"watch\", \"hmr\", \"preload\", \"fd\", \"restart_on_crash\")"},
+      {R"({"apps": {"web": {"command": ["a"], "routes": ["/"]}, "api": {"upstream": "http://127.0.0.1:8000", "fd": true}}})",
+       "liveproxy.json:1:100: \"apps.api.fd\" is for an app liveproxy runs (a \"command\"); an \"upstream\" is started "
+       "by someone else"},
+      {R"({"apps": {"web": {"command": ["a"], "routes": ["/"], "preload": 1}}})",
+       "liveproxy.json:1:65: \"apps.web.preload\" must be true or false (got 1)"},
       {R"({"apps": {"web": {"command": ["python3"], "upstream": "http://127.0.0.1:8000", "routes": ["/"]}}})",
        "liveproxy.json:1:43: \"apps.web.upstream\": an app has a \"command\" or an \"upstream\", not both (the other "
        "at 1:19)"},
@@ -412,6 +450,12 @@ TEST_CASE("apps: what the whole set makes wrong", "[unit][config][apps]") {
                                "api": {"command": ["b"], "routes": ["/api/"]},
                                "api2": {"upstream": "http://127.0.0.1:8000", "routes": ["/api/"]}}})") ==
         "the route \"/api/\" is given to both \"api\" and \"api2\": each prefix goes to one app");
+  // "/api" and "/api/" answer the same paths: given to two apps, the message says so.
+  CHECK(error_for(R"({"apps": {"web": {"command": ["a"], "routes": ["/"]},
+                               "api": {"command": ["b"], "routes": ["/api/"]},
+                               "v2": {"command": ["c"], "routes": ["/api"]}}})") ==
+        "the route \"/api\" is given to both \"api\" and \"v2\" (\"/api/\" and \"/api\" answer the same paths): each "
+        "prefix goes to one app");
   // A --route on a prefix the file gives an app, or named as one of the file's apps.
   CHECK(error_for(R"({"apps": {"web": {"command": ["a"], "routes": ["/"]}, "backend": {"command": ["b"], "routes": ["/api/"]}}})",
                   {"--route", "/v1/=http://127.0.0.1:8000", "--route", "/api/=http://127.0.0.1:8001"}) ==
