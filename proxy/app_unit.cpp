@@ -85,7 +85,9 @@ app_unit::app_unit(net::any_io_executor ex, const config& main, app_spec spec, p
            .app_connects = 0,
            .max_held = front.max_held,
            .app_paused = false,
-           .route = {}} {
+           .route = {},
+           .wait_live = front.wait_live,
+           .cancel_wait = front.cancel_wait} {
   if (source_->kind() == app_kind::upstream) ctx_.app_refused = [this] { source_->refused(); };
 }
 

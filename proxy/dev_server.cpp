@@ -138,8 +138,7 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
            cfg_.header_timeout,
            std::string(),  // script_tag: set below, with the token
            [this] { return describe_failure(); },
-           source_->kind() == app_kind::command ? [this] { manual_restart("restart requested over HTTP"); }
-                                                : std::function<void()>(),
+           [this](std::string_view app) { return restart_named(app); },
            source_->kind() == app_kind::upstream ? [this] { source_->refused(); } : std::function<void()>(),
            cfg_.upstream && cfg_.upstream_host ? cfg_.upstream->authority : std::string(),
            source_->origin(),
@@ -155,7 +154,8 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
       status_(ex, hub_, [this] { return source_->output() ? source_->output()->lines() : std::deque<std::string>{}; }),
       announce_timer_(ex),
       console_timer_(ex),
-      prompt_timer_(ex) {
+      prompt_timer_(ex),
+      wait_timer_(ex) {
   // 128 random bits; the tag is fixed text (the CSP code adds a nonce before its "></script>").
   ctx_.socket_token = make_instance_id() + make_instance_id();
   ctx_.max_held = cfg_.max_held;
@@ -169,6 +169,10 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
     print_console({});  // arms the timer that says how many were not shown
   });
   ctx_.open_frame = [this](std::size_t frame) { open_frame(frame); };
+  ctx_.wait_live = [this](std::chrono::milliseconds timeout, std::function<void(std::string)> done) {
+    return begin_wait(timeout, std::move(done));
+  };
+  ctx_.cancel_wait = [this](std::uint64_t which) { cancel_wait(which); };
   if (auto* folder = dynamic_cast<folder_source*>(source_.get())) {
     ctx_.serve = &folder->options();
     ctx_.files = &folder->files();
@@ -191,7 +195,10 @@ void dev_server::make_units() {
                           last_reload_morphs_ = cfg_.morph_pages && !full;
                           hub_.broadcast(event_json::reload(last_reload_morphs_, source_->generation()));
                         },
-                        [this] { status_.changed(); }}));
+                        [this] {
+                          status_.changed();
+                          schedule_wait_check();
+                        }}));
     for (const auto& r : spec.routes) routes_.add(r, units_.size());
     owners.push_back({spec.cwd.empty() ? here : spec.cwd, !spec.routes.empty(), spec.watch, spec.hmr.value_or(false)});
   }
@@ -251,6 +258,13 @@ void dev_server::start() {
   apply(policy_.start());
   for (auto& u : units_) u->start(front_url_);
   net::co_spawn(ex_, listener_.run(ctx_, cfg_.max_connections), net::detached);
+  {
+    // For `liveproxy wait|status|mcp` run in this project: the project is liveproxy.json's folder, else here.
+    std::error_code ec;
+    const auto project = cfg_.config_file ? std::filesystem::absolute(*cfg_.config_file, ec).parent_path()
+                                          : std::filesystem::current_path(ec);
+    runtime_.emplace(runtime_info{static_cast<long>(::getpid()), front.port(), front_url_, project.string()});
+  }
   log::info(front_url_ + " " + (source_->kind() == app_kind::folder ? "" : "-> ") + source_->describe());
   status_.board().set_mode(source_->mode(), source_->target_text(), source_->command_text(), front_url_);
   if (source_->kind() == app_kind::folder) status_.board().app_state("running");
@@ -286,6 +300,7 @@ void dev_server::shutdown(bool now, std::function<void()> done) {
     console_timer_.cancel();
     prompt_timer_.cancel();
     watcher_->stop();
+    wait_timer_.cancel();
     stdin_.stop();
     terminal_.stop();  // a second Ctrl-C is a signal again: it kills the app at once
     listener_.close();
@@ -324,6 +339,20 @@ void dev_server::refresh_paused() {
               "Ctrl-C goes to it, twice stops liveproxy");
     log::app_output(*prompt);  // the prompt again, last on screen, where the developer types
   }
+}
+
+bool dev_server::restart_named(std::string_view app) {
+  if (app.empty() || app == cfg_.app_name) {
+    if (source_->kind() != app_kind::command) return false;
+    manual_restart("restart requested over HTTP");
+    return true;
+  }
+  for (auto& u : units_)
+    if (u->spec().name == app && u->spec().upstream == std::nullopt) {
+      u->manual_restart("restart requested over HTTP");
+      return true;
+    }
+  return false;
 }
 
 void dev_server::manual_restart(std::string_view why) {
@@ -383,6 +412,7 @@ void dev_server::apply(const policy_commands& cmds) {
         break;
     }
   }
+  schedule_wait_check();
   if (drained) {
     ctx_.on_drained = nullptr;
     apply(policy_.responses_drained(clock::now()));
@@ -405,6 +435,7 @@ void dev_server::arm_policy_timer() {
 }
 
 void dev_server::on_restart_pending(bool pending, const std::vector<std::string>& paths) {
+  schedule_wait_check();  // temporary files only: nothing more will come for them
   if (stopping_) return;
   if (!pending) {
     for (auto& u : units_) u->temporary_only();
@@ -428,6 +459,7 @@ void dev_server::on_restart_pending(bool pending, const std::vector<std::string>
 }
 
 void dev_server::on_changes(const watcher::batch& in) {
+  schedule_wait_check();  // even a batch nothing is done for counts as handled
   if (stopping_ || in.strongest == watcher::action::ignore) return;
   // liveproxy.json is read again, not classified like the project's files.
   bool config_restart = false;

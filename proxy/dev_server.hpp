@@ -9,6 +9,7 @@
 #include "proxy/browser/console_relay.hpp"
 #include "proxy/browser/host_check.hpp"
 #include "proxy/browser/reload_hub.hpp"
+#include "proxy/control/runtime_file.hpp"
 #include "proxy/front/listener.hpp"
 #include "proxy/front/proxy_context.hpp"
 #include "proxy/front/route_table.hpp"
@@ -17,11 +18,13 @@
 #include "proxy/http/app_pool.hpp"
 #include "proxy/http/buffer_pool.hpp"
 #include "proxy/settings/config.hpp"
+#include "proxy/status/live_waits.hpp"
 #include "proxy/status/status_feed.hpp"
 #include "watcher/watcher.hpp"
 
 #include <functional>
 #include <memory>
+#include <map>
 #include <set>
 
 namespace liveproxy {
@@ -40,6 +43,8 @@ class dev_server {
   void shutdown(bool now, std::function<void()> done);
   /// Restarts the app now (`rs` on stdin, POST /__liveproxy/restart). `why` goes to the log.
   void manual_restart(std::string_view why);
+  /// POST /__liveproxy/restart?app=NAME: that app ("" the main one); false if liveproxy runs no app by that name.
+  bool restart_named(std::string_view app);
   /// What liveproxy's exit status should be, given how the app ended (see exit_status.hpp).
   int exit_status() const { return source_->exit_status(); }
 
@@ -96,6 +101,16 @@ class dev_server {
   /// The status page's snapshot, with the watched-tree counts refreshed when stale.
   std::shared_ptr<const std::string> status_snapshot(bool fresh);
 
+  // GET /__liveproxy/wait (dev_server_wait.cpp).
+  std::optional<std::uint64_t> begin_wait(std::chrono::milliseconds timeout, std::function<void(std::string)> done);
+  void cancel_wait(std::uint64_t which);
+  /// No app with routes is starting or restarting.
+  bool apps_settled() const;
+  /// Answers what is due, once the current handler (a watcher delivery) is over.
+  void schedule_wait_check();
+  void check_waits();
+  std::string wait_answer(bool settled, std::chrono::milliseconds waited, std::uint64_t actions_before);
+
   net::any_io_executor ex_;
   config cfg_;
   std::string front_moved_;  ///< set when the default port was taken and the next free one is used
@@ -122,6 +137,7 @@ class dev_server {
   stdin_commands stdin_;       ///< `rs` lines when the app has no terminal of its own
   app_terminal terminal_;      ///< keys for the app when it has one
   status_feed status_;
+  std::optional<runtime_file> runtime_;  ///< where `liveproxy wait|status|mcp` find us; removed with us
   bool stopping_ = false;
 
   // Reporting state (dev_server_report.cpp).
@@ -145,6 +161,15 @@ class dev_server {
   steady_timer prompt_timer_;
   std::string prompt_;
   bool told_prompt_ = false;
+
+  struct wait_record {
+    std::function<void(std::string)> done;
+    std::uint64_t actions_before = 0;  ///< the status board's actions_begun() when it began
+  };
+  live_waits waits_;
+  std::map<live_waits::id, wait_record> waiting_;
+  steady_timer wait_timer_;
+  bool wait_check_posted_ = false;
 };
 
 }  // namespace liveproxy

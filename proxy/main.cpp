@@ -1,5 +1,6 @@
 // liveproxy entry point: parse the command line, run the loop, stop the app on Ctrl-C, exit with how it ended.
 #include "proxy/app/project_presets.hpp"
+#include "proxy/control/control_commands.hpp"
 #include "proxy/settings/config.hpp"
 #include "proxy/settings/procfile.hpp"
 #include "proxy/dev_server.hpp"
@@ -30,6 +31,10 @@ int main(int argc, char** argv) {
   using namespace liveproxy;
   // `liveproxy init`: a subcommand, not an option (nothing else on the line).
   if (argc == 2 && std::string_view(argv[1]) == "init") return run_init(std::filesystem::current_path());
+  // `liveproxy wait|status|mcp`: a client of the liveproxy running for this project.
+  if (argc >= 2 && (std::string_view(argv[1]) == "wait" || std::string_view(argv[1]) == "status" ||
+                    std::string_view(argv[1]) == "mcp"))
+    return run_control_command(argc, argv, LIVEPROXY_VERSION);
   // `liveproxy schema`: the JSON Schema of liveproxy.json, for editors and scripts.
   if (argc == 2 && std::string_view(argv[1]) == "schema") {
     std::cout << settings_schema_json();

@@ -36,6 +36,10 @@ class backend {
   virtual void watch_extra_files(const std::vector<std::filesystem::path>& files) = 0;
   /// For the startup log line.
   virtual std::string name() const = 0;
+  /// Takes in, before returning, what has happened to the files up to now (the kernel's queued events; a scan
+  /// for a polling backend), so that a caller asking "has everything written so far been seen?" gets a true
+  /// answer. A backend that cannot (watchman: the service has its own latency) does nothing.
+  virtual void read_now() {}
 };
 
 }  // namespace liveproxy::watcher

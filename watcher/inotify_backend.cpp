@@ -121,20 +121,37 @@ net::awaitable<void> inotify_state::read_loop([[maybe_unused]] std::shared_ptr<i
       say("inotify read failed: " + ec.message() + "; file watching stopped");
       co_return;
     }
-    process(n);
+    process(buffer_.data(), n);
     if (sink_ == nullptr) co_return;
     if (!moves_.empty()) schedule_move_check();
     sink_->on_flush();
   }
 }
 
-// Handles the n bytes of events in buffer_.
-void inotify_state::process(std::size_t n) {
+void inotify_state::read_now() {
+  // A write(2) queues its event before it returns: whatever a client wrote before asking is in the queue now.
+  // The read loop's own read is waiting for readiness, not reading, so this one does not race it.
+  std::vector<char> chunk(read_buffer_size);
+  for (;;) {
+    if (sink_ == nullptr) return;
+    const auto n = ::read(stream_.native_handle(), chunk.data(), chunk.size());
+    if (n <= 0) break;
+    process(chunk.data(), static_cast<std::size_t>(n));
+  }
+  for (auto& p : polled_)
+    p.rescan(*tree_, [&](const std::string& path, const std::string& rel, file_event ev) { emit(path, rel, ev); });
+  if (sink_ == nullptr) return;
+  if (!moves_.empty()) schedule_move_check();
+  sink_->on_flush();
+}
+
+// Handles the n bytes of events in data.
+void inotify_state::process(const char* data, std::size_t n) {
   for (std::size_t off = 0; off + sizeof(inotify_event) <= n && sink_ != nullptr;) {
     inotify_event ev{};
     // The buffer is bytes: copy the header out rather than casting an unaligned pointer.
-    std::memcpy(&ev, buffer_.data() + off, sizeof ev);
-    std::string_view name(buffer_.data() + off + sizeof ev, ev.len);
+    std::memcpy(&ev, data + off, sizeof ev);
+    std::string_view name(data + off + sizeof ev, ev.len);
     name = name.substr(0, name.find('\0'));
     off += sizeof ev + ev.len;
     handle(ev.wd, ev.mask, ev.cookie, name);
@@ -438,6 +455,7 @@ class inotify_backend final : public backend {
     state_->watch_extra_files(files);
   }
   std::string name() const override { return state_->name(); }
+  void read_now() override { state_->read_now(); }
 
  private:
   std::shared_ptr<inotify_state> state_;

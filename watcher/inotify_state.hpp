@@ -39,6 +39,8 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
                 std::chrono::milliseconds fallback_interval);
 
   void start();
+  /// Reads what the kernel has queued now (the fd is non-blocking), polls the polled subtrees, and flushes.
+  void read_now();
   void stop();
   void watch_extra_files(const std::vector<std::filesystem::path>& files);
   /// "inotify", and how many directories are polled for lack of watches, if any.
@@ -70,7 +72,7 @@ class inotify_state : public std::enable_shared_from_this<inotify_state> {
 
   // inotify_backend.cpp: reading and dispatching events, watching trees, fallbacks.
   boost::asio::awaitable<void> read_loop(std::shared_ptr<inotify_state> self);
-  void process(std::size_t n);
+  void process(const char* data, std::size_t n);
   void handle(int wd, std::uint32_t mask, std::uint32_t cookie, std::string_view name);
   void handle_dir(const watch_map::dir& d, std::uint32_t mask, std::uint32_t cookie, std::string_view name);
   void say(std::string text);

@@ -32,6 +32,13 @@ class poll_state : public std::enable_shared_from_this<poll_state> {
     schedule();
   }
 
+  /// A scan now (not at the next tick), delivered before returning.
+  void read_now() {
+    if (sink_ == nullptr) return;
+    poll();
+    if (sink_ != nullptr) sink_->on_flush();
+  }
+
   void stop() {
     sink_ = nullptr;
     timer_.cancel();
@@ -120,6 +127,7 @@ class poll_backend final : public backend {
     state_->watch_extra_files(files);
   }
   std::string name() const override { return "poll (" + std::to_string(interval_.count()) + " ms)"; }
+  void read_now() override { state_->read_now(); }
 
  private:
   std::shared_ptr<poll_state> state_;

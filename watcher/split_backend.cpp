@@ -18,6 +18,10 @@ class split_backend final : public backend {
     // Extra files (a traceback's, the config file) are usually local: the native part watches them.
     (native_ ? native_ : polled_)->watch_extra_files(files);
   }
+  void read_now() override {
+    native_->read_now();
+    polled_->read_now();
+  }
   std::string name() const override {
     return native_->name() + "; " + polled_->name() + " for " + polled_roots_;
   }

@@ -54,12 +54,18 @@ class engine final : public event_sink, public std::enable_shared_from_this<engi
   }
 
   std::string backend_name() const { return backend_ ? backend_->name() : "none"; }
+  void read_now() {
+    if (backend_ && !stopped_) backend_->read_now();
+  }
+  std::uint64_t seen() const { return seen_; }
+  std::uint64_t delivered() const { return delivered_; }
   std::vector<root_summary> summary() const { return tree_ ? summarize_tree(*tree_) : std::vector<root_summary>{}; }
 
   void on_change(std::string path, std::string rel_path, file_event ev) override {
     if (stopped_) return;
     const action act = classifier_.classify(rel_path);
     if (act == action::ignore) return;
+    ++seen_;
     debouncer_.add(change{path, std::move(rel_path), act}, debouncer::clock::now(), ev);
     if (act != action::restart) return;
     if (ev == file_event::removed) removal_added_ = true;  // often half of a save (vim renames the file away first)
@@ -70,6 +76,7 @@ class engine final : public event_sink, public std::enable_shared_from_this<engi
 
   void on_overflow() override {
     if (stopped_) return;
+    ++seen_;
     debouncer_.add_overflow(debouncer::clock::now());
     overflow_added_ = true;
   }
@@ -111,6 +118,7 @@ class engine final : public event_sink, public std::enable_shared_from_this<engi
       if (opts_.on_restart_pending) opts_.on_restart_pending(false, {});
       if (stopped_) return;
     }
+    if (debouncer_.idle()) delivered_ = seen_;
     const auto next = debouncer_.next_due();
     if (!next) {
       if (armed_) timer_.cancel();
@@ -139,6 +147,8 @@ class engine final : public event_sink, public std::enable_shared_from_this<engi
   std::shared_ptr<watch_tree> tree_;
   std::unique_ptr<backend> backend_;
   bool stopped_ = false;
+  std::uint64_t seen_ = 0;       ///< changes taken in (see watcher::changes_seen)
+  std::uint64_t delivered_ = 0;  ///< seen_ as of the last time nothing was pending
   /// Code changes that arrived since the last delivery (the first few: enough to tell what they are).
   std::vector<std::string> restart_paths_;
   static constexpr std::size_t max_restart_paths = 16;
@@ -164,6 +174,12 @@ watcher::~watcher() { stop(); }
 void watcher::start() { impl_->e->start(); }
 
 void watcher::stop() { impl_->e->stop(); }
+
+void watcher::read_now() { impl_->e->read_now(); }
+
+std::uint64_t watcher::changes_seen() const { return impl_->e->seen(); }
+
+std::uint64_t watcher::changes_delivered() const { return impl_->e->delivered(); }
 
 void watcher::watch_extra_files(const std::vector<std::filesystem::path>& files) {
   impl_->e->watch_extra_files(files);

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -69,6 +70,14 @@ class watcher {
   void stop();
   /// Also watch these files (e.g. files named in a crash traceback), even outside the roots.
   void watch_extra_files(const std::vector<std::filesystem::path>& files);
+  /// Takes in what has happened to the files up to now (see backend::read_now): batches that are due go out
+  /// before it returns; the others are pending.
+  void read_now();
+  /// Changes taken in so far (ignored paths not counted; lost events count as one).
+  std::uint64_t changes_seen() const;
+  /// How many of changes_seen() have been handed out in batches (or turned out to be temporary files): all of
+  /// them once nothing is pending.
+  std::uint64_t changes_delivered() const;
   /// Which backend is in use, e.g. "inotify" or "poll (500 ms)".
   std::string backend_name() const;
   /// Directories and files watched under each root (a directory walk: for a status page, not per change).

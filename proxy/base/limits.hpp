@@ -70,6 +70,9 @@ inline constexpr auto app_pool_trim_period = 5s;
 inline constexpr auto ready_probe_interval = 5ms;
 /// SIGTERM to SIGKILL grace period when stopping the app.
 inline constexpr auto app_stop_grace = 3s;
+/// GET /__liveproxy/wait: how long it waits when not told (?timeout=S), and at the most.
+inline constexpr std::chrono::seconds wait_default_timeout{30};
+inline constexpr std::chrono::seconds wait_max_timeout{600};
 /// Lines of app output kept for the error page.
 inline constexpr std::size_t app_output_lines = 200;
 /// ...each of them kept up to this long (a longer one is kept cut, and marked), and all of them up to this

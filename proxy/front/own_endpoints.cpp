@@ -8,6 +8,7 @@
 #include "proxy/browser/ws_session.hpp"
 #include "proxy/http/http_util.hpp"
 #include "proxy/base/limits.hpp"
+#include "proxy/base/terminal_text.hpp"
 
 #include <charconv>
 #include <functional>
@@ -175,8 +176,66 @@ awaitable<next_step> restart_app(client_connection& s, const http::request_heade
   if (!same_origin)
     return send_simple(s, http::status::forbidden, "text/plain; charset=utf-8",
                        "liveproxy: cross-site requests may not restart the app.\n", false);
-  s.ctx->restart_app();
-  return send_simple(s, http::status::accepted, "text/plain; charset=utf-8", "liveproxy: restarting the app.\n", keep);
+  const std::string app(query_param(std::string_view(req.target().data(), req.target().size()), "app"));
+  if (!s.ctx->restart_app(app))
+    return send_simple(s, http::status::not_found, "text/plain; charset=utf-8",
+                       app.empty() ? std::string("liveproxy: there is no app liveproxy runs to restart (it proxies "
+                                                 "an upstream or serves a folder).\n")
+                                   : "liveproxy: no app named \"" + printable(app) + "\" that liveproxy runs.\n",
+                       keep);
+  return send_simple(s, http::status::accepted, "text/plain; charset=utf-8",
+                     "liveproxy: restarting " + (app.empty() ? std::string("the app") : printable(app)) + ".\n", keep);
+}
+
+/// GET /__liveproxy/wait?timeout=S: answered once every change seen so far is live (see live_waits), with the
+/// status snapshot and what happened. For scripts and editors; a browser page must show the token, as a socket.
+awaitable<next_step> wait_live(client_connection& s, const http::request_header<>& req, bool keep) {
+  const std::string_view target(req.target().data(), req.target().size());
+  const auto origin = req[http::field::origin];
+  if (!origin.empty()) {
+    const auto token = query_param(target, "token");
+    const auto header = req["X-Liveproxy-Token"];
+    if (!s.ctx->hosts.origin_allowed(origin, req[http::field::host]) ||
+        !(same_secret(token, s.ctx->socket_token) || same_secret(header, s.ctx->socket_token)))
+      co_return co_await send_simple(s, http::status::forbidden, "text/plain; charset=utf-8",
+                                     "liveproxy: a page may wait only with this run's token (a script or editor "
+                                     "sends no Origin and needs none).\n",
+                                     false);
+  }
+  double seconds = limits::wait_default_timeout.count();
+  if (const auto given = query_param(target, "timeout"); !given.empty()) {
+    const auto [end, ec] = std::from_chars(given.data(), given.data() + given.size(), seconds);
+    if (ec != std::errc{} || end != given.data() + given.size() || !(seconds >= 0) ||
+        seconds > static_cast<double>(limits::wait_max_timeout.count()))
+      co_return co_await send_simple(s, http::status::bad_request, "text/plain; charset=utf-8",
+                                     "liveproxy: timeout=S takes seconds from 0 to " +
+                                         std::to_string(limits::wait_max_timeout.count()) + " (got \"" +
+                                         std::string(given) + "\").\n",
+                                     keep);
+  }
+  struct pending {
+    explicit pending(net::any_io_executor ex) : woken(ex) {}
+    steady_timer woken;
+    std::optional<std::string> body;
+  };
+  auto p = std::make_shared<pending>(s.client.get_executor());
+  p->woken.expires_at(steady_timer::time_point::max());
+  const auto which = s.ctx->wait_live(std::chrono::milliseconds(static_cast<long long>(seconds * 1000)),
+                                      [p](std::string body) {
+                                        p->body = std::move(body);
+                                        p->woken.cancel();
+                                      });
+  if (!which)
+    co_return co_await send_simple(s, http::status::service_unavailable, "text/plain; charset=utf-8",
+                                   "liveproxy: too many clients are waiting already; try again.\n", false);
+  // Nothing is read or written meanwhile; the wait's own timeout bounds it.
+  s.deadline.expires_never();
+  if (!p->body) co_await p->woken.async_wait(use_tuple);
+  if (!p->body) {
+    s.ctx->cancel_wait(*which);
+    co_return next_step::close;
+  }
+  co_return co_await send_own(s, req, "application/json", std::move(*p->body), keep, true);
 }
 
 }  // namespace
@@ -221,6 +280,7 @@ awaitable<next_step> serve_own(client_connection& s, request_parser& parser) {
     return send_own(s, req, "application/json", *s.ctx->hub.status(true), keep, true);
   if (path == "/__liveproxy/restart" && s.ctx->restart_app) return restart_app(s, req, keep);
   if (path == "/__liveproxy/open") return open_in_editor(s, req, keep);
+  if (path == "/__liveproxy/wait" && get && s.ctx->wait_live) return wait_live(s, req, keep);
   return send_simple(s, http::status::not_found, "text/plain; charset=utf-8",
                      "liveproxy: no such endpoint " + std::string(path) + "\n", keep);
 }

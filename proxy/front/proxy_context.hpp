@@ -13,7 +13,9 @@
 #include "proxy/serve/static_path.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace liveproxy {
@@ -33,8 +35,9 @@ struct proxy_context {
   std::string script_tag;
   /// Describes why the app cannot answer right now (crash, never listened, ...).
   std::function<liveproxy::app_failure()> app_failure;
-  /// Restarts the app (POST /__liveproxy/restart); empty: the endpoint is off.
-  std::function<void()> restart_app;
+  /// Restarts the app named (POST /__liveproxy/restart?app=NAME; "" the main one); false: no app of that name
+  /// that liveproxy runs. Empty: the endpoint is off.
+  std::function<bool(std::string_view app)> restart_app;
   /// A connection to the app was refused (or timed out): for an upstream we do not run, the sign it is down.
   std::function<void()> app_refused;
   /// --upstream-host: the Host header the app gets (the upstream's own authority); empty: the browser's.
@@ -63,6 +66,12 @@ struct proxy_context {
   /// Several apps behind the front ("apps", --route): the context of the app a path goes to (this one for the
   /// main app). Empty: one app.
   std::function<proxy_context&(std::string_view path)> route = {};
+  /// GET /__liveproxy/wait: `done` gets the JSON answer once every change seen so far is live (or at `timeout`).
+  /// Returns what cancel_wait takes, or nullopt when too many wait already. Empty: the endpoint is off.
+  std::function<std::optional<std::uint64_t>(std::chrono::milliseconds timeout, std::function<void(std::string)> done)>
+      wait_live = {};
+  /// The client of a wait went away before its answer.
+  std::function<void(std::uint64_t)> cancel_wait = {};
 };
 
 }  // namespace liveproxy

@@ -75,6 +75,7 @@ void status_board::app_state(std::string state) {
 }
 
 void status_board::begin(std::string files, std::string action, std::string outcome) {
+  ++actions_begun_;
   if (actions_.size() == max_actions) actions_.pop_front();
   actions_.push_back({clock::now(), std::move(files), std::move(action), std::move(outcome)});
 }

@@ -77,6 +77,10 @@ class status_board {
   std::string json(std::size_t tabs, const std::deque<std::string>& output) const;
 
   const std::deque<action_record>& actions() const { return actions_; }
+  /// How many actions were ever begun (actions() keeps the last max_actions): marks "the ones since then".
+  std::uint64_t actions_begun() const { return actions_begun_; }
+  /// How long the app's last start took; negative: it has not been ready yet.
+  std::chrono::milliseconds last_start() const { return last_start_; }
   static constexpr std::size_t max_actions = 50;
 
  private:
@@ -94,6 +98,7 @@ class status_board {
   std::size_t held_ = 0;
   std::chrono::milliseconds last_start_{-1};
   std::deque<action_record> actions_;  ///< newest last
+  std::uint64_t actions_begun_ = 0;
   std::vector<app_row> apps_;
   struct console_record {
     clock::time_point at;
