@@ -229,6 +229,7 @@ std::string usage_text() {
        liveproxy [options] --upstream URL
        liveproxy [options] --serve DIR
        liveproxy init | schema
+       liveproxy wait | status | mcp     (beside a running liveproxy: see below)
 
 Runs COMMAND as your app on a private port, proxies the browser to it, and reloads
 the browser when files change: code -> restart the app, templates -> reload the page,
@@ -252,6 +253,10 @@ request; the app's own status (128+N for signal N) if it had ended by itself;
 
 `liveproxy init` writes a liveproxy.json for the project here (and the schema beside it);
 `liveproxy schema` prints the JSON Schema of liveproxy.json.
+`liveproxy wait [--timeout S]` returns once the last edit is live (exit 0; 1 if the app
+failed, with its error; 124 on timeout), `liveproxy status` prints the status page in
+text, and `liveproxy mcp` is an MCP server on stdio for coding agents; all three talk
+to the liveproxy running for this project (--port N to name it).
 
 examples:
   liveproxy
