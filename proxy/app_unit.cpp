@@ -87,7 +87,8 @@ app_unit::app_unit(net::any_io_executor ex, const config& main, app_spec spec, p
            .app_paused = false,
            .route = {},
            .wait_live = front.wait_live,
-           .cancel_wait = front.cancel_wait} {
+           .cancel_wait = front.cancel_wait,
+           .tls = front.tls} {
   if (source_->kind() == app_kind::upstream) ctx_.app_refused = [this] { source_->refused(); };
 }
 

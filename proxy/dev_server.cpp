@@ -7,6 +7,7 @@
 #include "proxy/app/upstream_source.hpp"
 #include "proxy/base/log.hpp"
 #include "proxy/base/terminal_text.hpp"
+#include "proxy/tls/certificate_plan.hpp"
 #include "proxy/browser/event_json.hpp"
 #include "proxy/serve/folder_source.hpp"
 #include "proxy/status/report_text.hpp"
@@ -14,6 +15,9 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdlib>
+
+#include <pwd.h>
+#include <unistd.h>
 
 namespace liveproxy {
 namespace {
@@ -169,6 +173,14 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
     print_console({});  // arms the timer that says how many were not shown
   });
   ctx_.open_frame = [this](std::size_t frame) { open_frame(frame); };
+  if (cfg_.https) {
+    auto ca = local_ca::load_or_create(local_ca::default_dir(), user_at_host());
+    if (ca.created())
+      log::info("made liveproxy's local certificate authority, \"" + ca.name() + "\": " + ca.cert_path().string() +
+                " (trust it here with `liveproxy trust`; phones get it from the status page)");
+    tls_ = std::make_unique<tls_front>(std::move(ca), front_names(allowed_hosts(cfg_)));
+    ctx_.tls = tls_.get();
+  }
   ctx_.wait_live = [this](std::chrono::milliseconds timeout, std::function<void(std::string)> done) {
     return begin_wait(timeout, std::move(done));
   };
@@ -178,6 +190,13 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
     ctx_.files = &folder->files();
   }
   make_units();
+}
+
+std::string dev_server::user_at_host() {
+  const passwd* pw = ::getpwuid(::getuid());
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return std::string(pw ? pw->pw_name : "user") + "@" + host;
 }
 
 void dev_server::make_units() {

@@ -11,6 +11,7 @@
 #include "proxy/browser/reload_hub.hpp"
 #include "proxy/control/runtime_file.hpp"
 #include "proxy/front/listener.hpp"
+#include "proxy/front/tls_front.hpp"
 #include "proxy/front/proxy_context.hpp"
 #include "proxy/front/route_table.hpp"
 #include "proxy/app_unit.hpp"
@@ -83,6 +84,10 @@ class dev_server {
   /// The Hosts besides loopback that may use our endpoints: --host's, the machine's addresses with 0.0.0.0, and
   /// --allowed-host names.
   static std::vector<std::string> allowed_hosts(const config& cfg);
+  /// "user@host", naming the local certificate authority.
+  static std::string user_at_host();
+  /// "http://HOST:PORT" as "https://HOST:PORT".
+  static std::string https_url(const std::string& http_url);
 
   // What the user is told (dev_server_report.cpp).
   /// The first time the app answers: the URL to open (and the Network URLs, and --open), once the app's own
@@ -123,6 +128,7 @@ class dev_server {
   reload_hub hub_;
   host_check hosts_;
   buffer_pool buffers_;
+  std::unique_ptr<tls_front> tls_;  ///< --https
   proxy_context ctx_;
   /// The other apps ("apps", --route); requests go to them by routes_, code changes by owner_ (index 0: the
   /// main app, unit i at i + 1).

@@ -210,15 +210,20 @@ void dev_server::announce_now() {
   announcing_ = false;
   log::highlight("open " + front_url_);
   const auto front = listener_.local_endpoint();
+  if (tls_) log::info("https " + https_url(front_url_) + " (the same port answers both)");
   if (front.address().is_unspecified()) {
     for (const auto& a : local_addresses(front.address().is_v6()))
-      log::info("network http://" + a + ":" + std::to_string(front.port()));
+      log::info("network " + std::string(tls_ ? "https://" : "http://") + a + ":" + std::to_string(front.port()));
   }
   log::detail("status page: " + front_url_ + "/__liveproxy/");
   if (cfg_.open_browser) {
     const auto why_not = open_browser(front_url_);
     if (!why_not.empty()) log::warn("--open: " + why_not + "; open " + front_url_ + " yourself");
   }
+}
+
+std::string dev_server::https_url(const std::string& http_url) {
+  return http_url.starts_with("http://") ? "https://" + http_url.substr(7) : http_url;
 }
 
 void dev_server::note_tabs() {

@@ -39,6 +39,7 @@ struct client_connection {
   /// The context of the app the current request goes to: the front's own, or a routed app's (see route()).
   proxy_context* ctx;
   std::string client_ip;
+  bool tls = false;  ///< the browser came over TLS (--https), bridged to this connection
   relay_buffer buf;
   std::string head;  ///< serialized header of the message being sent, reused
   std::string out;   ///< injected HTML on its way to the browser, reused

@@ -1,6 +1,8 @@
 // The browser side of the proxy: request loop, hold while the app restarts, streamed relay with injection.
 #include "proxy/front/http_session.hpp"
 
+#include "proxy/front/tls_front.hpp"
+
 #include "proxy/browser/livereload_protocol.hpp"
 #include "proxy/front/own_endpoints.hpp"
 #include "proxy/front/client_connection.hpp"
@@ -129,7 +131,8 @@ void prepare_upstream_request(client_connection& s, http::request<http::buffer_b
   // The Host the browser asked for, liveproxy's to say: a client's own X-Forwarded-Host is replaced, not passed on.
   if (!host.empty()) req.set("X-Forwarded-Host", host);
   else req.erase("X-Forwarded-Host");
-  if (req.find("X-Forwarded-Proto") == req.end()) req.set("X-Forwarded-Proto", "http");
+  if (s.tls) req.set("X-Forwarded-Proto", "https");
+  else if (req.find("X-Forwarded-Proto") == req.end()) req.set("X-Forwarded-Proto", "http");
   // An unencoded body is what we can inject into; on loopback compression buys nothing.
   if (!upgrade) req.set(http::field::accept_encoding, "identity");
 }
@@ -540,7 +543,16 @@ awaitable<void> run_http_session(tcp_socket socket, proxy_context& ctx) {
   socket.set_option(tcp::no_delay(true), ec);
   socket.native_non_blocking(true, ec);  // for splice(2), which bypasses Asio
   const auto remote = socket.remote_endpoint(ec);
-  client_connection s(std::move(socket), ctx, ec ? std::string("127.0.0.1") : remote.address().to_string());
+  std::string ip = ec ? std::string("127.0.0.1") : remote.address().to_string();
+  // The loopback leg of a TLS connection (tls_front's bridge): the browser is the one at the other end.
+  bool bridged = false;
+  if (ctx.tls && !ec && remote.address().is_loopback())
+    if (const auto it = ctx.tls->bridged.find(remote.port()); it != ctx.tls->bridged.end()) {
+      ip = it->second;
+      bridged = true;
+    }
+  client_connection s(std::move(socket), ctx, std::move(ip));
+  s.tls = bridged;
   s.deadline.expires_after(ctx.idle_timeout, s.client);
   co_await (serve(s) || s.deadline.watch());
 }

@@ -3,6 +3,7 @@
 #include "proxy/front/listener.hpp"
 
 #include "proxy/front/http_session.hpp"
+#include "proxy/front/tls_front.hpp"
 #include "proxy/base/limits.hpp"
 #include "proxy/base/log.hpp"
 
@@ -32,8 +33,10 @@ struct connection_slot {
 };
 
 /// The session with its slot: the slot lives in this frame, so the count drops when the session ends.
-awaitable<void> run_counted(tcp_socket socket, proxy_context& ctx, [[maybe_unused]] connection_slot slot) {
-  co_await run_http_session(std::move(socket), ctx);
+awaitable<void> run_counted(tcp_socket socket, proxy_context& ctx, [[maybe_unused]] connection_slot slot,
+                            tcp::endpoint front) {
+  if (ctx.tls) co_await run_front_connection(std::move(socket), ctx, front);
+  else co_await run_http_session(std::move(socket), ctx);
 }
 
 /// Says the first failure at once, then at most one line per interval with how many were not said.
@@ -102,7 +105,8 @@ awaitable<void> listener::run(proxy_context& ctx, std::size_t max_connections) {
       continue;
     }
     if (count_->open + 1 < max_connections / 2) said_full = false;
-    net::co_spawn(acceptor_.get_executor(), run_counted(std::move(socket), ctx, connection_slot(count_)),
+    net::co_spawn(acceptor_.get_executor(),
+                  run_counted(std::move(socket), ctx, connection_slot(count_), acceptor_.local_endpoint()),
                   net::detached);
   }
 }

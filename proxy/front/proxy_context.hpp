@@ -20,6 +20,8 @@
 
 namespace liveproxy {
 
+class tls_front;
+
 struct proxy_context {
   app_gate& gate;
   app_pool& pool;
@@ -72,6 +74,8 @@ struct proxy_context {
       wait_live = {};
   /// The client of a wait went away before its answer.
   std::function<void(std::uint64_t)> cancel_wait = {};
+  /// --https: the front answers TLS too (the first byte tells); null: plain HTTP only.
+  tls_front* tls = nullptr;
 };
 
 }  // namespace liveproxy

@@ -336,7 +336,7 @@ awaitable<next_step> relay_response(client_connection& s, upstream_exchange& ex,
   if (!host.empty() && (res.find(http::field::location) != res.end() ||
                         res.find(http::field::content_location) != res.end() ||
                         res.find("Refresh") != res.end()))
-    rewrite_app_urls(res.base(), s.ctx->origin, "http://" + std::string(host));
+    rewrite_app_urls(res.base(), s.ctx->origin, (s.tls ? "https://" : "http://") + std::string(host));
   // The framing fields say what our parser read, and nothing else: the browser must see the same body ends.
   const bool chunked = rp.chunked();
   const auto length = rp.content_length();

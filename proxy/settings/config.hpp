@@ -49,6 +49,7 @@ struct app_spec {
 /// Everything liveproxy needs to run. Defaults are the documented ones.
 struct config {
   std::string host = "127.0.0.1";  ///< front address (loopback unless told otherwise)
+  bool https = false;              ///< --https: TLS on the front port too, with liveproxy's local CA
   std::uint16_t port = 3000;       ///< front port; 0 picks a free one
   /// --port was given: a port in use is then an error (the default moves on to the next free one).
   bool port_given = false;

@@ -136,6 +136,16 @@ void add_mode_and_watching(std::vector<setting>& t) {
                  c.host = address;
                },
                differ<&config::host>});
+  t.push_back({"https", "--https", "",
+               "answer TLS too, on the same port, with a certificate from liveproxy's own\nlocal CA (`liveproxy trust` "
+               "trusts it here; phones get it from the status page)",
+               "Answer TLS on the front port too (--https): https:// and http:// on one port, with a short-lived "
+               "certificate for localhost, the loopback addresses, the allowed Hosts and (with --host 0.0.0.0) the "
+               "machine's addresses, issued by liveproxy's own local certificate authority (created once under "
+               "$XDG_DATA_HOME/liveproxy/). `liveproxy trust` adds it to this machine's stores; the status page "
+               "serves it to phones.",
+               R"("type": "boolean", "default": false, "examples": [true])", "", reload_effect::relaunch,
+               set_flag<&config::https>, json_flag<&config::https>, differ<&config::https>});
   t.push_back({"app_port", "--app-port", "N", "the app's port (default: a free port chosen at start)",
                "The app's port (--app-port). By default a free port chosen at start.",
                R"("type": "integer", "minimum": 1, "maximum": 65535, "examples": [8000])", "",

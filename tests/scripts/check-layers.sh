@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 # Bottom first. proxy/ itself (main, dev_server: the wiring) is the top.
-order=(base http settings app browser status serve front control proxy)
+order=(base tls http settings app browser status serve front control proxy)
 rank() {
   local i
   for i in "${!order[@]}"; do [[ "${order[$i]}" == "$1" ]] && { echo "$i"; return; }; done
