@@ -81,6 +81,20 @@
     text("last-restart", restart ? clock(restart.at) + ", " + restart.files + (restart.outcome ? ": " + restart.outcome : " (under way)") : "");
     renderTimes();
 
+    // A phone on the LAN: the Network URL as a QR code (an image of ours, drawn from that URL), and with --https
+    // the authority to trust.
+    const phone = st.phone;
+    $("phone-section").hidden = !phone;
+    if (phone) {
+      const link = $("phone-url");
+      if (link.textContent !== phone.url) {
+        link.textContent = phone.url;
+        link.href = phone.url;
+      }
+      $("phone-ca").hidden = !phone.ca_fingerprint;
+      text("phone-ca-fingerprint", phone.ca_fingerprint || "");
+    }
+
     // Several apps: one row each (the main app first); a side process has no routes.
     $("apps-section").hidden = !st.apps;
     $("apps").replaceChildren(...(st.apps || []).map((a) => {

@@ -2,7 +2,8 @@
 # liveproxy, linked so that it runs where none of our libraries' Debian packages are installed, as ruff's and
 # esbuild's packages do. libstdc++, libgcc, OpenSSL, zlib, brotli, zstd and jemalloc come from their static
 # archives (Debian's -dev packages ship them); simdjson, which Debian ships only as a shared library, is
-# copied beside the binary and found through an $ORIGIN run path, the layout auditwheel gives a wheel.
+# copied beside the binary and found through an $ORIGIN run path, the layout auditwheel gives a wheel; so is
+# libqrencode (no static archive in Debian either).
 # glibc stays shared; the wheel's tag names the glibc version the binary's symbols really need.
 if(LIVEPROXY_SANITIZE)
   return()  # a sanitized build ships nothing
@@ -19,6 +20,12 @@ foreach(name ssl crypto z brotlidec brotlicommon zstd jemalloc_pic)
   list(APPEND portable_archives ${LIVEPROXY_STATIC_${name}})
 endforeach()
 
+find_file(LIVEPROXY_QRENCODE_SO libqrencode.so.4 PATHS ${QRENCODE_LIBRARY_DIRS} /usr/lib/${CMAKE_LIBRARY_ARCHITECTURE})
+if(NOT LIVEPROXY_QRENCODE_SO)
+  message(STATUS "The wheel and npm-package targets are unavailable: libqrencode.so.4 not found")
+  return()
+endif()
+
 set(portable_dir ${PROJECT_BINARY_DIR}/portable)
 add_executable(liveproxy_portable EXCLUDE_FROM_ALL $<TARGET_OBJECTS:liveproxy_main>)
 # LIVEPROXY_PORTABLE: proxy's link interface then leaves out the shared libraries these archives replace.
@@ -30,6 +37,7 @@ target_link_options(liveproxy_portable PRIVATE -static-libstdc++ -static-libgcc)
 add_custom_command(TARGET liveproxy_portable POST_BUILD
   COMMAND ${CMAKE_COMMAND} -E copy $<TARGET_FILE:simdjson::simdjson>
           ${portable_dir}/lib/liveproxy/$<TARGET_SONAME_FILE_NAME:simdjson::simdjson>
+  COMMAND ${CMAKE_COMMAND} -E copy ${LIVEPROXY_QRENCODE_SO} ${portable_dir}/lib/liveproxy/libqrencode.so.4
   VERBATIM)
 
 set(portable_pack bash ${CMAKE_CURRENT_LIST_DIR}/portable_package.sh)

@@ -88,7 +88,8 @@ app_unit::app_unit(net::any_io_executor ex, const config& main, app_spec spec, p
            .route = {},
            .wait_live = front.wait_live,
            .cancel_wait = front.cancel_wait,
-           .tls = front.tls} {
+           .tls = front.tls,
+           .network_url = front.network_url} {
   if (source_->kind() == app_kind::upstream) ctx_.app_refused = [this] { source_->refused(); };
 }
 

@@ -9,6 +9,7 @@
 #include "proxy/base/terminal_text.hpp"
 #include "proxy/tls/certificate_plan.hpp"
 #include "proxy/browser/event_json.hpp"
+#include "proxy/http/local_addresses.hpp"
 #include "proxy/serve/folder_source.hpp"
 #include "proxy/status/report_text.hpp"
 
@@ -276,6 +277,12 @@ void dev_server::start() {
   source_->start(source_events());
   apply(policy_.start());
   for (auto& u : units_) u->start(front_url_);
+  if (front.address().is_unspecified()) {
+    const auto addresses = local_addresses(front.address().is_v6());
+    if (!addresses.empty())
+      ctx_.network_url = (tls_ ? "https://" : "http://") + addresses.front() + ":" + std::to_string(front.port());
+    status_.board().set_phone(ctx_.network_url, tls_ ? tls_->ca().fingerprint() : std::string());
+  }
   net::co_spawn(ex_, listener_.run(ctx_, cfg_.max_connections), net::detached);
   {
     // For `liveproxy wait|status|mcp` run in this project: the project is liveproxy.json's folder, else here.

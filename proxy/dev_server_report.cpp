@@ -3,6 +3,8 @@
 #include "proxy/app/open_browser.hpp"
 #include "proxy/base/log.hpp"
 #include "proxy/dev_server.hpp"
+
+#include "proxy/status/qr_code.hpp"
 #include "proxy/http/local_addresses.hpp"
 #include "proxy/status/report_text.hpp"
 
@@ -10,6 +12,8 @@
 #include <fstream>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 namespace liveproxy {
 namespace {
@@ -214,6 +218,10 @@ void dev_server::announce_now() {
   if (front.address().is_unspecified()) {
     for (const auto& a : local_addresses(front.address().is_v6()))
       log::info("network " + std::string(tls_ ? "https://" : "http://") + a + ":" + std::to_string(front.port()));
+    // The first Network URL for a phone's camera, on a terminal only (in a log file it is noise).
+    if (const auto qr = ctx_.network_url.empty() ? std::nullopt : make_qr(ctx_.network_url);
+        qr && ::isatty(STDOUT_FILENO) == 1)
+      log::picture(qr_terminal(*qr));
   }
   log::detail("status page: " + front_url_ + "/__liveproxy/");
   if (cfg_.open_browser) {

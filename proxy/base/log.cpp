@@ -100,6 +100,14 @@ void info(std::string_view msg) {
   if (level != verbosity::quiet) write_line(STDOUT_FILENO, "liveproxy: ", msg);
 }
 
+void picture(std::string_view drawing) {
+  if (level == verbosity::quiet) return;
+  std::string out;
+  if (std::exchange(app_line_open, false)) out.push_back('\n');
+  out.append(drawing);
+  write_all(STDOUT_FILENO, out);
+}
+
 void detail(std::string_view msg) {
   if (level == verbosity::verbose) write_line(STDOUT_FILENO, "liveproxy: ", msg);
 }

@@ -19,6 +19,8 @@ bool colour();
 void info(std::string_view msg);
 /// Only under --verbose: the details behind a one-line summary (run numbers, PIDs, stop times).
 void detail(std::string_view msg);
+/// Lines drawn by liveproxy itself (a QR code), written as they are: escapes and all.
+void picture(std::string_view drawing);
 /// "liveproxy: 12:01:03 <msg>" on stdout (not under --quiet): what was done about a change.
 void action(std::string_view msg);
 /// "liveproxy: <msg>" in bold on stdout, even under --quiet: the line to act on (the URL to open).

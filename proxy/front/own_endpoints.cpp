@@ -6,6 +6,8 @@
 #include "proxy/browser/livereload_protocol.hpp"
 #include "proxy/browser/reload_hub.hpp"
 #include "proxy/browser/ws_session.hpp"
+#include "proxy/front/tls_front.hpp"
+#include "proxy/status/qr_code.hpp"
 #include "proxy/http/http_util.hpp"
 #include "proxy/base/limits.hpp"
 #include "proxy/base/terminal_text.hpp"
@@ -281,6 +283,22 @@ awaitable<next_step> serve_own(client_connection& s, request_parser& parser) {
   if (path == "/__liveproxy/restart" && s.ctx->restart_app) return restart_app(s, req, keep);
   if (path == "/__liveproxy/open") return open_in_editor(s, req, keep);
   if (path == "/__liveproxy/wait" && get && s.ctx->wait_live) return wait_live(s, req, keep);
+  if (path == "/__liveproxy/qr.svg" && get) {
+    const auto qr = s.ctx->network_url.empty() ? std::nullopt : make_qr(s.ctx->network_url);
+    if (!qr)
+      return send_simple(s, http::status::not_found, "text/plain; charset=utf-8",
+                         "liveproxy: no Network URL to draw: start liveproxy with --host 0.0.0.0 for a phone.\n", keep);
+    return send_own(s, req, "image/svg+xml", qr_svg(*qr), keep, true);
+  }
+  // The authority's certificate (never its key), for a phone to trust: PEM, and DER as Android and iOS take it.
+  if ((path == "/__liveproxy/ca.pem" || path == "/__liveproxy/ca.crt") && get) {
+    if (!s.ctx->tls)
+      return send_simple(s, http::status::not_found, "text/plain; charset=utf-8",
+                         "liveproxy: start liveproxy with --https to have a certificate authority to trust.\n", keep);
+    const bool der = path.ends_with(".crt");
+    return send_own(s, req, der ? "application/x-x509-ca-cert" : "application/x-pem-file",
+                    der ? s.ctx->tls->ca().cert_der() : s.ctx->tls->ca().cert_pem(), keep, false);
+  }
   return send_simple(s, http::status::not_found, "text/plain; charset=utf-8",
                      "liveproxy: no such endpoint " + std::string(path) + "\n", keep);
 }

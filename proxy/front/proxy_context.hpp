@@ -76,6 +76,8 @@ struct proxy_context {
   std::function<void(std::uint64_t)> cancel_wait = {};
   /// --https: the front answers TLS too (the first byte tells); null: plain HTTP only.
   tls_front* tls = nullptr;
+  /// The first Network URL (with --host 0.0.0.0): /__liveproxy/qr.svg draws it. Empty: none.
+  std::string network_url = {};
 };
 
 }  // namespace liveproxy

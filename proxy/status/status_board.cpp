@@ -146,6 +146,14 @@ std::string status_board::json(std::size_t tabs, const std::deque<std::string>& 
     out += "],";
   }
 
+  if (!phone_url_.empty()) {
+    out += "\"phone\":{";
+    field(out, "url", phone_url_);
+    if (!ca_fingerprint_.empty()) field(out, "ca_fingerprint", ca_fingerprint_);
+    end_object(out);
+    out.push_back(',');
+  }
+
   out += "\"watch\":{";
   field(out, "backend", backend_);
   out += "\"roots\":[";

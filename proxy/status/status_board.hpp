@@ -61,6 +61,11 @@ class status_board {
     std::size_t held = 0;
   };
   void set_apps(std::vector<app_row> apps) { apps_ = std::move(apps); }
+  /// The Network URL a phone opens (with --host 0.0.0.0) and, with --https, the authority's SHA-256.
+  void set_phone(std::string url, std::string ca_fingerprint) {
+    phone_url_ = std::move(url);
+    ca_fingerprint_ = std::move(ca_fingerprint);
+  }
 
   /// A change arrived and `action` was taken; its outcome, if it takes time, comes with finish().
   void begin(std::string files, std::string action, std::string outcome = {});
@@ -100,6 +105,7 @@ class status_board {
   std::deque<action_record> actions_;  ///< newest last
   std::uint64_t actions_begun_ = 0;
   std::vector<app_row> apps_;
+  std::string phone_url_, ca_fingerprint_;
   struct console_record {
     clock::time_point at;
     bool is_error;

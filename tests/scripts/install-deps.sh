@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 packages=(g++ cmake make pkg-config libboost1.81-dev libsimdjson-dev catch2 zlib1g-dev libbrotli-dev libzstd-dev libjemalloc-dev libssl-dev
-          python3-flask)
+          libqrencode-dev python3-flask)
 # The examples and tests run Django, gunicorn, FastAPI under uvicorn and websockets clients too.
 [[ "${1:-}" == "--demo" ]] || packages+=(python3-django gunicorn python3-websockets python3-fastapi python3-uvicorn)
 if [[ "${1:-}" == "--tests" ]]; then
@@ -22,8 +22,10 @@ if [[ "${1:-}" == "--tests" ]]; then
   packages+=(python3-venv python3-wheel unzip)
   # bindfs: a FUSE mount for the test of watching a network file system (polled, not inotify).
   packages+=(bindfs)
-  # tmux: a real terminal for the test of pdb in liveproxy's terminal (app_terminal_test.cpp).
+  # tmux: a real terminal for the test of pdb in liveproxy's terminal (app_terminal_test.cpp) and of the QR code.
   packages+=(tmux)
+  # --https: zbarimg reads the status page's QR code back; certutil is what `liveproxy trust` uses for NSS.
+  packages+=(zbar-tools libnss3-tools)
   # The fuzz targets (tests/fuzz/run.sh): clang, and libFuzzer with the sanitizer runtimes (only recommended by clang).
   packages+=(clang libclang-rt-dev)
   command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
