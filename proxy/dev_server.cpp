@@ -160,7 +160,8 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
       announce_timer_(ex),
       console_timer_(ex),
       prompt_timer_(ex),
-      wait_timer_(ex) {
+      wait_timer_(ex),
+      address_timer_(ex) {
   // 128 random bits; the tag is fixed text (the CSP code adds a nonce before its "></script>").
   ctx_.socket_token = make_instance_id() + make_instance_id();
   ctx_.max_held = cfg_.max_held;
@@ -282,6 +283,7 @@ void dev_server::start() {
     if (!addresses.empty())
       ctx_.network_url = (tls_ ? "https://" : "http://") + addresses.front() + ":" + std::to_string(front.port());
     status_.board().set_phone(ctx_.network_url, tls_ ? tls_->ca().fingerprint() : std::string());
+    watch_addresses();
   }
   net::co_spawn(ex_, listener_.run(ctx_, cfg_.max_connections), net::detached);
   {
@@ -327,6 +329,7 @@ void dev_server::shutdown(bool now, std::function<void()> done) {
     prompt_timer_.cancel();
     watcher_->stop();
     wait_timer_.cancel();
+    address_timer_.cancel();
     stdin_.stop();
     terminal_.stop();  // a second Ctrl-C is a signal again: it kills the app at once
     listener_.close();

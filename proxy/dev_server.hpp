@@ -84,6 +84,8 @@ class dev_server {
   /// The Hosts besides loopback that may use our endpoints: --host's, the machine's addresses with 0.0.0.0, and
   /// --allowed-host names.
   static std::vector<std::string> allowed_hosts(const config& cfg);
+  /// Every address_check_interval: the machine's addresses again (allowed Hosts, --https's certificate).
+  void watch_addresses();
   /// "user@host", naming the local certificate authority.
   static std::string user_at_host();
   /// "http://HOST:PORT" as "https://HOST:PORT".
@@ -175,6 +177,7 @@ class dev_server {
   live_waits waits_;
   std::map<live_waits::id, wait_record> waiting_;
   steady_timer wait_timer_;
+  steady_timer address_timer_;
   bool wait_check_posted_ = false;
 };
 

@@ -3,6 +3,8 @@
 #include "proxy/app/project_presets.hpp"
 #include "proxy/base/log.hpp"
 #include "proxy/dev_server.hpp"
+
+#include "proxy/tls/certificate_plan.hpp"
 #include "proxy/http/local_addresses.hpp"
 #include "proxy/settings/reload_plan.hpp"
 
@@ -86,6 +88,27 @@ void dev_server::watch_files(const std::vector<std::filesystem::path>& files) {
   } catch (const std::exception& ex) {
     log::warn(std::string("cannot watch ") + files.front().string() + ": " + ex.what());
   }
+}
+
+void dev_server::watch_addresses() {
+  // With --host 0.0.0.0 the machine's addresses are the Hosts a phone uses: a new one (a new network, DHCP) is
+  // let in, and with --https the certificate is issued again to cover it.
+  if (!listener_.local_endpoint().address().is_unspecified()) return;
+  address_timer_.expires_after(limits::address_check_interval);
+  address_timer_.async_wait([this](error_code ec) {
+    if (ec || stopping_) return;
+    const auto hosts = allowed_hosts(cfg_);
+    hosts_ = host_check(hosts);
+    if (tls_) {
+      try {
+        if (const auto why = tls_->refresh(front_names(hosts), std::chrono::system_clock::now()); !why.empty())
+          log::info("issued the front's certificate again: " + why);
+      } catch (const std::exception& e) {
+        log::warn(e.what());
+      }
+    }
+    watch_addresses();
+  });
 }
 
 }  // namespace liveproxy

@@ -70,6 +70,9 @@ inline constexpr auto app_pool_trim_period = 5s;
 inline constexpr auto ready_probe_interval = 5ms;
 /// SIGTERM to SIGKILL grace period when stopping the app.
 inline constexpr auto app_stop_grace = 3s;
+/// With --host 0.0.0.0: how often the machine's addresses are read again (a new network lets a phone in; with
+/// --https the certificate is issued again to cover the new address).
+inline constexpr std::chrono::seconds address_check_interval{30};
 /// GET /__liveproxy/wait: how long it waits when not told (?timeout=S), and at the most.
 inline constexpr std::chrono::seconds wait_default_timeout{30};
 inline constexpr std::chrono::seconds wait_max_timeout{600};
