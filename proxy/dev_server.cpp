@@ -17,7 +17,6 @@
 #include <csignal>
 #include <cstdlib>
 
-#include <pwd.h>
 #include <unistd.h>
 
 namespace liveproxy {
@@ -176,7 +175,7 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
   });
   ctx_.open_frame = [this](std::size_t frame) { open_frame(frame); };
   if (cfg_.https) {
-    auto ca = local_ca::load_or_create(local_ca::default_dir(), user_at_host());
+    auto ca = local_ca::load_or_create(local_ca::default_dir(), local_ca::default_owner());
     if (ca.created())
       log::info("made liveproxy's local certificate authority, \"" + ca.name() + "\": " + ca.cert_path().string() +
                 " (trust it here with `liveproxy trust`; phones get it from the status page)");
@@ -192,13 +191,6 @@ dev_server::dev_server(net::any_io_executor ex, config cfg)
     ctx_.files = &folder->files();
   }
   make_units();
-}
-
-std::string dev_server::user_at_host() {
-  const passwd* pw = ::getpwuid(::getuid());
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
-  return std::string(pw ? pw->pw_name : "user") + "@" + host;
 }
 
 void dev_server::make_units() {

@@ -86,8 +86,6 @@ class dev_server {
   static std::vector<std::string> allowed_hosts(const config& cfg);
   /// Every address_check_interval: the machine's addresses again (allowed Hosts, --https's certificate).
   void watch_addresses();
-  /// "user@host", naming the local certificate authority.
-  static std::string user_at_host();
   /// "http://HOST:PORT" as "https://HOST:PORT".
   static std::string https_url(const std::string& http_url);
 

@@ -1,6 +1,8 @@
 // liveproxy entry point: parse the command line, run the loop, stop the app on Ctrl-C, exit with how it ended.
 #include "proxy/app/project_presets.hpp"
 #include "proxy/control/control_commands.hpp"
+#include "proxy/control/trust_command.hpp"
+#include "proxy/tls/local_ca.hpp"
 #include "proxy/settings/config.hpp"
 #include "proxy/settings/procfile.hpp"
 #include "proxy/dev_server.hpp"
@@ -35,6 +37,7 @@ int main(int argc, char** argv) {
   if (argc >= 2 && (std::string_view(argv[1]) == "wait" || std::string_view(argv[1]) == "status" ||
                     std::string_view(argv[1]) == "mcp"))
     return run_control_command(argc, argv, LIVEPROXY_VERSION);
+  if (argc >= 2 && std::string_view(argv[1]) == "trust") return run_trust_command(argc, argv, local_ca::default_owner());
   // `liveproxy schema`: the JSON Schema of liveproxy.json, for editors and scripts.
   if (argc == 2 && std::string_view(argv[1]) == "schema") {
     std::cout << settings_schema_json();

@@ -9,6 +9,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -137,6 +138,13 @@ fs::path local_ca::default_dir() {
   if (const char* data = std::getenv("XDG_DATA_HOME"); data && *data == '/') return fs::path(data) / "liveproxy";
   const char* home = std::getenv("HOME");
   return fs::path(home && *home ? home : "/tmp") / ".local/share/liveproxy";
+}
+
+std::string local_ca::default_owner() {
+  const passwd* pw = ::getpwuid(::getuid());
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return std::string(pw ? pw->pw_name : "user") + "@" + host;
 }
 
 local_ca local_ca::load_or_create(const fs::path& dir, std::string_view owner) {

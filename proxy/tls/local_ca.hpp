@@ -23,6 +23,8 @@ class local_ca {
  public:
   /// $XDG_DATA_HOME/liveproxy, else ~/.local/share/liveproxy.
   static std::filesystem::path default_dir();
+  /// "user@host": whose authority it is, in its name.
+  static std::string default_owner();
 
   /// The authority in dir (ca.pem, ca-key.pem), created there when missing: the directory 0700, the key 0600, a
   /// P-256 key and a ten-year certificate named for `owner` ("user@host"). Throws std::runtime_error saying what
