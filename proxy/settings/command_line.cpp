@@ -230,6 +230,7 @@ std::string usage_text() {
        liveproxy [options] --serve DIR
        liveproxy init | schema
        liveproxy wait | status | mcp     (beside a running liveproxy: see below)
+       liveproxy trust [--remove]        (trust liveproxy's local CA here, for --https)
 
 Runs COMMAND as your app on a private port, proxies the browser to it, and reloads
 the browser when files change: code -> restart the app, templates -> reload the page,
