@@ -83,7 +83,7 @@ awaitable<void> bridge(tcp_socket socket, proxy_context& ctx, tcp::endpoint fron
   const auto shaken = co_await (tls.async_handshake(net::ssl::stream_base::server, use_tuple) ||
                                 deadline.async_wait(use_tuple));
   if (shaken.index() == 1) {
-    ctx.tls->handshake_failed(peer, "no handshake within " + std::to_string(ctx.header_timeout.count() / 1000) + " s");
+    ctx.tls->handshake_failed(peer, "no handshake within " + std::to_string(ctx.header_timeout.count()) + " ms");
     co_return;
   }
   if (const auto [ec] = std::get<0>(shaken); ec) {
