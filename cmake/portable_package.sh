@@ -27,7 +27,7 @@ for soname in $(needed "$bin"); do
       libs+=("$portable/lib/liveproxy/$soname")
       for dep in $(needed "$portable/lib/liveproxy/$soname"); do
         case $dep in
-          libc.so.6 | libm.so.6 | libstdc++.so.6 | libgcc_s.so.1) ;;
+          libc.so.6 | libm.so.6 | libpthread.so.0 | libstdc++.so.6 | libgcc_s.so.1) ;;
           *) fail "$soname needs $dep, which the package neither carries nor may expect" ;;
         esac
       done

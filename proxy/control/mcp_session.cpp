@@ -85,8 +85,8 @@ constexpr tool_spec tool_table[] = {
      "browser or with curl. If the app failed to start or crashed, the result is its error (isError).",
      wait_params, true},
     {"app_output", "App output",
-     "The app's last lines of output (stdout and stderr), oldest first. Use it to read a stack trace or a log "
-     "line after a failure or a request.",
+     "The app's last lines of output (stdout and stderr), oldest first; liveproxy keeps about the last 200. Use "
+     "it to read a stack trace or a log line after a failure or a request.",
      output_params, true},
     {"browser_console", "Browser console",
      "The latest errors and warnings from the consoles of the browser tabs open through liveproxy (uncaught "
@@ -94,11 +94,12 @@ constexpr tool_spec tool_table[] = {
      "check a page after a change.",
      console_params, true},
     {"restart_app", "Restart app",
-     "Restarts the app now and says how the restart went. Use it when a change is not picked up by watching, "
-     "for example after editing a file outside the watched folders or an environment file.",
+     "Restarts the app now; call wait_until_live afterwards to know when it is up again (or what failed). Use it "
+     "when a change is not picked up by watching, for example after editing a file outside the watched folders "
+     "or an environment file.",
      restart_params, false},
     {"recent_changes", "Recent changes",
-     "The latest file changes liveproxy saw, newest first, and what each one caused (a restart, a page reload, "
+     "The latest file changes liveproxy saw, oldest first, and what each one caused (a restart, a page reload, "
      "a stylesheet swap, or nothing). Use it to check that an edit was noticed.",
      changes_params, true},
 };

@@ -137,8 +137,8 @@ void add_mode_and_watching(std::vector<setting>& t) {
                },
                differ<&config::host>});
   t.push_back({"https", "--https", "",
-               "answer TLS too, on the same port, with a certificate from liveproxy's own\nlocal CA (`liveproxy trust` "
-               "trusts it here; phones get it from the status page)",
+               "answer TLS too, on the same port, with a certificate from liveproxy's\nown local CA (`liveproxy "
+               "trust` trusts it here; phones get it from the\nstatus page)",
                "Answer TLS on the front port too (--https): https:// and http:// on one port, with a short-lived "
                "certificate for localhost, the loopback addresses, the allowed Hosts and (with --host 0.0.0.0) the "
                "machine's addresses, issued by liveproxy's own local certificate authority (created once under "

@@ -46,13 +46,13 @@ tarball=$build/dist/liveproxy-$version.tgz
 echo "wheel: $(basename "$wheel") ($(($(stat -c %s "$wheel") / 1024)) KiB)"
 echo "npm: $(basename "$tarball") ($(($(stat -c %s "$tarball") / 1024)) KiB)"
 
-# What the packaged binary needs from the machine: glibc, and the library it carries.
+# What the packaged binary needs from the machine: glibc, and the libraries it carries.
 unzip -q "$wheel" -d "$scratch/wheel"
 packed=$scratch/wheel/liveproxy-$version.data/scripts/liveproxy
 [[ -x $packed ]] || fail "the wheel has no executable .data/scripts/liveproxy"
 if file "$packed" | grep -q "not stripped"; then fail "the packaged binary is not stripped"; fi
 needed=$(readelf -d "$packed" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort | paste -sd " ")
-[[ $needed == "ld-linux-x86-64.so.2 libc.so.6 libm.so.6 libsimdjson.so.14" || $machine != x86_64 ]] ||
+[[ $needed == "ld-linux-x86-64.so.2 libc.so.6 libm.so.6 libqrencode.so.4 libsimdjson.so.14" || $machine != x86_64 ]] ||
   fail "the packaged binary needs: $needed"
 echo "needs: $needed"
 

@@ -123,7 +123,7 @@ TEST_CASE("the schema's enums and defaults are the reader's", "[unit][config]") 
     CHECK(
         changed_settings(config{}, read_config(dir, "{\"" + key + "\": " + simdjson::to_string(value) + "}")).empty());
   }
-  CHECK(defaults == 21);
+  CHECK(defaults == 22);
 }
 
 TEST_CASE("which settings changed between two configurations", "[unit][config]") {
