@@ -38,9 +38,9 @@ int select_http1(SSL*, const unsigned char** out, unsigned char* outlen, const u
   return SSL_TLSEXT_ERR_NOACK;
 }
 
-/// Copies one direction until it ends; then tells the other side (a half-close to the plain leg, a close of
-/// the TLS connection: its own read then ends too).
-awaitable<void> pump_to_plain(tls_stream& from, tcp_socket& to) {
+/// Copies one direction until either side fails or ends.
+template <typename From, typename To>
+awaitable<void> copy_until_end(From& from, To& to) {
   std::array<char, 16 * 1024> buf;
   for (;;) {
     auto [ec, n] = co_await from.async_read_some(net::buffer(buf), use_tuple);
@@ -48,18 +48,19 @@ awaitable<void> pump_to_plain(tls_stream& from, tcp_socket& to) {
     auto [wec, w] = co_await net::async_write(to, net::buffer(buf.data(), n), use_tuple);
     if (wec) break;
   }
+}
+
+/// The browser's bytes, decrypted, to the session; at their end a half-close (the answer under way still goes).
+awaitable<void> pump_to_plain(tls_stream& from, tcp_socket& to) {
+  co_await copy_until_end(from, to);
   error_code ignored;
   to.shutdown(tcp::socket::shutdown_send, ignored);
 }
 
+/// The session's bytes, encrypted, to the browser; when the session closes, so does the TLS connection (which
+/// ends the other direction's read too).
 awaitable<void> pump_to_tls(tcp_socket& from, tls_stream& to) {
-  std::array<char, 16 * 1024> buf;
-  for (;;) {
-    auto [ec, n] = co_await from.async_read_some(net::buffer(buf), use_tuple);
-    if (ec) break;
-    auto [wec, w] = co_await net::async_write(to, net::buffer(buf.data(), n), use_tuple);
-    if (wec) break;
-  }
+  co_await copy_until_end(from, to);
   error_code ignored;
   to.lowest_layer().shutdown(tcp::socket::shutdown_both, ignored);
   to.lowest_layer().close(ignored);
