@@ -543,16 +543,10 @@ awaitable<void> run_http_session(tcp_socket socket, proxy_context& ctx) {
   socket.set_option(tcp::no_delay(true), ec);
   socket.native_non_blocking(true, ec);  // for splice(2), which bypasses Asio
   const auto remote = socket.remote_endpoint(ec);
-  std::string ip = ec ? std::string("127.0.0.1") : remote.address().to_string();
-  // The loopback leg of a TLS connection (tls_front's bridge): the browser is the one at the other end.
-  bool bridged = false;
-  if (ctx.tls && !ec && remote.address().is_loopback())
-    if (const auto it = ctx.tls->bridged.find(remote.port()); it != ctx.tls->bridged.end()) {
-      ip = it->second;
-      bridged = true;
-    }
-  client_connection s(std::move(socket), ctx, std::move(ip));
-  s.tls = bridged;
+  client_connection s(std::move(socket), ctx, ec ? std::string("127.0.0.1") : remote.address().to_string());
+  // The loopback leg of a TLS connection (tls_front's bridge): the browser is the one at the other end. (In a
+  // function of its own: this frame lives as long as the connection, idle ones included.)
+  if (ctx.tls && !ec) mark_bridged(s, remote);
   s.deadline.expires_after(ctx.idle_timeout, s.client);
   co_await (serve(s) || s.deadline.watch());
 }

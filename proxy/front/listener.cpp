@@ -33,9 +33,9 @@ struct connection_slot {
 };
 
 /// The session with its slot: the slot lives in this frame, so the count drops when the session ends.
-awaitable<void> run_counted(tcp_socket socket, proxy_context& ctx, [[maybe_unused]] connection_slot slot,
-                            tcp::endpoint front) {
-  if (ctx.tls) co_await run_front_connection(std::move(socket), ctx, front);
+/// Nothing else kept: this frame lives as long as every idle connection.
+awaitable<void> run_counted(tcp_socket socket, proxy_context& ctx, [[maybe_unused]] connection_slot slot) {
+  if (ctx.tls) co_await run_front_connection(std::move(socket), ctx);
   else co_await run_http_session(std::move(socket), ctx);
 }
 
@@ -106,7 +106,7 @@ awaitable<void> listener::run(proxy_context& ctx, std::size_t max_connections) {
     }
     if (count_->open + 1 < max_connections / 2) said_full = false;
     net::co_spawn(acceptor_.get_executor(),
-                  run_counted(std::move(socket), ctx, connection_slot(count_), acceptor_.local_endpoint()),
+                  run_counted(std::move(socket), ctx, connection_slot(count_)),
                   net::detached);
   }
 }

@@ -1,6 +1,7 @@
 // TLS on the front port: the certificate, the first-byte test, the handshake under a deadline, and the bridge.
 #include "proxy/front/tls_front.hpp"
 
+#include "proxy/front/client_connection.hpp"
 #include "proxy/front/http_session.hpp"
 #include "proxy/front/proxy_context.hpp"
 #include "proxy/base/limits.hpp"
@@ -148,7 +149,16 @@ void tls_front::handshake_failed(const std::string& peer, const std::string& why
   quiet_until_ = now + std::chrono::minutes(1);
 }
 
-awaitable<void> run_front_connection(tcp_socket socket, proxy_context& ctx, tcp::endpoint front) {
+void mark_bridged(client_connection& s, const tcp::endpoint& remote) {
+  if (!s.ctx->tls || !remote.address().is_loopback()) return;
+  const auto& bridged = s.ctx->tls->bridged;
+  if (const auto it = bridged.find(remote.port()); it != bridged.end()) {
+    s.client_ip = it->second;
+    s.tls = true;
+  }
+}
+
+awaitable<void> run_front_connection(tcp_socket socket, proxy_context& ctx) {
   using namespace net::experimental::awaitable_operators;
   error_code ec;
   const auto remote = socket.remote_endpoint(ec);
@@ -165,7 +175,7 @@ awaitable<void> run_front_connection(tcp_socket socket, proxy_context& ctx, tcp:
     co_await run_http_session(std::move(socket), ctx);
     co_return;
   }
-  co_await bridge(std::move(socket), ctx, front, peer);
+  co_await bridge(std::move(socket), ctx, ctx.tls->front, peer);
 }
 
 }  // namespace liveproxy

@@ -17,6 +17,7 @@
 namespace liveproxy {
 
 struct proxy_context;
+struct client_connection;
 
 class tls_front {
  public:
@@ -39,6 +40,8 @@ class tls_front {
   /// Bridged connections by the local port of their loopback leg: the browser's address, for the session
   /// that the bridge's bytes arrive in (X-Forwarded-For, X-Forwarded-Proto: https).
   std::map<unsigned short, std::string> bridged;
+  /// The front listener's address, which the bridge connects to (0.0.0.0 and :: reached on loopback).
+  tcp::endpoint front;
 
  private:
   void make_context();
@@ -50,7 +53,10 @@ class tls_front {
 };
 
 /// One accepted front connection: plain HTTP goes to run_http_session, TLS is handshaken (within the header
-/// deadline once its first byte came) and bridged to `front` (the listener's own address).
-awaitable<void> run_front_connection(tcp_socket socket, proxy_context& ctx, tcp::endpoint front);
+/// deadline once its first byte came) and bridged to the listener's own address (tls_front::front).
+awaitable<void> run_front_connection(tcp_socket socket, proxy_context& ctx);
+
+/// A session's connection came from the bridge (`remote` is its loopback leg): the browser's address, and TLS.
+void mark_bridged(client_connection& s, const tcp::endpoint& remote);
 
 }  // namespace liveproxy
