@@ -270,7 +270,6 @@ void dev_server::start() {
   source_->start(source_events());
   apply(policy_.start());
   for (auto& u : units_) u->start(front_url_);
-  if (tls_) tls_->front = front;
   if (front.address().is_unspecified()) {
     const auto addresses = local_addresses(front.address().is_v6());
     if (!addresses.empty())

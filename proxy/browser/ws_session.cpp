@@ -8,7 +8,7 @@
 
 namespace liveproxy {
 
-ws_session::ws_session(beast::tcp_stream stream, reload_hub& hub, protocol proto)
+ws_session::ws_session(client_stream stream, reload_hub& hub, protocol proto)
     : ws_(std::move(stream)), hub_(hub), hub_alive_(hub.alive()), protocol_(proto), wake_(ws_.get_executor()) {
   wake_.expires_at(steady_timer::time_point::max());
 }

@@ -3,6 +3,7 @@
 
 #include "proxy/base/limits.hpp"
 #include "proxy/base/net.hpp"
+#include "proxy/http/client_stream.hpp"
 
 #include <deque>
 #include <memory>
@@ -20,7 +21,7 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   /// the socket closes; it never joins the hub.
   enum class protocol { native, livereload, status, stale };
 
-  ws_session(beast::tcp_stream stream, reload_hub& hub, protocol proto = protocol::native);
+  ws_session(client_stream stream, reload_hub& hub, protocol proto = protocol::native);
   ~ws_session();
 
   /// Completes the upgrade with this request, then serves until the tab goes away.
@@ -36,7 +37,7 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   awaitable<void> write_loop();
   void queue(std::shared_ptr<const std::string> message);
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<client_stream> ws_;
   reload_hub& hub_;
   std::weak_ptr<const void> hub_alive_;
   protocol protocol_;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "proxy/http/buffer_pool.hpp"
+#include "proxy/http/client_stream.hpp"
 #include "proxy/http/deadline.hpp"
 #include "proxy/http/http_io.hpp"
 #include "proxy/http/splice_relay.hpp"
@@ -24,14 +25,14 @@ enum class next_step { keep_alive, close, handed_over };
 
 /// A browser connection: its socket and deadline, and buffers taken from the pool while a request needs them.
 struct client_connection {
-  client_connection(tcp_socket socket, proxy_context& context, std::string ip)
-      : client(std::move(socket)), deadline(client.get_executor()), front(context), ctx(&context),
+  client_connection(client_stream stream, proxy_context& context, std::string ip)
+      : client(std::move(stream)), deadline(client.get_executor()), front(context), ctx(&context),
         client_ip(std::move(ip)), buf(context.buffers) {
-    deadline.set_client(client);
+    deadline.set_client(client.socket());
     deadline.set_pause_flag(&context.app_paused);
   }
 
-  tcp_socket client;
+  client_stream client;  ///< plain TCP, or TLS (--https)
   io_deadline deadline;
   beast::flat_buffer client_buf;  ///< request bytes read ahead; empty (no memory) while idle
   /// The front's context: liveproxy's own endpoints, the shared buffers and deadlines.
@@ -39,7 +40,6 @@ struct client_connection {
   /// The context of the app the current request goes to: the front's own, or a routed app's (see route()).
   proxy_context* ctx;
   std::string client_ip;
-  bool tls = false;  ///< the browser came over TLS (--https), bridged to this connection
   relay_buffer buf;
   std::string head;  ///< serialized header of the message being sent, reused
   std::string out;   ///< injected HTML on its way to the browser, reused
@@ -87,7 +87,7 @@ error_info app_error(client_connection& s, unsigned status, std::string title, s
 /// only the status for others (a DNS-rebinding page must not read the app's output or command line).
 error_info visible_error(const client_connection& s, std::string_view host, error_info info);
 
-/// Writes bytes through a buffer_body serializer; `last` ends the body. Stream: tcp_socket or app_connection.
+/// Writes bytes through a buffer_body serializer; `last` ends the body. Stream: client_stream or app_connection.
 template <typename Stream, typename Serializer, typename Message>
 awaitable<error_code> write_body(client_connection& s, Stream& out, Serializer& sr, Message& msg, const char* data,
                                  std::size_t size, bool last, io_deadline::clock::duration timeout) {

@@ -1,8 +1,6 @@
 // The browser side of the proxy: request loop, hold while the app restarts, streamed relay with injection.
 #include "proxy/front/http_session.hpp"
 
-#include "proxy/front/tls_front.hpp"
-
 #include "proxy/browser/livereload_protocol.hpp"
 #include "proxy/front/own_endpoints.hpp"
 #include "proxy/front/client_connection.hpp"
@@ -131,7 +129,7 @@ void prepare_upstream_request(client_connection& s, http::request<http::buffer_b
   // The Host the browser asked for, liveproxy's to say: a client's own X-Forwarded-Host is replaced, not passed on.
   if (!host.empty()) req.set("X-Forwarded-Host", host);
   else req.erase("X-Forwarded-Host");
-  if (s.tls) req.set("X-Forwarded-Proto", "https");
+  if (s.client.is_tls()) req.set("X-Forwarded-Proto", "https");
   else if (req.find("X-Forwarded-Proto") == req.end()) req.set("X-Forwarded-Proto", "http");
   // An unencoded body is what we can inject into; on loopback compression buys nothing.
   if (!upgrade) req.set(http::field::accept_encoding, "identity");
@@ -530,23 +528,27 @@ awaitable<void> serve(client_connection& s) {
     if (step == next_step::handed_over) co_return;
     if (step == next_step::close) break;
   }
+  if (auto* tls = s.client.tls()) {
+    // close_notify first: without it a response that ends at the close cannot be told from a cut one (OpenSSL 3
+    // clients report "unexpected eof"). Bounded: the browser need not answer it.
+    s.deadline.expires_after(limits::tls_close_timeout, s.client);
+    [[maybe_unused]] auto [sec] = co_await tls->async_shutdown(use_tuple);
+  }
   error_code ec;
-  s.client.shutdown(tcp::socket::shutdown_send, ec);
-  s.client.close(ec);
+  s.client.socket().shutdown(tcp::socket::shutdown_send, ec);
+  s.client.close();
 }
 
 }  // namespace
 
-awaitable<void> run_http_session(tcp_socket socket, proxy_context& ctx) {
+awaitable<void> run_http_session(client_stream stream, proxy_context& ctx) {
   using namespace net::experimental::awaitable_operators;
   error_code ec;
+  auto& socket = stream.socket();
   socket.set_option(tcp::no_delay(true), ec);
   socket.native_non_blocking(true, ec);  // for splice(2), which bypasses Asio
   const auto remote = socket.remote_endpoint(ec);
-  client_connection s(std::move(socket), ctx, ec ? std::string("127.0.0.1") : remote.address().to_string());
-  // The loopback leg of a TLS connection (tls_front's bridge): the browser is the one at the other end. (In a
-  // function of its own: this frame lives as long as the connection, idle ones included.)
-  if (ctx.tls && !ec) mark_bridged(s, remote);
+  client_connection s(std::move(stream), ctx, ec ? std::string("127.0.0.1") : remote.address().to_string());
   s.deadline.expires_after(ctx.idle_timeout, s.client);
   co_await (serve(s) || s.deadline.watch());
 }

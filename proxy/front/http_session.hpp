@@ -3,10 +3,11 @@
 
 #include "proxy/base/net.hpp"
 #include "proxy/front/proxy_context.hpp"
+#include "proxy/http/client_stream.hpp"
 
 namespace liveproxy {
 
-/// Serves one accepted connection until it closes. Owns the socket.
-awaitable<void> run_http_session(tcp_socket socket, proxy_context& ctx);
+/// Serves one accepted connection until it closes, plain or (its handshake done) TLS. Owns the stream.
+awaitable<void> run_http_session(client_stream stream, proxy_context& ctx);
 
 }  // namespace liveproxy

@@ -36,7 +36,7 @@ struct connection_slot {
 /// Nothing else kept: this frame lives as long as every idle connection.
 awaitable<void> run_counted(tcp_socket socket, proxy_context& ctx, [[maybe_unused]] connection_slot slot) {
   if (ctx.tls) co_await run_front_connection(std::move(socket), ctx);
-  else co_await run_http_session(std::move(socket), ctx);
+  else co_await run_http_session(client_stream(std::move(socket)), ctx);
 }
 
 /// Says the first failure at once, then at most one line per interval with how many were not said.

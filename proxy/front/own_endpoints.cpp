@@ -129,9 +129,9 @@ awaitable<next_step> open_socket(client_connection& s, request_parser& parser, w
     // A status page needs only the newest snapshot (the session keeps one): without this, the kernel grows the
     // send buffer of a page that does not read to megabytes, each filled with old snapshots, for every tab.
     error_code ec;
-    s.client.set_option(net::socket_base::send_buffer_size(limits::status_send_buffer), ec);
+    s.client.socket().set_option(net::socket_base::send_buffer_size(limits::status_send_buffer), ec);
   }
-  auto ws = std::make_shared<ws_session>(beast::tcp_stream(std::move(s.client)), s.ctx->hub, proto);
+  auto ws = std::make_shared<ws_session>(std::move(s.client), s.ctx->hub, proto);
   co_await ws_session::run(ws, parser.release());
   co_return next_step::handed_over;
 }

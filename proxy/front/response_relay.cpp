@@ -83,9 +83,9 @@ awaitable<next_step> relay_plain(client_connection& s, upstream_exchange& ex, re
   if (wec) co_return next_step::close;
   ex.buf().consume(first);
   remaining -= first;
-  // splice(2) moves raw socket bytes: not for TLS, whose bytes need decrypting first.
-  if (remaining >= limits::splice_min_bytes && !app.tls && s.splice_ready()) {
-    if (co_await splice_body(app.socket, s.client, remaining, s.pipe, s.deadline)) co_return next_step::close;
+  // splice(2) moves raw socket bytes: not for TLS on either side, whose bytes need decrypting or encrypting.
+  if (remaining >= limits::splice_min_bytes && !app.tls && !s.client.is_tls() && s.splice_ready()) {
+    if (co_await splice_body(app.socket, s.client.socket(), remaining, s.pipe, s.deadline)) co_return next_step::close;
     remaining = 0;
   }
   if (remaining > 0) ack_now(app);  // the rest may be a small second write held back by Nagle
@@ -336,7 +336,7 @@ awaitable<next_step> relay_response(client_connection& s, upstream_exchange& ex,
   if (!host.empty() && (res.find(http::field::location) != res.end() ||
                         res.find(http::field::content_location) != res.end() ||
                         res.find("Refresh") != res.end()))
-    rewrite_app_urls(res.base(), s.ctx->origin, (s.tls ? "https://" : "http://") + std::string(host));
+    rewrite_app_urls(res.base(), s.ctx->origin, (s.client.is_tls() ? "https://" : "http://") + std::string(host));
   // The framing fields say what our parser read, and nothing else: the browser must see the same body ends.
   const bool chunked = rp.chunked();
   const auto length = rp.content_length();

@@ -86,6 +86,25 @@ awaitable<next_step> send(client_connection& s, http::response_header<>& h, std:
   co_return ec || !keep ? next_step::close : next_step::keep_alive;
 }
 
+/// Over TLS a file's bytes must pass through us to be encrypted: s.head, then [offset, offset + length) of the
+/// file, read into the relay buffer piece by piece (the header goes out with the first piece).
+awaitable<bool> copy_file(client_connection& s, int fd, std::uint64_t offset, std::uint64_t length) {
+  std::string_view head = s.head;
+  while (length > 0) {
+    const auto n = ::pread(fd, s.buf.data(), std::min<std::uint64_t>(s.buf.size(), length),
+                           static_cast<off_t>(offset));
+    if (n <= 0) co_return false;  // shorter than when the header was written: only closing can say so
+    const std::array<net::const_buffer, 2> pieces{net::buffer(head), net::buffer(s.buf.data(), std::size_t(n))};
+    s.deadline.expires_after(limits::client_write_timeout, s.client);
+    auto [ec, written] = co_await net::async_write(s.client, pieces, use_tuple);
+    if (ec) co_return false;
+    head = {};
+    offset += static_cast<std::uint64_t>(n);
+    length -= static_cast<std::uint64_t>(n);
+  }
+  co_return true;
+}
+
 /// A small page of ours (404, 403, listing) with our script, so the tab reloads when the file appears.
 awaitable<next_step> send_page(client_connection& s, http::status status, unsigned version, bool keep, bool head,
                                std::string html) {
@@ -214,18 +233,23 @@ awaitable<next_step> serve_file(client_connection& s, request_parser& parser, st
   if (head || length == 0) co_return co_await send(s, h, {}, keep);
   file_handle file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (file.fd < 0) co_return next_step::close;  // removed since: the header is not sent yet, but nothing to say
-  // The header (MSG_MORE: it leaves in the same packet as the file's first bytes), then the file straight from
-  // the page cache to the socket.
   s.head.clear();
   serialize_header(h, s.head);
-  s.deadline.expires_after(limits::client_write_timeout, s.client);
+  if (s.client.is_tls()) {
+    if (!co_await copy_file(s, file.fd, first, length)) co_return next_step::close;
+    co_return keep ? next_step::keep_alive : next_step::close;
+  }
+  // The header (MSG_MORE: it leaves in the same packet as the file's first bytes), then the file straight from
+  // the page cache to the socket.
+  auto& socket = s.client.socket();
+  s.deadline.expires_after(limits::client_write_timeout, socket);
   for (std::size_t sent = 0; sent < s.head.size();) {
-    auto [hec, n] = co_await s.client.async_send(net::buffer(s.head.data() + sent, s.head.size() - sent),
-                                                 tcp::socket::message_flags(MSG_MORE), use_tuple);
+    auto [hec, n] = co_await socket.async_send(net::buffer(s.head.data() + sent, s.head.size() - sent),
+                                               tcp::socket::message_flags(MSG_MORE), use_tuple);
     if (hec) co_return next_step::close;
     sent += n;
   }
-  if (co_await sendfile_body(file.fd, first, length, s.client, s.deadline)) co_return next_step::close;
+  if (co_await sendfile_body(file.fd, first, length, socket, s.deadline)) co_return next_step::close;
   co_return keep ? next_step::keep_alive : next_step::close;
 }
 

@@ -1,27 +1,20 @@
-// TLS on the front port: the certificate, the first-byte test, the handshake under a deadline, and the bridge.
+// TLS on the front port: the certificate, the first-byte test, and the handshake under a deadline.
 #include "proxy/front/tls_front.hpp"
 
-#include "proxy/front/client_connection.hpp"
 #include "proxy/front/http_session.hpp"
 #include "proxy/front/proxy_context.hpp"
-#include "proxy/base/limits.hpp"
 #include "proxy/base/log.hpp"
 #include "proxy/tls/certificate_plan.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/ssl/stream.hpp>
-#include <boost/asio/write.hpp>
 
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
-#include <array>
 #include <cstring>
 
 namespace liveproxy {
 namespace {
-
-using tls_stream = net::ssl::stream<tcp_socket>;
 
 /// Offered HTTP/2 and HTTP/1.1, a browser gets HTTP/1.1 (the pipeline speaks it); offered neither, no ALPN.
 int select_http1(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned inlen,
@@ -39,34 +32,6 @@ int select_http1(SSL*, const unsigned char** out, unsigned char* outlen, const u
   return SSL_TLSEXT_ERR_NOACK;
 }
 
-/// Copies one direction until either side fails or ends.
-template <typename From, typename To>
-awaitable<void> copy_until_end(From& from, To& to) {
-  std::array<char, 16 * 1024> buf;
-  for (;;) {
-    auto [ec, n] = co_await from.async_read_some(net::buffer(buf), use_tuple);
-    if (ec) break;
-    auto [wec, w] = co_await net::async_write(to, net::buffer(buf.data(), n), use_tuple);
-    if (wec) break;
-  }
-}
-
-/// The browser's bytes, decrypted, to the session; at their end a half-close (the answer under way still goes).
-awaitable<void> pump_to_plain(tls_stream& from, tcp_socket& to) {
-  co_await copy_until_end(from, to);
-  error_code ignored;
-  to.shutdown(tcp::socket::shutdown_send, ignored);
-}
-
-/// The session's bytes, encrypted, to the browser; when the session closes, so does the TLS connection (which
-/// ends the other direction's read too).
-awaitable<void> pump_to_tls(tcp_socket& from, tls_stream& to) {
-  co_await copy_until_end(from, to);
-  error_code ignored;
-  to.lowest_layer().shutdown(tcp::socket::shutdown_both, ignored);
-  to.lowest_layer().close(ignored);
-}
-
 std::string handshake_error_text(const error_code& ec) {
   // OpenSSL's reason ("http request", "wrong version number", "no shared cipher") says what the client did.
   std::string what = ec.message();
@@ -76,37 +41,23 @@ std::string handshake_error_text(const error_code& ec) {
   return what;
 }
 
-awaitable<void> bridge(tcp_socket socket, proxy_context& ctx, tcp::endpoint front, std::string peer) {
+/// The TLS handshake, bounded by the header deadline (a client that stalls in it holds nothing for long).
+/// False, said through handshake_failed, when it did not complete.
+awaitable<bool> handshake(client_stream& stream, proxy_context& ctx, const std::string& peer) {
   using namespace net::experimental::awaitable_operators;
-  const auto settings = ctx.tls->context();  // kept while this connection lives, whatever refresh does
-  tls_stream tls(std::move(socket), *settings);
-  steady_timer deadline(tls.get_executor());
+  steady_timer deadline(stream.get_executor());
   deadline.expires_after(ctx.header_timeout);
-  const auto shaken = co_await (tls.async_handshake(net::ssl::stream_base::server, use_tuple) ||
+  const auto shaken = co_await (stream.tls()->async_handshake(net::ssl::stream_base::server, use_tuple) ||
                                 deadline.async_wait(use_tuple));
   if (shaken.index() == 1) {
     ctx.tls->handshake_failed(peer, "no handshake within " + std::to_string(ctx.header_timeout.count()) + " ms");
-    co_return;
+    co_return false;
   }
   if (const auto [ec] = std::get<0>(shaken); ec) {
     ctx.tls->handshake_failed(peer, handshake_error_text(ec));
-    co_return;
+    co_return false;
   }
-  // The loopback leg: to the listener's own address (0.0.0.0 and :: are reached on loopback).
-  auto to = front;
-  if (to.address().is_unspecified())
-    to.address(to.address().is_v4() ? net::ip::address(net::ip::address_v4::loopback())
-                                     : net::ip::address(net::ip::address_v6::loopback()));
-  tcp_socket plain(tls.get_executor());
-  deadline.expires_after(limits::app_connect_timeout);
-  const auto connected = co_await (plain.async_connect(to, use_tuple) || deadline.async_wait(use_tuple));
-  if (connected.index() == 1 || std::get<0>(std::get<0>(connected))) co_return;
-  error_code ec;
-  plain.set_option(tcp::no_delay(true), ec);
-  const auto port = plain.local_endpoint(ec).port();
-  ctx.tls->bridged[port] = peer;
-  co_await (pump_to_plain(tls, plain) && pump_to_tls(plain, tls));
-  ctx.tls->bridged.erase(port);
+  co_return true;
 }
 
 }  // namespace
@@ -149,15 +100,6 @@ void tls_front::handshake_failed(const std::string& peer, const std::string& why
   quiet_until_ = now + std::chrono::minutes(1);
 }
 
-void mark_bridged(client_connection& s, const tcp::endpoint& remote) {
-  if (!s.ctx->tls || !remote.address().is_loopback()) return;
-  const auto& bridged = s.ctx->tls->bridged;
-  if (const auto it = bridged.find(remote.port()); it != bridged.end()) {
-    s.client_ip = it->second;
-    s.tls = true;
-  }
-}
-
 awaitable<void> run_front_connection(tcp_socket socket, proxy_context& ctx) {
   using namespace net::experimental::awaitable_operators;
   error_code ec;
@@ -171,11 +113,16 @@ awaitable<void> run_front_connection(tcp_socket socket, proxy_context& ctx) {
   unsigned char byte = 0;
   const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK);
   if (n <= 0) co_return;
+  client_stream stream(std::move(socket));
   if (byte != 0x16) {
-    co_await run_http_session(std::move(socket), ctx);
+    co_await run_http_session(std::move(stream), ctx);
     co_return;
   }
-  co_await bridge(std::move(socket), ctx, ctx.tls->front, peer);
+  // The settings this connection began with, kept while it lives whatever refresh() does meanwhile.
+  const auto settings = ctx.tls->context();
+  stream.start_tls(*settings);
+  const bool shaken = co_await handshake(stream, ctx, peer);
+  if (shaken) co_await run_http_session(std::move(stream), ctx);
 }
 
 }  // namespace liveproxy

@@ -1,6 +1,6 @@
 // --https: the front port answers TLS and plain HTTP alike. The first byte tells them apart (a TLS handshake
-// starts with 0x16, no HTTP method does); a TLS connection is decrypted and bridged over loopback to the same
-// front, so every request takes the one pipeline (gate, injection, sockets) whatever its scheme.
+// starts with 0x16, no HTTP method does); after its handshake a TLS connection is served by the same session as
+// a plain one (client_stream), so every request takes the one pipeline (gate, injection, sockets).
 #pragma once
 
 #include "proxy/base/net.hpp"
@@ -9,7 +9,6 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include <chrono>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,7 +16,6 @@
 namespace liveproxy {
 
 struct proxy_context;
-struct client_connection;
 
 class tls_front {
  public:
@@ -37,12 +35,6 @@ class tls_front {
   /// plain-HTTP client on the https URL must not flood the terminal).
   void handshake_failed(const std::string& peer, const std::string& why);
 
-  /// Bridged connections by the local port of their loopback leg: the browser's address, for the session
-  /// that the bridge's bytes arrive in (X-Forwarded-For, X-Forwarded-Proto: https).
-  std::map<unsigned short, std::string> bridged;
-  /// The front listener's address, which the bridge connects to (0.0.0.0 and :: reached on loopback).
-  tcp::endpoint front;
-
  private:
   void make_context();
   local_ca ca_;
@@ -52,11 +44,8 @@ class tls_front {
   std::size_t unsaid_ = 0;
 };
 
-/// One accepted front connection: plain HTTP goes to run_http_session, TLS is handshaken (within the header
-/// deadline once its first byte came) and bridged to the listener's own address (tls_front::front).
+/// One accepted front connection: plain HTTP goes to run_http_session at once, TLS after its handshake (which
+/// must finish within the header deadline once its first byte came).
 awaitable<void> run_front_connection(tcp_socket socket, proxy_context& ctx);
-
-/// A session's connection came from the bridge (`remote` is its loopback leg): the browser's address, and TLS.
-void mark_bridged(client_connection& s, const tcp::endpoint& remote);
 
 }  // namespace liveproxy

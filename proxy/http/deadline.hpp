@@ -3,6 +3,7 @@
 #pragma once
 
 #include "proxy/base/net.hpp"
+#include "proxy/http/client_stream.hpp"
 
 #include <chrono>
 
@@ -44,6 +45,8 @@ class io_deadline {
     checking_ = client_ && &s != client_;
     wake_if_idle();
   }
+  /// The next wait, on the browser's connection (its TCP socket, under TLS too), may last `d`.
+  void expires_after(clock::duration d, client_stream& s) { expires_after(d, s.socket()); }
   /// An untimed wait on `t` (a request held at the gate): it is cancelled if the browser leaves meanwhile.
   void hold(steady_timer& t) {
     at_ = clock::time_point::max();

@@ -3,6 +3,7 @@
 #include "proxy/http/http_io.hpp"
 
 #include "proxy/http/app_pool.hpp"
+#include "proxy/http/client_stream.hpp"
 
 #include <boost/beast/core/read_size.hpp>
 
@@ -72,6 +73,7 @@ void ack_now(tcp_socket& s) {
   ::setsockopt(s.native_handle(), IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
 }
 void ack_now(app_connection& c) { ack_now(c.socket); }
+void ack_now(client_stream& c) { ack_now(c.socket()); }
 
 template <typename Stream, bool is_request>
 awaitable<error_code> read_header(Stream& s, beast::flat_buffer& buf, buffer_parser<is_request>& p) {
@@ -127,10 +129,11 @@ void serialize_header(const http::response_header<>& h, std::string& out) {
   append_fields(h, out);
 }
 
+template awaitable<error_code> read_header(client_stream&, beast::flat_buffer&, buffer_parser<true>&);
 template awaitable<error_code> read_header(tcp_socket&, beast::flat_buffer&, buffer_parser<true>&);
 template awaitable<error_code> read_header(tcp_socket&, beast::flat_buffer&, buffer_parser<false>&);
 template awaitable<error_code> read_header(app_connection&, beast::flat_buffer&, buffer_parser<false>&);
-template awaitable<std::pair<error_code, std::size_t>> read_body_some(tcp_socket&, beast::flat_buffer&,
+template awaitable<std::pair<error_code, std::size_t>> read_body_some(client_stream&, beast::flat_buffer&,
                                                                      buffer_parser<true>&, char*, std::size_t);
 template awaitable<std::pair<error_code, std::size_t>> read_body_some(tcp_socket&, beast::flat_buffer&,
                                                                      buffer_parser<false>&, char*, std::size_t);

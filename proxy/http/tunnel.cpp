@@ -45,7 +45,7 @@ awaitable<void> idle_watch(const clock::time_point& last_moved) {
 
 }  // namespace
 
-awaitable<void> run_tunnel(tcp_socket& client, beast::flat_buffer& client_buf, app_connection& app,
+awaitable<void> run_tunnel(client_stream& client, beast::flat_buffer& client_buf, app_connection& app,
                            beast::flat_buffer& app_buf) {
   using namespace net::experimental::awaitable_operators;
   auto last_moved = clock::now();
@@ -53,7 +53,7 @@ awaitable<void> run_tunnel(tcp_socket& client, beast::flat_buffer& client_buf, a
   co_await (copy(client, client_buf, app, last_moved) || copy(app, app_buf, client, last_moved) ||
             idle_watch(last_moved));
   error_code ignored;
-  client.close(ignored);
+  client.close();
   app.socket.close(ignored);
 }
 
