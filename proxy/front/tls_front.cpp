@@ -75,6 +75,13 @@ void tls_front::make_context() {
   c->use_certificate_chain(net::buffer(cert_.cert_pem));
   c->use_private_key(net::buffer(cert_.key_pem), net::ssl::context::pem);
   SSL_CTX_set_alpn_select_cb(c->native_handle(), select_http1, nullptr);
+  // AES-128-GCM first, ours to choose: as safe for a development server's week-long certificate, and with
+  // AES-NI a third less work per byte than OpenSSL's default first choice, AES-256-GCM.
+  SSL_CTX_set_options(c->native_handle(), SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_ciphersuites(c->native_handle(),
+                           "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256");
+  SSL_CTX_set_cipher_list(c->native_handle(),
+                          "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305");
   context_ = std::move(c);
 }
 
@@ -120,6 +127,8 @@ awaitable<void> run_front_connection(tcp_socket socket, proxy_context& ctx) {
   }
   // The settings this connection began with, kept while it lives whatever refresh() does meanwhile.
   const auto settings = ctx.tls->context();
+  // (Asio has OpenSSL free a connection's record buffers between records: an idle TLS connection then holds a
+  // few KB rather than 34. Keeping them measured no faster.)
   stream.start_tls(*settings);
   const bool shaken = co_await handshake(stream, ctx, peer);
   if (shaken) co_await run_http_session(std::move(stream), ctx);
