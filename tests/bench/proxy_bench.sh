@@ -4,19 +4,22 @@
 # Why: liveproxy sits between the browser and the app on every request during development, so
 # it must not be the slow part. This script answers "how much does it cost?" against two honest
 # references on the same machine, in one run:
-#   direct       wrk -> origin nginx                    (the ceiling)
-#   nginx        wrk -> nginx proxy -> origin nginx      (a well-tuned proxy: the bar to meet)
-#   liveproxy    wrk -> liveproxy -> origin nginx        (the HTML figure includes script injection)
-#   browser-sync wrk -> browser-sync -> origin nginx     (optional, --with-browser-sync)
+#   direct           wrk -> origin nginx                    (the ceiling)
+#   nginx            wrk -> nginx proxy -> origin nginx      (a well-tuned proxy: the bar to meet)
+#   liveproxy        wrk -> liveproxy -> origin nginx        (the HTML figure includes script injection)
+#   liveproxy-https  wrk =TLS=> liveproxy --https -> origin  (the same, over TLS: what TLS costs)
+#   browser-sync     wrk -> browser-sync -> origin nginx     (optional, --with-browser-sync)
 # each for a 2 KB HTML page and a 100 KB binary file. It prints requests/s, p50/p99 latency, the
 # server side's CPU use, the ratios nginx/direct, liveproxy/direct, liveproxy/nginx (targets:
-# >= 0.8 on HTML, >= 0.9 on the 100 KB file) and liveproxy's peak RSS. It is a measurement, not
-# a test: missed targets are printed as "below target" and the exit status stays 0. It exits
-# non-zero only when a target could not be measured at all (did not start, wrong responses).
+# >= 0.8 on HTML, >= 0.9 on the 100 KB file), liveproxy-https/liveproxy (target >= 0.85, issue
+# 27: TLS within 15 % of plain HTTP) and liveproxy's peak RSS. It is a measurement, not a test:
+# missed targets are printed as "below target" and the exit status stays 0. It exits non-zero
+# only when a target could not be measured at all (did not start, wrong responses).
 #
 # Usage: tests/bench/proxy_bench.sh [--duration SECS] [--warmup SECS] [--rounds N]
 #                 [--targets LIST] [--with-browser-sync] [--no-pin] [--keep-tmp]
-#   LIST is a comma-separated subset of direct,nginx,liveproxy,browser-sync.
+#   LIST is a comma-separated subset of direct,nginx,liveproxy,liveproxy-https,browser-sync
+#   (default: all but browser-sync).
 # Environment: DURATION (default 10), WARMUP (default 2), LIVEPROXY_BINARY (default
 #   ./build/liveproxy), LIVEPROXY_EXTRA_ARGS (appended to liveproxy's options), CONNECTIONS (32),
 #   ROUNDS (3), BROWSER_SYNC_DIR (reuse or keep an npm install of browser-sync there; default:
@@ -34,6 +37,12 @@
 #   take its listen port from an argument ({port} substitution would not reach `listen`), so the
 #   port is fixed in the generated config and passed to liveproxy as --app-port. The two origins
 #   are identical (same template, docroot, one worker), so conditions stay equal.
+# - liveproxy-https is a second liveproxy, set up exactly like the first (its own origin from the
+#   same template, the same core) but started with --https, so the two differ only in TLS and
+#   their ratio is what TLS costs. Both get XDG_DATA_HOME in the temp dir: --https creates its
+#   local CA there, and the user's own CA (~/.local/share/liveproxy) is never created or read.
+#   wrk loads https://localhost:P (the name the certificate is for; wrk does not check
+#   certificates), and the responses are first checked with curl against the CA it made.
 # - CPU pinning (2 cores): wrk (1 thread) gets core 0; the whole server side (origin + proxy)
 #   shares core 1. So a proxy's cost shows up both as its own work and as CPU taken from the
 #   origin, as on a laptop where app and proxy compete. --no-pin turns this off.
@@ -48,7 +57,7 @@ WARMUP="${WARMUP:-2}"
 ROUNDS="${ROUNDS:-3}"
 CONNECTIONS="${CONNECTIONS:-32}"
 LIVEPROXY_BINARY="${LIVEPROXY_BINARY:-./build/liveproxy}"
-TARGETS="direct,nginx,liveproxy"
+TARGETS="direct,nginx,liveproxy,liveproxy-https"
 WITH_BROWSER_SYNC=0
 PIN=1
 KEEP_TMP=0
@@ -61,6 +70,11 @@ readonly ACCEPT_HTML="Accept: text/html,application/xhtml+xml,application/xml;q=
 readonly ACCEPT_ANY="Accept: */*"
 readonly HTML_TARGET=0.8
 readonly BIN_TARGET=0.9
+# Issue 27: proxying over TLS within 15 % of plain HTTP on the 2 KB page; the 100 KB file, where
+# TLS encrypts 50 times as many bytes per request, is held to the same bar.
+readonly HTTPS_TARGET=0.85
+# Every target, in run and report order.
+readonly ALL_TARGETS="direct nginx liveproxy liveproxy-https browser-sync"
 
 WORK=""
 declare -a STARTED_PIDS=()     # every server we started, stopped in reverse order on exit
@@ -68,7 +82,11 @@ declare -a SAMPLER_PIDS=()     # connection-count samplers (subshells)
 LOAD_PID=""                    # the running wrk, if any
 declare -A PORT=()             # role -> port
 declare -A SERVER_PIDS=()      # target -> space-separated top-level pids of its server side
-declare -A TARGET_PORT=()      # target -> the port wrk loads
+declare -A TARGET_URL=()       # target -> the URL wrk loads, without the path
+declare -A TARGET_CACERT=()    # target -> the CA file curl checks its certificate with (https only)
+declare -A UPSTREAM_PORT=()    # target -> the origin port it forwards to (direct: the origin)
+declare -A LP_PID=()           # liveproxy target -> liveproxy's pid (for its peak RSS)
+declare -A LP_RSS=()           # liveproxy target -> liveproxy's peak RSS after the runs
 declare -A PROXY_PID=()        # target -> the proxy's own pid (its CPU is shown on its own)
 declare -a ACTIVE=()           # targets that started and answered correctly, in run order
 declare -A RESULT=()           # "target/file/field" -> value
@@ -98,6 +116,11 @@ parse_args() {
   fi
   [[ "$DURATION" =~ ^[1-9][0-9]*$ && "$WARMUP" =~ ^[0-9]+$ ]] || die "durations are whole seconds"
   [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "--rounds wants a positive whole number"
+  # A misspelt name would otherwise just be left out of the run without a word.
+  local name
+  for name in ${TARGETS//,/ }; do
+    [[ " $ALL_TARGETS " == *" $name "* ]] || die "unknown target '$name' (known: ${ALL_TARGETS// /,})"
+  done
 }
 
 has_target() { [[ ",$TARGETS," == *",$1,"* ]]; }
@@ -208,15 +231,16 @@ print(" ".join(str(s.getsockname()[1]) for s in socks))
 ' "$1"
 }
 
-# wait_http URL PID WHAT: until URL answers 200, the process dies, or 20 s pass.
+# wait_http URL PID WHAT [CURL_ARGS...]: until URL answers 200, the process dies, or 20 s pass.
 wait_http() {
   local url="$1" pid="$2" what="$3" deadline=$((SECONDS + 20))
+  shift 3
   while ((SECONDS < deadline)); do
     if ! kill -0 "$pid" 2>/dev/null; then
       log "$what exited during start-up"
       return 1
     fi
-    if curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null; then return 0; fi
+    if curl -fsS -o /dev/null --max-time 1 "$@" "$url" 2>/dev/null; then return 0; fi
     sleep 0.1
   done
   log "$what did not answer $url within 20 s"
@@ -348,26 +372,50 @@ start_nginx_proxy() {
   wait_http "http://127.0.0.1:${PORT[nginx]}/page.html" $! "nginx proxy" || return 1
 }
 
+# start_liveproxy TARGET: liveproxy (plain, or with --https for liveproxy-https) in front of an
+# origin of its own, which it starts and supervises as "the app".
 start_liveproxy() {
-  local bin="$LIVEPROXY_BINARY"
+  local target="$1" bin="$LIVEPROXY_BINARY" origin url
+  local -a tls=() curl_tls=()
   if [[ ! -x "$bin" ]]; then
     log "liveproxy binary not found or not executable: $bin (set LIVEPROXY_BINARY)"
     return 1
   fi
   bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
+  if [[ "$target" == liveproxy-https ]]; then
+    origin=origin_lps
+    tls=(--https)
+    # localhost, not 127.0.0.1: the name the certificate is made out to, so curl can verify it.
+    url="https://localhost:${PORT[$target]}"
+    TARGET_CACERT[$target]="$WORK/xdg-data/liveproxy/ca.pem"
+    curl_tls=(--cacert "${TARGET_CACERT[$target]}")
+  else
+    origin=origin_lp
+    url="http://127.0.0.1:${PORT[$target]}"
+  fi
+  TARGET_URL[$target]="$url"
+  UPSTREAM_PORT[$target]="${PORT[$origin]}"
+  mkdir -p "$WORK/xdg-data"
   # Its own origin, same template: liveproxy starts and supervises it as "the app".
-  render origin.conf.in origin-lp "${PORT[origin_lp]}"
+  render origin.conf.in "${origin//_/-}" "${PORT[$origin]}"
+  # XDG_DATA_HOME for both liveproxies, so they differ in --https only (see the top).
   # shellcheck disable=SC2046,SC2086
-  $(server_prefix) "$bin" --port "${PORT[liveproxy]}" --app-port "${PORT[origin_lp]}" \
-    --watch "$WORK/watch-empty" ${LIVEPROXY_EXTRA_ARGS:-} -- $(nginx_cmd origin-lp) \
-    >"$WORK/liveproxy.out" 2>&1 &
-  LIVEPROXY_PID=$!
+  XDG_DATA_HOME="$WORK/xdg-data" $(server_prefix) "$bin" "${tls[@]}" --port "${PORT[$target]}" \
+    --app-port "${PORT[$origin]}" --watch "$WORK/watch-empty" ${LIVEPROXY_EXTRA_ARGS:-} \
+    -- $(nginx_cmd "${origin//_/-}") >"$WORK/$target.out" 2>&1 &
+  LP_PID[$target]=$!
   STARTED_PIDS+=($!)
-  SERVER_PIDS[liveproxy]=$!   # the origin is its child, so cpu_ticks counts both
-  PROXY_PID[liveproxy]="--self $!"
-  if ! wait_http "http://127.0.0.1:${PORT[liveproxy]}/page.html" $! "liveproxy"; then
-    log "liveproxy output:"; sed 's/^/    /' "$WORK/liveproxy.out" >&2 || true
+  SERVER_PIDS[$target]=$!   # the origin is its child, so cpu_ticks counts both
+  PROXY_PID[$target]="--self $!"
+  # The https target is ready once TLS answers with a certificate from the CA it made.
+  if ! wait_http "$url/page.html" $! "$target" "${curl_tls[@]}"; then
+    log "$target output:"; sed 's/^/    /' "$WORK/$target.out" >&2 || true
     return 1
+  fi
+  if [[ "$target" == liveproxy-https ]]; then
+    # What was negotiated, for the report: the cost of TLS depends on the version and cipher.
+    TLS_INFO="$(curl -sS -v -o /dev/null --max-time 5 "${curl_tls[@]}" "$url/page.html" 2>&1 |
+      sed -n 's/^\* SSL connection using //p' | head -1)"
   fi
 }
 
@@ -402,13 +450,16 @@ accept_for() {  # accept_for FILE: the Accept header a browser would send for it
   if [[ "$1" == *.html ]]; then echo "$ACCEPT_HTML"; else echo "$ACCEPT_ANY"; fi
 }
 
-# check_responses TARGET PORT: each file comes back 200 with the right type and size.
+# check_responses TARGET: each file comes back 200 with the right type and size (over https:
+# with a certificate that verifies against the CA liveproxy made).
 check_responses() {
-  local target="$1" port="$2" file code ctype size expect
+  local target="$1" file code ctype size expect
+  local -a tls=()
+  [[ -n "${TARGET_CACERT[$target]:-}" ]] && tls=(--cacert "${TARGET_CACERT[$target]}")
   for file in page.html file.bin; do
-    read -r code ctype size < <(curl -sS -o /dev/null --max-time 5 -H "$(accept_for "$file")" \
-      -w '%{http_code} %{content_type} %{size_download}\n' "http://127.0.0.1:$port/$file" ||
-      echo "000 - 0")
+    read -r code ctype size < <(curl -sS -o /dev/null --max-time 5 "${tls[@]}" \
+      -H "$(accept_for "$file")" -w '%{http_code} %{content_type} %{size_download}\n' \
+      "${TARGET_URL[$target]}/$file" || echo "000 - 0")
     if [[ "$file" == page.html ]]; then expect="$PAGE_BYTES"; else expect="$BIN_BYTES"; fi
     RESULT[$target/$file/size]="$size"
     if [[ "$code" != 200 ]]; then
@@ -420,7 +471,7 @@ check_responses() {
         if ((size < expect)); then log "$target /$file: short body ($size < $expect bytes)"; return 1; fi
         if ((size > expect)); then
           log "$target /$file: $expect -> $size bytes (+$((size - expect)) injected)"
-        elif [[ "$target" == liveproxy || "$target" == browser-sync ]]; then
+        elif [[ "$target" == liveproxy* || "$target" == browser-sync ]]; then
           log "$target /$file: nothing injected (expected a script)"
         fi ;;
       file.bin)
@@ -435,7 +486,7 @@ check_responses() {
 # RESULT[TARGET/FILE@ROUND/*].
 run_wrk() {
   local target="$1" file="$2" round="$3" url out line kv t0 t1 sampler="" k
-  url="http://127.0.0.1:${TARGET_PORT[$target]}/$file"
+  url="${TARGET_URL[$target]}/$file"
   out="$WORK/wrk-$target-${file%%.*}-$round.txt"
   k="$target/$file@$round"
   if ((round == 1 && WARMUP > 0)); then
@@ -445,8 +496,7 @@ run_wrk() {
   # The origin's own counters (stub_status) before and after the run tell how many connections
   # the proxy opened to it and how many requests reached it. Midway, count the proxy's
   # ESTABLISHED connections to the origin.
-  local upstream="${PORT[origin]}"
-  [[ "$target" == liveproxy ]] && upstream="${PORT[origin_lp]}"
+  local upstream="${UPSTREAM_PORT[$target]}"
   if [[ "$target" != direct ]]; then
     (
       sleep "$(( (DURATION + 1) / 2 ))"
@@ -561,7 +611,7 @@ ratio() {
 print_report() {
   local target file r
   local -a order=()
-  for target in direct nginx liveproxy browser-sync; do has_target "$target" && order+=("$target"); done
+  for target in $ALL_TARGETS; do has_target "$target" && order+=("$target"); done
 
   echo
   echo "=== proxy_bench: wrk -t1 -c$CONNECTIONS -d${DURATION}s, keep-alive, rounds: $ROUNDS" \
@@ -578,14 +628,18 @@ print_report() {
     echo "    pinning: none"
   fi
   echo "    page.html = $PAGE_BYTES bytes text/html, file.bin = $BIN_BYTES bytes application/octet-stream"
+  if has_target liveproxy-https; then
+    echo "    liveproxy-https: wrk -> https://localhost:P, keep-alive TLS (curl negotiated" \
+      "${TLS_INFO:-?}); liveproxy --https, CA and certificate made in the temp dir"
+  fi
   echo
-  printf '%-13s %-10s %9s %11s %9s %9s %8s %9s %16s %s\n' \
+  printf '%-15s %-10s %9s %11s %9s %9s %8s %9s %16s %s\n' \
     target file "req/s" "range" p50 p99 "MB/s" "CPU srv/px" "origin conns" "errors"
   for target in "${order[@]}"; do
     for file in page.html file.bin; do
       local k="$target/$file"
       if [[ "${RESULT[$k/rps]:-}" == FAILED || -z "${RESULT[$k/rps]:-}" ]]; then
-        printf '%-13s %-10s %9s\n' "$target" "$file" "FAILED"
+        printf '%-15s %-10s %9s\n' "$target" "$file" "FAILED"
         continue
       fi
       local up="${RESULT[$k/up_new]:-?} new"
@@ -597,7 +651,7 @@ print_report() {
         -v m="${RESULT[$k/rps]}" 'BEGIN { printf "%+.0f/%+.0f%%", 100 * (lo / m - 1), 100 * (hi / m - 1) }')"
       local cpu="${RESULT[$k/cpu]}%"
       [[ -n "${RESULT[$k/pcpu]:-}" ]] && cpu="$cpu/${RESULT[$k/pcpu]}%"
-      printf '%-13s %-10s %9.0f %11s %9s %9s %8.1f %10s %16s %s\n' "$target" "$file" \
+      printf '%-15s %-10s %9.0f %11s %9s %9s %8.1f %10s %16s %s\n' "$target" "$file" \
         "${RESULT[$k/rps]}" "$range" "$(fmt_us "${RESULT[$k/p50_us]}")" "$(fmt_us "${RESULT[$k/p99_us]}")" \
         "$(awk -v b="${RESULT[$k/bytes]}" -v d="${RESULT[$k/duration_us]}" \
             'BEGIN { printf "%.1f", b / (d / 1e6) / 1048576 }')" \
@@ -614,11 +668,14 @@ print_report() {
 
   echo
   echo "ratio of req/s: median over rounds of the per-round ratio (lowest-highest round)"
-  printf '%-24s %18s %18s\n' "" page.html file.bin
+  printf '%-26s %18s %18s\n' "" page.html file.bin
   local -a pairs=()
-  has_target nginx && pairs+=("nginx direct")
-  has_target liveproxy && pairs+=("liveproxy direct" "liveproxy nginx")
-  has_target browser-sync && pairs+=("browser-sync direct")
+  # Only pairs whose both sides were asked for: the others would print n/a.
+  has_target nginx && has_target direct && pairs+=("nginx direct")
+  has_target liveproxy && has_target direct && pairs+=("liveproxy direct")
+  has_target liveproxy && has_target nginx && pairs+=("liveproxy nginx")
+  has_target liveproxy-https && has_target liveproxy && pairs+=("liveproxy-https liveproxy")
+  has_target browser-sync && has_target direct && pairs+=("browser-sync direct")
   has_target browser-sync && has_target nginx && pairs+=("browser-sync nginx")
   has_target browser-sync && has_target liveproxy && pairs+=("liveproxy browser-sync")
   local pair a b html bin
@@ -626,30 +683,38 @@ print_report() {
     read -r a b <<<"$pair"
     html="$(ratio "$a/page.html" "$b/page.html")"
     bin="$(ratio "$a/file.bin" "$b/file.bin")"
-    printf '%-24s %18s %18s\n' "$a/$b" "$html" "$bin"
+    printf '%-26s %18s %18s\n' "$a/$b" "$html" "$bin"
   done
 
-  if has_target liveproxy && has_target nginx; then
-    echo
-    html="$(ratio liveproxy/page.html nginx/page.html)"
-    bin="$(ratio liveproxy/file.bin nginx/file.bin)"
-    verdict "HTML (page.html, with injection)" "$html" "$HTML_TARGET"
-    verdict "100 KB file (file.bin)" "$bin" "$BIN_TARGET"
-  fi
-  if has_target liveproxy && [[ -n "${LIVEPROXY_RSS:-}" ]]; then
-    echo
-    echo "liveproxy peak RSS (VmHWM): $LIVEPROXY_RSS (liveproxy process only, not its app)"
-  fi
+  local -a verdicts=()
+  has_target liveproxy && has_target nginx && verdicts+=("liveproxy nginx $HTML_TARGET $BIN_TARGET")
+  has_target liveproxy-https && has_target liveproxy &&
+    verdicts+=("liveproxy-https liveproxy $HTTPS_TARGET $HTTPS_TARGET")
+  local v html_target bin_target
+  ((${#verdicts[@]})) && echo
+  for v in "${verdicts[@]}"; do
+    read -r a b html_target bin_target <<<"$v"
+    verdict "$a/$b" "HTML (page.html, with injection)" "$(ratio "$a/page.html" "$b/page.html")" \
+      "$html_target"
+    verdict "$a/$b" "100 KB file (file.bin)" "$(ratio "$a/file.bin" "$b/file.bin")" "$bin_target"
+  done
+  ((${#LP_RSS[@]})) && echo
+  for target in liveproxy liveproxy-https; do
+    if [[ -n "${LP_RSS[$target]:-}" ]]; then
+      printf '%-15s peak RSS (VmHWM): %s (liveproxy process only, not its app)\n' "$target" \
+        "${LP_RSS[$target]}"
+    fi
+  done
 }
 
-verdict() {  # verdict LABEL RATIO TARGET
-  local label="$1" r="${2%% *}" target="$3"
+verdict() {  # verdict PAIR LABEL RATIO TARGET
+  local pair="$1" label="$2" r="${3%% *}" target="$4"
   if [[ "$r" == n/a ]]; then
-    printf 'liveproxy/nginx %-34s %5s  NOT MEASURED (target >= %s)\n' "$label:" "$r" "$target"
+    printf '%-25s %-34s %5s  NOT MEASURED (target >= %s)\n' "$pair" "$label:" "$r" "$target"
   elif awk -v r="$r" -v t="$target" 'BEGIN { exit !(r >= t) }'; then
-    printf 'liveproxy/nginx %-34s %5s  meets target (>= %s)\n' "$label:" "$r" "$target"
+    printf '%-25s %-34s %5s  meets target (>= %s)\n' "$pair" "$label:" "$r" "$target"
   else
-    printf 'liveproxy/nginx %-34s %5s  *** BELOW TARGET (>= %s) ***\n' "$label:" "$r" "$target"
+    printf '%-25s %-34s %5s  *** BELOW TARGET (>= %s) ***\n' "$pair" "$label:" "$r" "$target"
   fi
 }
 
@@ -660,20 +725,28 @@ cpu_steal() {
   awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print $9, t }' /proc/stat
 }
 
+# plain_target TARGET PORT: TARGET is loaded over plain HTTP on 127.0.0.1:PORT and reaches the
+# shared origin (direct: is the shared origin).
+plain_target() {
+  TARGET_URL[$1]="http://127.0.0.1:$2"
+  UPSTREAM_PORT[$1]="${PORT[origin]}"
+}
+
 # start_targets: starts each wanted target's server side and checks its responses; a target that
 # fails is marked FAILED and left out of ACTIVE.
 start_targets() {
   local target file ok
-  for target in direct nginx liveproxy browser-sync; do
+  for target in $ALL_TARGETS; do
     has_target "$target" || continue
     ok=1
+    # The liveproxies set their URL and origin themselves (each has its own).
     case "$target" in
-      direct) TARGET_PORT[direct]="${PORT[origin]}" ;;
-      nginx) TARGET_PORT[nginx]="${PORT[nginx]}"; start_nginx_proxy || ok=0 ;;
-      liveproxy) TARGET_PORT[liveproxy]="${PORT[liveproxy]}"; start_liveproxy || ok=0 ;;
-      browser-sync) TARGET_PORT[browser-sync]="${PORT[browser-sync]}"; start_browser_sync || ok=0 ;;
+      direct) plain_target direct "${PORT[origin]}" ;;
+      nginx) plain_target nginx "${PORT[nginx]}"; start_nginx_proxy || ok=0 ;;
+      liveproxy|liveproxy-https) start_liveproxy "$target" || ok=0 ;;
+      browser-sync) plain_target browser-sync "${PORT[browser-sync]}"; start_browser_sync || ok=0 ;;
     esac
-    if ((ok)) && ! check_responses "$target" "${TARGET_PORT[$target]}"; then
+    if ((ok)) && ! check_responses "$target"; then
       log "$target: wrong responses, not measured"
       ok=0
     fi
@@ -694,7 +767,7 @@ main() {
   trap 'log "interrupted"; exit 130' INT
   trap 'log "terminated"; exit 143' TERM
 
-  local -a roles=(origin nginx origin_lp liveproxy browser-sync)
+  local -a roles=(origin nginx origin_lp liveproxy origin_lps liveproxy-https browser-sync)
   local -a ports
   read -r -a ports <<<"$(free_ports "${#roles[@]}")"
   local i
@@ -722,15 +795,15 @@ main() {
     for file in page.html file.bin; do aggregate "$target" "$file"; done
   done
 
-  if [[ -n "${LIVEPROXY_PID:-}" ]]; then
-    if kill -0 "$LIVEPROXY_PID" 2>/dev/null; then
-      LIVEPROXY_RSS="$(awk '/^VmHWM/ { print $2 " " $3 }' "/proc/$LIVEPROXY_PID/status")"
+  for target in "${!LP_PID[@]}"; do
+    if kill -0 "${LP_PID[$target]}" 2>/dev/null; then
+      LP_RSS[$target]="$(awk '/^VmHWM/ { print $2 " " $3 }' "/proc/${LP_PID[$target]}/status")"
     else
-      log "liveproxy is no longer running after the benchmark:"
-      sed 's/^/    /' "$WORK/liveproxy.out" >&2 || true
+      log "$target is no longer running after the benchmark:"
+      sed 's/^/    /' "$WORK/$target.out" >&2 || true
       FAILED=1
     fi
-  fi
+  done
 
   print_report
   if ((FAILED)); then
