@@ -2,6 +2,7 @@
 // served (never its key) and reused, the Host gate and X-Forwarded-Proto over TLS, wss, and stalled handshakes.
 #include "support/flat_json.hpp"
 #include "support/http_client.hpp"
+#include "support/https_support.hpp"
 #include "support/liveproxy_process.hpp"
 #include "support/raw_client.hpp"
 #include "support/temp_dir.hpp"
@@ -9,7 +10,6 @@
 #include "support/text_count.hpp"
 
 #include <simdjson.h>
-#include <sys/wait.h>
 
 #include <catch2/catch.hpp>
 
@@ -24,79 +24,6 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
-
-/// A served folder, a private $XDG_DATA_HOME (the CA goes there, never into the user's own) and a folder for
-/// what the clients download.
-struct https_site {
-  temp_dir site{"liveproxy-https-site"};
-  temp_dir data{"liveproxy-https-data"};
-  temp_dir work{"liveproxy-https-work"};
-
-  https_site() {
-    write_file(site / "index.html",
-               "<!doctype html><html><head><link rel=\"stylesheet\" href=\"style.css\"></head>"
-               "<body><h1>https site</h1></body></html>\n");
-    write_file(site / "style.css", "h1 { color: teal; }\n");
-  }
-  std::vector<std::pair<std::string, std::string>> env() const { return {{"XDG_DATA_HOME", data.path().string()}}; }
-  process_options options() const { return {site.path(), env(), "liveproxy"}; }
-  fs::path ca_dir() const { return data / "liveproxy"; }
-  fs::path ca_file() const { return work / "ca.pem"; }
-
-  /// Starts liveproxy serving the folder with `args` after "--serve DIR".
-  std::unique_ptr<liveproxy_process> start(std::vector<std::string> args) const {
-    args.insert(args.begin(), {"--serve", site.path().string()});
-    return std::make_unique<liveproxy_process>(std::move(args), options());
-  }
-};
-
-/// What a child client did: its exit status (-1: killed, or not done in time), what it printed, how long it took.
-struct run_result {
-  int exit_code = -1;
-  std::string out;
-  std::chrono::milliseconds elapsed{0};
-};
-
-run_result run(std::vector<std::string> argv, std::chrono::milliseconds timeout = 20s) {
-  const auto start = std::chrono::steady_clock::now();
-  process p(argv, {{}, {}, fs::path(argv.front()).filename().string()});
-  const auto status = p.wait_exit(timeout);
-  run_result r;
-  r.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
-  if (status && WIFEXITED(*status)) r.exit_code = WEXITSTATUS(*status);
-  r.out = p.output();
-  return r;
-}
-
-/// Runs curl silently (stdout only: the body, or what -w prints), with no ~/.curlrc (-q, which must come first)
-/// and no proxy from the environment, so only liveproxy is tested.
-run_result curl(std::vector<std::string> args) {
-  std::vector<std::string> argv{"/usr/bin/curl", "-q", "--silent", "--noproxy", "*", "--max-time", "10"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return run(std::move(argv));
-}
-
-/// The HTTP status curl got for url (trusting the CA in ca when given), or -1 with curl's exit code in `exit`.
-int curl_status(const std::string& url, const fs::path& ca, std::vector<std::string> extra = {}, int* exit = nullptr) {
-  std::vector<std::string> args{"--output", "/dev/null", "--write-out", "%{http_code}"};
-  if (!ca.empty()) args.insert(args.end(), {"--cacert", ca.string()});
-  args.insert(args.end(), extra.begin(), extra.end());
-  args.push_back(url);
-  const auto r = curl(std::move(args));
-  if (exit) *exit = r.exit_code;
-  // Shown with the caller's next assertion.
-  UNSCOPED_INFO("curl " << url << ": exit " << r.exit_code << ", printed " << r.out);
-  return r.exit_code == 0 ? std::stoi(r.out) : -1;
-}
-
-/// Downloads the CA certificate over plain HTTP, as a phone's first step would, into the site's work folder.
-void fetch_ca(const https_site& s, unsigned short port) {
-  const auto res = http_get(port, "/__liveproxy/ca.pem");
-  INFO(res.error << " " << res.body);
-  REQUIRE(res.status == 200);
-  REQUIRE(res.body.find("-----BEGIN CERTIFICATE-----") == 0);
-  write_file(s.ca_file(), res.body);
-}
 
 /// The SHA-256 fingerprint openssl gives the DER certificate in file ("AB:CD:..."), or "" if openssl refused it.
 std::string der_fingerprint(const fs::path& file) {
@@ -134,10 +61,6 @@ std::optional<phone_info> phone_of(unsigned short port) {
   if (doc["phone"]["url"].get(url) != simdjson::SUCCESS) return std::nullopt;
   if (doc["phone"]["ca_fingerprint"].get(fp) != simdjson::SUCCESS) fp = {};
   return phone_info{std::string(url), std::string(fp)};
-}
-
-std::string https_url(unsigned short port, std::string_view target = "/") {
-  return "https://localhost:" + std::to_string(port) + std::string(target);
 }
 
 /// Lines of text containing needle.
@@ -254,7 +177,7 @@ TEST_CASE("liveproxy --https: the app sees X-Forwarded-Proto https over TLS and 
   const auto over_tls = parse_flat_json(tls.out);
   REQUIRE(over_tls);
   CHECK(find_ignoring_case(*over_tls, "X-Forwarded-Proto").value_or("<missing>") == "https");
-  // The browser's address survives the loopback bridge.
+  // The browser's address reaches the app.
   CHECK(find_ignoring_case(*over_tls, "X-Forwarded-For").value_or("<missing>").find("127.0.0.1") !=
         std::string::npos);
   CHECK(find_ignoring_case(*over_tls, "Host").value_or("<missing>") == "localhost:" + std::to_string(site.port()));

@@ -20,6 +20,15 @@ Routes:
   /bytes?n=N         N bytes of a fixed pattern (byte i = i * 7 mod 251), with Content-Length
   /slow-body?ms=N    the header at once, the body ("done\n") N milliseconds later
   /big?n=N           N bytes ('x'), with Content-Length, written 1 MiB at a time as the reader takes them
+  /one-write?n=N     /bytes' answer, its header and body sent in one write (the proxy reads body bytes with the
+                     header)
+  /big-html?n=N      an HTML page of N bytes (at least the markup's), with Content-Length, in one write
+  /gzip-html?n=N     /big-html's page gzip-compressed (Content-Encoding: gzip), with Content-Length, in one write
+  /close-delimited?n=N  N bytes of /bytes' pattern as an HTTP/1.0 response with no Content-Length: the close
+                     ends it
+  /ws-echo           a WebSocket (RFC 6455) that sends every message back as it came (unfragmented messages
+                     only), answers ping with pong and close with close
+  POST (any path)    the request body back, as application/octet-stream
 
 Environment:
   PORT (or argv[1])          the port to listen on, always on 127.0.0.1
@@ -28,11 +37,15 @@ Environment:
   TEST_APP_SPAWN_CHILD       if set, start a `sleep` grandchild in our process group
 """
 
+import base64
+import gzip
+import hashlib
 import http.server
 import json
 import mimetypes
 import os
 import signal
+import struct
 import subprocess
 import sys
 import threading
@@ -66,6 +79,42 @@ def exit_when_orphaned():
             os._exit(0)
 
 
+WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+def ws_read_frame(rfile):
+    """One WebSocket frame as (opcode, payload), unmasked; None once the connection ends."""
+    head = rfile.read(2)
+    if len(head) < 2:
+        return None
+    opcode, n = head[0] & 0x0F, head[1] & 0x7F
+    if n == 126:
+        n = struct.unpack("!H", rfile.read(2))[0]
+    elif n == 127:
+        n = struct.unpack("!Q", rfile.read(8))[0]
+    mask = rfile.read(4) if head[1] & 0x80 else b""
+    data = rfile.read(n)
+    if len(data) < n:
+        return None
+    if mask:
+        # XOR as one big integer: a byte at a time is slow for large messages.
+        key = (mask * (n // 4 + 1))[:n]
+        data = (int.from_bytes(data, "big") ^ int.from_bytes(key, "big")).to_bytes(n, "big")
+    return opcode, data
+
+
+def ws_frame(opcode, data):
+    """A whole, unmasked frame (the server's side)."""
+    n = len(data)
+    if n < 126:
+        head = bytes([0x80 | opcode, n])
+    elif n < 65536:
+        head = bytes([0x80 | opcode, 126]) + struct.pack("!H", n)
+    else:
+        head = bytes([0x80 | opcode, 127]) + struct.pack("!Q", n)
+    return head + data
+
+
 class handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, so the proxy's app-side reuse is exercised
 
@@ -89,6 +138,27 @@ class handler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         data = self.rfile.read(length) if length else b""
         self.send_body(200, "application/octet-stream", data)
+
+    def ws_echo(self):
+        key = self.headers.get("Sec-WebSocket-Key", "").encode()
+        if self.headers.get("Upgrade", "").lower() != "websocket" or not key:
+            self.send_body(400, "text/plain", "a WebSocket upgrade is expected here")
+            return
+        self.send_response(101)
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", base64.b64encode(hashlib.sha1(key + WS_GUID).digest()).decode())
+        self.end_headers()
+        self.close_connection = True
+        while True:
+            frame = ws_read_frame(self.rfile)
+            if frame is None:
+                return
+            opcode, data = frame
+            if opcode == 0x8:
+                self.wfile.write(ws_frame(0x8, data[:2]))
+                return
+            self.wfile.write(ws_frame(0xA if opcode == 0x9 else opcode, data))
 
     def do_GET(self):
         url = urllib.parse.urlsplit(self.path)
@@ -175,6 +245,27 @@ class handler(http.server.BaseHTTPRequestHandler):
             while n > 0 and self.command != "HEAD":
                 self.wfile.write(block[: min(n, len(block))])
                 n -= min(n, len(block))
+        elif path in ("/one-write", "/big-html", "/gzip-html"):
+            n = int(query.get("n", ["0"])[0])
+            if path == "/one-write":
+                kind, data = "application/octet-stream", bytes((i * 7) % 251 for i in range(n))
+            else:
+                start, end = b"<!doctype html><html><head><title>big</title></head><body><p>", b"</p></body></html>"
+                kind = "text/html; charset=utf-8"
+                data = start + b"x" * max(0, n - len(start) - len(end)) + end
+            encoding = ""
+            if path == "/gzip-html":
+                data, encoding = gzip.compress(data), "Content-Encoding: gzip\r\n"
+            head = "HTTP/1.1 200 OK\r\nContent-Type: %s\r\n%sContent-Length: %d\r\n\r\n" % (kind, encoding, len(data))
+            self.wfile.write(head.encode() + (data if self.command != "HEAD" else b""))
+        elif path == "/close-delimited":
+            n = int(query.get("n", ["0"])[0])
+            self.wfile.write(b"HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\n\r\n")
+            if self.command != "HEAD":
+                self.wfile.write(bytes((i * 7) % 251 for i in range(n)))
+            self.close_connection = True
+        elif path == "/ws-echo":
+            self.ws_echo()
         elif path == "/conn":
             self.send_body(200, "text/plain", "%s:%d" % self.client_address[:2])
         elif path == "/greeting":
