@@ -73,7 +73,7 @@ inline constexpr auto app_stop_grace = 3s;
 /// With --host 0.0.0.0: how often the machine's addresses are read again (a new network lets a phone in; with
 /// --https the certificate is issued again to cover the new address).
 inline constexpr std::chrono::seconds address_check_interval{30};
-/// --https: how long a closing connection waits for the browser to answer its close_notify.
+/// --https: how long a closing connection may take to send its close_notify (a browser that reads nothing).
 inline constexpr std::chrono::seconds tls_close_timeout{1};
 /// GET /__liveproxy/wait: how long it waits when not told (?timeout=S), and at the most.
 inline constexpr std::chrono::seconds wait_default_timeout{30};

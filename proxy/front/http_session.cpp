@@ -528,11 +528,11 @@ awaitable<void> serve(client_connection& s) {
     if (step == next_step::handed_over) co_return;
     if (step == next_step::close) break;
   }
-  if (auto* tls = s.client.tls()) {
+  if (s.client.is_tls()) {
     // close_notify first: without it a response that ends at the close cannot be told from a cut one (OpenSSL 3
-    // clients report "unexpected eof"). Bounded: the browser need not answer it.
+    // clients report "unexpected eof").
     s.deadline.expires_after(limits::tls_close_timeout, s.client);
-    [[maybe_unused]] auto [sec] = co_await tls->async_shutdown(use_tuple);
+    [[maybe_unused]] auto [sec] = co_await s.client.async_shutdown(use_tuple);
   }
   error_code ec;
   s.client.socket().shutdown(tcp::socket::shutdown_send, ec);

@@ -97,7 +97,7 @@ awaitable<bool> copy_file(client_connection& s, int fd, std::uint64_t offset, st
     const std::array<net::const_buffer, 2> pieces{net::buffer(head), net::buffer(s.buf.data(), std::size_t(n))};
     s.deadline.expires_after(limits::client_write_timeout, s.client);
     auto [ec, written] = co_await net::async_write(s.client, pieces, use_tuple);
-    if (ec) co_return false;
+    if (ec || written != head.size() + static_cast<std::size_t>(n)) co_return false;
     head = {};
     offset += static_cast<std::uint64_t>(n);
     length -= static_cast<std::uint64_t>(n);

@@ -47,7 +47,7 @@ awaitable<bool> handshake(client_stream& stream, proxy_context& ctx, const std::
   using namespace net::experimental::awaitable_operators;
   steady_timer deadline(stream.get_executor());
   deadline.expires_after(ctx.header_timeout);
-  const auto shaken = co_await (stream.tls()->async_handshake(net::ssl::stream_base::server, use_tuple) ||
+  const auto shaken = co_await (stream.async_handshake(use_tuple) ||
                                 deadline.async_wait(use_tuple));
   if (shaken.index() == 1) {
     ctx.tls->handshake_failed(peer, "no handshake within " + std::to_string(ctx.header_timeout.count()) + " ms");
@@ -127,8 +127,6 @@ awaitable<void> run_front_connection(tcp_socket socket, proxy_context& ctx) {
   }
   // The settings this connection began with, kept while it lives whatever refresh() does meanwhile.
   const auto settings = ctx.tls->context();
-  // (Asio has OpenSSL free a connection's record buffers between records: an idle TLS connection then holds a
-  // few KB rather than 34. Keeping them measured no faster.)
   stream.start_tls(*settings);
   const bool shaken = co_await handshake(stream, ctx, peer);
   if (shaken) co_await run_http_session(std::move(stream), ctx);
