@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # https_bench.sh: what TLS costs on liveproxy's front port (--https), against plain HTTP on the same port of
 # the same liveproxy, in one run: wrk over keep-alive connections for a 2 KB HTML page (script injected) served
-# by --serve, so the figure is the front's own cost: TLS, the loopback bridge, injection.
-# Target (issue 27): https within 15 % of http in requests/s. A measurement, not a test: the exit status is 0
-# unless something could not be measured.
+# by --serve, so the figure is the front's own cost with nothing behind it: TLS and injection. It is the hardest
+# case for TLS (serving from memory costs so little that the encryption is a third of the work); issue 27's
+# target (within 15 % of plain HTTP, proxying) is measured by proxy_bench.sh's liveproxy-https target.
+# A measurement, not a test: the exit status is 0 unless something could not be measured.
 #
 # Usage: tests/bench/https_bench.sh [--duration SECS] [--rounds N]
 # Environment: LIVEPROXY_BINARY (default ./build/liveproxy), CONNECTIONS (32).
@@ -68,5 +69,4 @@ for round in $(seq 1 "$ROUNDS"); do
   best_https="$(python3 -c "print(max($best_https, $s))")"
 done
 ratio="$(python3 -c "print(f'{$best_https / $best_http:.3f}')")"
-verdict="$(python3 -c "print('meets the target (>= 0.85)' if $best_https / $best_http >= 0.85 else 'below target (0.85)')")"
-printf 'http  %10.0f req/s\nhttps %10.0f req/s\nhttps/http %s: %s\n' "$best_http" "$best_https" "$ratio" "$verdict"
+printf 'http  %10.0f req/s\nhttps %10.0f req/s\nhttps/http %s\n' "$best_http" "$best_https" "$ratio"
