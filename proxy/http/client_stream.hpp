@@ -25,7 +25,9 @@ struct tls_step {
 };
 
 /// An AsyncReadStream and AsyncWriteStream over the browser's socket, through TLS once start_tls() was called.
-/// Movable: a WebSocket upgrade takes it along.
+/// Movable: a WebSocket upgrade takes it along. Over TLS a write that was cancelled leaves the stream unusable
+/// (OpenSSL keeps the record it had begun), as with Asio's ssl::stream: close it, as the deadlines do. OpenSSL
+/// writes with write(2): the program must ignore SIGPIPE (main does).
 class client_stream {
  public:
   using executor_type = tcp_socket::executor_type;
