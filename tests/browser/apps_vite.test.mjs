@@ -18,7 +18,7 @@ const VITE = path.join(HERE, 'node_modules', '.bin', 'vite');
 /// How long after a front-end edit a reload from liveproxy would have come: its settle time, a restart of the dev
 /// server (about 1 s) and the reload. Only waiting that long can show that none came.
 const QUIET = 2500;
-/// The slowest answer from / allowed while /api/'s app restarts.
+/// An answer from / slower than this while /api/'s app restarts is looked at as perhaps held (see its use).
 const FAST = 150;
 
 const INDEX_HTML = `<!doctype html>
@@ -404,7 +404,14 @@ function viteSuite(name, npx) {
                   `${(restartedAt - wrote).toFixed(0)} ms after; meanwhile / answered ${during.length} times, slowest ` +
                   `${slowest.toFixed(1)} ms (through liveproxy/straight from Vite, ms: ${times})`);
       assert.ok(during.length >= 1, 'no request to / was sent while Django restarted');
-      assert.ok(slowest < FAST, `/ took ${slowest.toFixed(1)} ms while Django restarted (through liveproxy/straight from Vite, ms: ${times})`);
+      // Held at /api/'s gate, a request to / would have been answered only once Django was back. A slow answer is
+      // counted as held only when it looks like that: slow, slower than Vite itself straight after it by as much
+      // again (not the whole machine stalling: a loaded 2-core CI runner made both 130-190 ms), and ended no
+      // earlier than 50 ms before liveproxy said Django was back.
+      const waited = during.filter((x) => x.took >= FAST && x.took > x.direct + FAST &&
+                                          x.at + x.took >= restartedAt - 50);
+      assert.deepEqual(waited.map((x) => `${x.took.toFixed(0)}/${x.direct.toFixed(0)}`), [],
+                       `/ waited for Django's restart (through liveproxy/straight from Vite, ms: ${times})`);
 
       const { pid: newDjango } = await env.hello();
       await pageWait(page, "the new Django's answer in the tab",
